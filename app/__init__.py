@@ -1,0 +1,111 @@
+"""BatchTrack application factory: wires extensions, blueprints, CLI and error handlers (no I/O)."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import INSTANCE_DIR, config_for
+from .extensions import bcrypt, cache, csrf, db, limiter, login_manager, mail, migrate, session_store
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for FLASK_ENV (or `config_name`), with optional config overrides (tests)."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    config_class = config_for(config_name or os.environ.get("FLASK_ENV"))
+    app.config.from_object(config_class)
+    config_class.apply_environment(app.config)
+    if overrides:
+        app.config.update(overrides)
+    _finish_config(app)
+
+    from .services.features import load_settings
+
+    app.extensions["batchtrack_flags"] = load_settings(app.config["SETTINGS_FILE"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    bcrypt.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    session_store.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    _configure_database(app)
+
+    from . import models  # noqa: F401  (every table registered before anything queries)
+    from .blueprints import register_blueprints
+    from .cli import register_cli
+    from .web import register_web
+
+    register_web(app)
+    register_blueprints(app)
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key()
+    if app.config["SESSION_TYPE"] in ("filesystem", "cachelib") and not app.config.get("SESSION_CACHELIB"):
+        from cachelib import FileSystemCache, SimpleCache
+
+        app.config["SESSION_TYPE"] = "cachelib"
+        if app.testing:
+            app.config["SESSION_CACHELIB"] = SimpleCache(threshold=5000)
+        else:
+            app.config["SESSION_CACHELIB"] = FileSystemCache(app.config["SESSION_FILE_DIR"], threshold=2000)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        if uri in ("sqlite://", "sqlite:///:memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            options.setdefault("poolclass", StaticPool)
+        else:
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _instance_secret_key() -> str:
+    """Development only: a random key kept in instance/ so sessions survive restarts."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _configure_database(app: Flask) -> None:
+    """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so concurrent writers queue instead of failing."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,25 @@
+"""Blueprint registration: pages, then the JSON API (flask-smorest) under /api/v1."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+from ..extensions import csrf
+
+# Page blueprints: app.blueprints.<name>.routes defines `bp`.
+PAGE_BLUEPRINTS = ["auth", "main"]
+# API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
+API_BLUEPRINTS = ["auth"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api_v1 import init_api
+
+    for name in PAGE_BLUEPRINTS:
+        app.register_blueprint(import_module(f"{__name__}.{name}.routes").bp)
+    api = init_api(app)
+    for name in API_BLUEPRINTS:
+        blp = import_module(f"{__name__}.{name}.api").blp
+        csrf.exempt(blp)  # Bearer tokens, no cookies: CSRF does not apply
+        api.register_blueprint(blp)

@@ -1,0 +1,111 @@
+"""Dashboard and personal settings (profile, time zone, password, API tokens)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from ...services import accounts
+from ...services import dashboard as dashboard_service
+from ...services.errors import DomainError, ValidationFailed
+from ..forms_support import apply_field_errors
+from .forms import EmptyForm, PasswordForm, ProfileForm, TokenForm
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    """Send visitors to sign in, members to their dashboard."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/landing.html")
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    """The organization's dashboard: real counts and alerts."""
+    if current_user.is_developer and current_user.organization is None:
+        return render_template("main/developer_home.html")
+    summary = dashboard_service.summarize(current_user.organization, current_user)
+    return render_template("main/dashboard.html", summary=summary)
+
+
+@bp.route("/settings", methods=["GET"])
+@login_required
+def settings():
+    """Profile, password and API tokens."""
+    return _render_settings()
+
+
+def _render_settings(profile_form=None, password_form=None, token_form=None, new_token=None, status=200):
+    profile_form = profile_form or ProfileForm(obj=current_user, formdata=None)
+    return render_template(
+        "main/settings.html",
+        profile_form=profile_form,
+        password_form=password_form or PasswordForm(formdata=None),
+        token_form=token_form or TokenForm(formdata=None),
+        tokens=accounts.list_api_tokens(current_user),
+        revoke_form=EmptyForm(),
+        new_token=new_token,
+    ), status
+
+
+@bp.route("/settings/profile", methods=["POST"])
+@login_required
+def settings_profile():
+    """Save name and display time zone."""
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, name=form.name.data, timezone_name=form.timezone.data)
+        except ValidationFailed as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("main.settings"))
+    return _render_settings(profile_form=form, status=422)
+
+
+@bp.route("/settings/password", methods=["POST"])
+@login_required
+def settings_password():
+    """Change the password (signs out other sessions)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as exc:
+            apply_field_errors(form, exc)
+        else:
+            logout_user()
+            flash("Password changed. Sign in again with the new password.", "success")
+            return redirect(url_for("auth.login"))
+    return _render_settings(password_form=form, status=422)
+
+
+@bp.route("/settings/tokens", methods=["POST"])
+@login_required
+def token_create():
+    """Create a personal API token; its value is shown once."""
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _, raw = accounts.create_api_token(current_user, form.name.data)
+        except DomainError as exc:
+            apply_field_errors(form, exc)
+        else:
+            flash("Token created. Copy it now: it will not be shown again.", "success")
+            return _render_settings(new_token=raw)
+    return _render_settings(token_form=form, status=422)
+
+
+@bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id: int):
+    """Revoke one of your API tokens."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        accounts.revoke_api_token(current_user, token_id)
+        flash("Token revoked. Scripts using it will get 401 from now on.", "success")
+    return redirect(url_for("main.settings"))

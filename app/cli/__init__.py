@@ -1,0 +1,11 @@
+"""Flask CLI command groups (one module per area); they parse, call services, and print."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from . import jobs, orgs, seed, users
+
+    for module in (seed, users, orgs, jobs):
+        module.register(app)

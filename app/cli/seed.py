@@ -1,0 +1,63 @@
+"""Reference data commands: init-production and the individual seeders."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+
+from ..services import accounts, reference
+from ..services.errors import DomainError
+
+# Reference seeders run by init-production, in order: (label, callable returning a count).
+REFERENCE_SEEDERS: list[tuple[str, object]] = [
+    ("permissions", reference.seed_permissions),
+    ("subscription tiers", reference.seed_tiers),
+]
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-production")
+    def init_production():
+        """Seed every kind of reference data (idempotent; creates no user)."""
+        for label, seeder in REFERENCE_SEEDERS:
+            count = seeder()
+            click.echo(f"Seeded {count} {label}.")
+        click.echo("Reference data is ready. Create an organization with `flask orgs create`.")
+
+    @app.cli.command("seed-permissions")
+    def seed_permissions():
+        """Seed the permission catalog and the system roles."""
+        click.echo(f"Seeded {reference.seed_permissions()} permissions and the system roles.")
+
+    @app.cli.command("seed-sub-tiers")
+    def seed_sub_tiers():
+        """Seed the subscription tiers (Free, Solo, Team, Enterprise)."""
+        click.echo(f"Seeded {reference.seed_tiers()} subscription tiers.")
+
+    @app.cli.command("seed-users")
+    @click.option("--email", default="demo@batchtrack.local", show_default=True)
+    @click.option("--organization", "organization_name", default="Demo Soap Co.", show_default=True)
+    def seed_users(email: str, organization_name: str):
+        """Create a demo organization and owner with a random password (printed once)."""
+        for _, seeder in REFERENCE_SEEDERS:
+            seeder()
+        if accounts.email_taken(email.lower()):
+            click.echo(f"Demo user {email} already exists; its password was printed when it was created. "
+                       "Use `Forgot password` or create another with --email.")
+            return
+        password = secrets.token_urlsafe(12)
+        try:
+            org = accounts.create_organization(name=organization_name, owner_email=email, password=password,
+                                               tier_key="team", owner_name="Demo Owner")
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        for hook in DEMO_DATA_HOOKS:
+            hook(org)
+        click.echo("Demo organization created.")
+        click.echo(f"  Organization: {org.name} (id {org.id})")
+        click.echo(f"  Sign in at http://127.0.0.1:5000/login with email {email} and password {password}")
+
+
+# Later domains add demo content (items, lots, recipes) for the demo organization.
+DEMO_DATA_HOOKS: list = []
