@@ -1,0 +1,155 @@
+"""Inventory: items, lots (FIFO layers), the append-only ledger, suppliers, the global library."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .mixins import TenantMixin, TimestampMixin
+from .types import Quantity, UnitCost, UTCDateTime, utcnow
+
+ITEM_KINDS = ("ingredient", "container", "packaging", "consumable", "product")
+
+
+class GlobalItem(TimestampMixin, db.Model):
+    """A curated library ingredient/container shared by every organization (reference data)."""
+
+    __tablename__ = "global_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    inci: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20), default="ingredient")
+    default_unit: Mapped[str] = mapped_column(String(40), default="g")
+    density: Mapped[Decimal | None] = mapped_column(Quantity)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    sap_naoh: Mapped[Decimal | None] = mapped_column(Quantity)
+    sap_koh: Mapped[Decimal | None] = mapped_column(Quantity)
+    fatty_acids: Mapped[dict | None] = mapped_column(JSON)
+    allergens: Mapped[list] = mapped_column(JSON, default=list)
+    capacity: Mapped[Decimal | None] = mapped_column(Quantity)
+    capacity_unit: Mapped[str | None] = mapped_column(String(40))
+
+
+class Supplier(TenantMixin, TimestampMixin, db.Model):
+    __tablename__ = "suppliers"
+    __label__ = "Supplier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InventoryItem(TenantMixin, TimestampMixin, db.Model):
+    """Something a maker stocks. `quantity` always equals Σ lot remaining = Σ ledger quantities."""
+
+    __tablename__ = "inventory_items"
+    __label__ = "Item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="ingredient")
+    unit: Mapped[str] = mapped_column(String(40))  # stock unit symbol
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"))
+    density: Mapped[Decimal | None] = mapped_column(Quantity)  # g per mL
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    reorder_point: Mapped[Decimal | None] = mapped_column(Quantity)
+    safety_stock: Mapped[Decimal | None] = mapped_column(Quantity)
+    inci_name: Mapped[str | None] = mapped_column(String(255))
+    allergens: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[Decimal | None] = mapped_column(Quantity)
+    capacity_unit: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    global_item_id: Mapped[int | None] = mapped_column(ForeignKey("global_items.id"), index=True)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    global_item: Mapped[GlobalItem | None] = relationship(lazy="select")
+    supplier: Mapped[Supplier | None] = relationship(lazy="select")
+
+
+class InventoryLot(TenantMixin, TimestampMixin, db.Model):
+    """One receipt (or batch output) of an item: a FIFO layer with its own cost and expiry."""
+
+    __tablename__ = "inventory_lots"
+    __label__ = "Lot"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "code"),
+        Index("ix_inventory_lots_fifo", "item_id", "received_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("inventory_items.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    original_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    remaining_quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_cost: Mapped[Decimal] = mapped_column(UnitCost, default=Decimal("0"))  # per item unit
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    supplier_lot_code: Mapped[str | None] = mapped_column(String(80))
+    expires_on: Mapped[date | None] = mapped_column(Date)  # expired from the day after (UTC)
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # e.g. soap cure
+    hold_reason: Mapped[str | None] = mapped_column(String(255))  # recall hold: until released
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    item: Mapped[InventoryItem] = relationship(lazy="select")
+    supplier: Mapped[Supplier | None] = relationship(lazy="select")
+
+    def status(self, today: date, now: datetime) -> str:
+        """active | expired | on_hold | depleted — derived when read, no job needed."""
+        if self.remaining_quantity <= 0:
+            return "depleted"
+        if self.hold_reason or (self.hold_until is not None and self.hold_until > now):
+            return "on_hold"
+        if self.expires_on is not None and self.expires_on < today:
+            return "expired"
+        return "active"
+
+
+class InventoryEvent(TenantMixin, db.Model):
+    """Append-only ledger row: one change to one lot. Never edited; mistakes get a reversing event."""
+
+    __tablename__ = "inventory_events"
+    __label__ = "Event"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "code"),
+        Index("ix_inventory_events_item_created", "item_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int] = mapped_column(ForeignKey("inventory_items.id", ondelete="CASCADE"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_lots.id", ondelete="CASCADE"), index=True)
+    change_type: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)  # signed, in the item's unit
+    unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost)
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    sale_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reverses_event_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_events.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lot: Mapped[InventoryLot | None] = relationship(lazy="select")
+
+
+class Sequence(TenantMixin, db.Model):
+    """Per-organization counters (event codes, lot codes, batch labels per year)."""
+
+    __tablename__ = "sequences"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int] = mapped_column(Integer, default=0)
