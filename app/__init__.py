@@ -77,12 +77,23 @@ def _finish_config(app: Flask) -> None:
 
 
 def _instance_secret_key() -> str:
-    """Development only: a random key kept in instance/ so sessions survive restarts."""
+    """Development only: a random key kept in instance/ so sessions survive restarts.
+
+    Created atomically (write a temp file, then link it into place) because several gunicorn
+    workers may start at once and must all end up with the same key.
+    """
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        temp = INSTANCE_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        temp.write_text(secrets.token_hex(32))
+        temp.chmod(0o600)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink(missing_ok=True)
     return path.read_text().strip()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
+from app.extensions import limiter
 from app.services import reference
 
 from .factories import make_org, make_user
@@ -24,7 +25,7 @@ IS_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres"
 def _test_config(**extra) -> dict:
     from app.config import normalize_database_url, use_redis
 
-    config = {"TESTING": True}
+    config = {"TESTING": True, "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-test-{os.getpid()}"}}
     if TEST_DATABASE_URL:
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(_worker_database_url())
     if TEST_REDIS_URL:
@@ -64,6 +65,9 @@ def _ensure_worker_database():
 def app():
     _ensure_worker_database()
     application = create_app("testing", _test_config())
+    # Tests keep an app context pushed, which Flask reuses for every test-client request; clear
+    # `g` first thing in each request so requests stay as isolated as they are in production.
+    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with application.app_context():
         _reset_schema()
         reference.seed_tiers()
@@ -72,6 +76,13 @@ def app():
     with application.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _fresh_request_globals():
+    from flask import g
+
+    for key in list(vars(g)):
+        delattr(g, key)
 
 
 def _reset_schema():
@@ -96,6 +107,7 @@ def db(app):
     _db.session.rollback()
     _db.session.remove()
     _truncate()
+    limiter.reset()  # rate-limit counters never leak from one test into the next
     ctx.pop()
 
 

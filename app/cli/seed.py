@@ -38,15 +38,21 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-users")
     @click.option("--email", default="demo@batchtrack.local", show_default=True)
     @click.option("--organization", "organization_name", default="Demo Soap Co.", show_default=True)
-    def seed_users(email: str, organization_name: str):
-        """Create a demo organization and owner with a random password (printed once)."""
+    @click.option("--reset-password", is_flag=True,
+                  help="When the demo user exists, give it a fresh random password and print it.")
+    def seed_users(email: str, organization_name: str, reset_password: bool):
+        """Create a demo organization and owner with a random password (printed)."""
         for _, seeder in REFERENCE_SEEDERS:
             seeder()
-        if accounts.email_taken(email.lower()):
-            click.echo(f"Demo user {email} already exists; its password was printed when it was created. "
-                       "Use `Forgot password` or create another with --email.")
-            return
         password = secrets.token_urlsafe(12)
+        if accounts.email_taken(email.lower()):
+            if not reset_password:
+                click.echo(f"Demo user {email} already exists. Run with --reset-password for a new password.")
+                return
+            accounts.set_password(email, password)
+            click.echo("Demo organization already exists; its owner got a fresh password.")
+            click.echo(f"  Sign in at http://127.0.0.1:5000/login with email {email} and password {password}")
+            return
         try:
             org = accounts.create_organization(name=organization_name, owner_email=email, password=password,
                                                tier_key="team", owner_name="Demo Owner")

@@ -28,10 +28,10 @@ def _failed(response) -> bool:
 
 def _start_session(user) -> None:
     """Sign in with a fresh session id (defeats session fixation)."""
-    session.clear()
     interface = current_app.session_interface
     if hasattr(interface, "regenerate"):
         interface.regenerate(session)
+    session.clear()
     login_user(user)
     accounts.record_login(user)
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 
 from ...services import accounts
 from ...services import dashboard as dashboard_service
 from ...services.errors import DomainError, ValidationFailed
+from ..decorators import signed_in
 from ..forms_support import apply_field_errors
 from .forms import EmptyForm, PasswordForm, ProfileForm, TokenForm
 
@@ -22,7 +23,7 @@ def index():
 
 
 @bp.route("/dashboard")
-@login_required
+@signed_in
 def dashboard():
     """The organization's dashboard: real counts and alerts."""
     if current_user.is_developer and current_user.organization is None:
@@ -32,7 +33,7 @@ def dashboard():
 
 
 @bp.route("/settings", methods=["GET"])
-@login_required
+@signed_in
 def settings():
     """Profile, password and API tokens."""
     return _render_settings()
@@ -52,7 +53,7 @@ def _render_settings(profile_form=None, password_form=None, token_form=None, new
 
 
 @bp.route("/settings/profile", methods=["POST"])
-@login_required
+@signed_in
 def settings_profile():
     """Save name and display time zone."""
     form = ProfileForm()
@@ -68,7 +69,7 @@ def settings_profile():
 
 
 @bp.route("/settings/password", methods=["POST"])
-@login_required
+@signed_in
 def settings_password():
     """Change the password (signs out other sessions)."""
     form = PasswordForm()
@@ -85,7 +86,7 @@ def settings_password():
 
 
 @bp.route("/settings/tokens", methods=["POST"])
-@login_required
+@signed_in
 def token_create():
     """Create a personal API token; its value is shown once."""
     form = TokenForm()
@@ -101,7 +102,7 @@ def token_create():
 
 
 @bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
+@signed_in
 def token_revoke(token_id: int):
     """Revoke one of your API tokens."""
     form = EmptyForm()
