@@ -70,7 +70,10 @@ def app():
     application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with application.app_context():
         _reset_schema()
-        reference.seed_tiers()
+        from app.cli.seed import REFERENCE_SEEDERS
+
+        for _, seeder in REFERENCE_SEEDERS:  # what `flask init-production` seeds
+            seeder()
         _db.session.remove()
     yield application
     with application.app_context():
@@ -94,8 +97,10 @@ def _reset_schema():
     _db.create_all()
 
 
-REFERENCE_TABLES = {"permissions", "subscription_tiers", "role_permissions", "tier_permissions", "roles",
-                    "units", "global_items", "alembic_version"}
+REFERENCE_TABLES = {"permissions", "subscription_tiers", "role_permissions", "tier_permissions", "global_items",
+                    "alembic_version"}
+# Reference tables that also hold organizations' own rows (custom roles, custom units).
+SHARED_TABLES = {"roles", "units"}
 
 
 @pytest.fixture()
@@ -112,16 +117,16 @@ def db(app):
 
 
 def _truncate():
-    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-    roles = _db.metadata.tables["roles"]
+    """Delete every tenant row, children first (DELETE, not TRUNCATE … CASCADE, which would empty the
+    reference tables that reference organizations too)."""
     with _db.engine.begin() as conn:
-        if IS_POSTGRES:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
+        for table in reversed(_db.metadata.sorted_tables):
+            if table.name in REFERENCE_TABLES:
+                continue
+            if table.name in SHARED_TABLES:
+                conn.execute(table.delete().where(table.c.organization_id.isnot(None)))
+            else:
                 conn.execute(table.delete())
-        conn.execute(roles.delete().where(roles.c.organization_id.isnot(None)))
 
 
 @pytest.fixture()

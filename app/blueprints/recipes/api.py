@@ -1,0 +1,192 @@
+"""Recipes JSON API (API.md, "Recipes")."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields
+
+from ...services import recipes
+from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope
+from ..decorators import require_permission
+
+blp = Blueprint("recipes_api", __name__, url_prefix="/api/v1/recipes", description="Recipes")
+
+
+class LineSchema(Schema):
+    item_id = fields.Integer()
+    quantity = DecimalString()
+    unit = fields.String()
+    role = fields.String()
+    basis = fields.String()
+    percent = DecimalString(allow_none=True)
+
+
+class RecipeSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    label_prefix = fields.String()
+    version = fields.Integer()
+    yield_quantity = DecimalString()
+    yield_unit = fields.String()
+    output_item_id = fields.Integer(allow_none=True)
+    category = fields.String()
+    portion_count = fields.Integer(allow_none=True)
+    portion_name = fields.String(allow_none=True)
+    percentage_mode = fields.Boolean()
+    base_quantity = DecimalString(allow_none=True)
+    base_unit = fields.String(allow_none=True)
+    parent_id = fields.Integer(allow_none=True)
+    archived = fields.Boolean()
+    locked = fields.Boolean(metadata={"description": "True once a batch used this version"})
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+class RecipeList(Schema):
+    items = fields.List(fields.Nested(RecipeSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class LineInput(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    item_id = fields.Raw(required=True, metadata={"type": "integer"})
+    quantity = QuantityInput(load_default=None)
+    unit = fields.String(load_default=None, allow_none=True)
+    role = fields.String(load_default=None, allow_none=True,
+                         metadata={"enum": ["ingredient", "container", "packaging", "consumable"]})
+    basis = fields.String(load_default=None, allow_none=True, metadata={"enum": ["batch", "portion"]})
+    percent = fields.Raw(load_default=None, allow_none=True, metadata={"type": "string", "format": "decimal"})
+    is_base = fields.Boolean(load_default=False)
+    notes = fields.String(load_default="", allow_none=True)
+
+
+class RecipeInput(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String()
+    yield_quantity = QuantityInput()
+    yield_unit = fields.String()
+    output_item_id = fields.Raw(allow_none=True, metadata={"type": "integer"})
+    label_prefix = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    instructions = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    portion_count = fields.Raw(allow_none=True, metadata={"type": "integer"})
+    portion_name = fields.String(allow_none=True)
+    percentage_mode = fields.Boolean()
+    base_quantity = QuantityInput(allow_none=True)
+    base_unit = fields.String(allow_none=True)
+    superfat_pct = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal"})
+    water_pct = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal"})
+    fragrance_load_pct = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal"})
+    parent_id = fields.Raw(allow_none=True, metadata={"type": "integer"})
+    variation_name = fields.String(allow_none=True)
+    change_note = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(LineInput))
+
+
+class RecipeCreate(RecipeInput):
+    name = fields.String(required=True)
+    yield_quantity = QuantityInput(required=True)
+    yield_unit = fields.String(required=True)
+    lines = fields.List(fields.Nested(LineInput), required=True)
+
+
+class StockLineSchema(Schema):
+    item_id = fields.Integer()
+    name = fields.String()
+    needed = DecimalString()
+    available = DecimalString()
+    shortfall = DecimalString()
+    unit = fields.String()
+    ok = fields.Boolean()
+
+
+class StockCheckSchema(Schema):
+    ok = fields.Boolean()
+    scale = DecimalString()
+    lines = fields.List(fields.Nested(StockLineSchema))
+
+
+class StockCheckArgs(Schema):
+    scale = fields.Raw(load_default="1", metadata={"type": "string", "format": "decimal"})
+
+
+class RecipeListArgs(PageArgs):
+    q = fields.String(load_default=None)
+    include_archived = fields.Boolean(load_default=False)
+
+
+def recipe_json(org, recipe, version=None) -> dict:
+    version = version or recipes.get_version(org, recipe)
+    return {
+        "id": recipe.id, "name": recipe.name, "label_prefix": recipe.label_prefix, "version": version.version,
+        "yield_quantity": version.yield_quantity, "yield_unit": version.yield_unit,
+        "output_item_id": recipe.output_item_id, "category": recipe.category,
+        "portion_count": version.portion_count, "portion_name": version.portion_name,
+        "percentage_mode": version.percentage_mode, "base_quantity": version.base_quantity,
+        "base_unit": version.base_unit, "parent_id": recipe.parent_id, "archived": recipe.archived_at is not None,
+        "locked": version.locked_at is not None,
+        "lines": [{"item_id": line.item_id, "quantity": line.quantity, "unit": line.unit, "role": line.role,
+                   "basis": line.basis, "percent": line.percent} for line in version.lines],
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(RecipeCreate)
+@blp.response(201, RecipeSchema)
+@require_permission("recipes.edit")
+def recipe_create(data):
+    """Create a recipe (version 1) with its lines."""
+    org, user = api_actor()
+    return recipe_json(org, recipes.create_recipe(org, user, **data))
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(RecipeListArgs, location="query")
+@blp.response(200, RecipeList)
+@require_permission("recipes.view")
+def recipe_list(args):
+    """Recipes by name, paginated."""
+    org, user = api_actor()
+    page = recipes.list_recipes(org, user, q=args["q"], include_archived=args["include_archived"],
+                                page=args["page"], per_page=args["per_page"])
+    versions = recipes.current_versions(org, page.items)
+    return page_envelope([recipe_json(org, r, versions[r.id]) for r in page.items], page.page, page.per_page,
+                         page.total)
+
+
+@blp.route("/<int:recipe_id>", methods=["GET"])
+@blp.response(200, RecipeSchema)
+@require_permission("recipes.view")
+def recipe_detail(recipe_id: int):
+    """One recipe, current version."""
+    org, user = api_actor()
+    return recipe_json(org, recipes.get_recipe(org, user, recipe_id))
+
+
+@blp.route("/<int:recipe_id>", methods=["PATCH", "PUT"])
+@blp.arguments(RecipeInput)
+@blp.response(200, RecipeSchema)
+@require_permission("recipes.edit")
+def recipe_update(data, recipe_id: int):
+    """Edit a recipe; a version already used by a batch is kept and a new version is made."""
+    org, user = api_actor()
+    return recipe_json(org, recipes.update_recipe(org, user, recipe_id, **data))
+
+
+@blp.route("/<int:recipe_id>/stock-check", methods=["GET"])
+@blp.arguments(StockCheckArgs, location="query")
+@blp.response(200, StockCheckSchema)
+@require_permission("recipes.view")
+def recipe_stock_check(args, recipe_id: int):
+    """Can the recipe be made at ?scale= now? Needed and available per line, in each item's unit."""
+    org, user = api_actor()
+    _, scale, check = recipes.check_recipe_stock(org, user, recipe_id, args["scale"])
+    return {"ok": check.ok, "scale": scale,
+            "lines": [{"item_id": line.item.id, "name": line.item.name, "needed": line.needed,
+                       "available": line.available, "shortfall": line.shortfall, "unit": line.unit, "ok": line.ok}
+                      for line in check.lines]}
