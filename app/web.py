@@ -204,6 +204,8 @@ def register_web(app: Flask) -> None:
     @app.before_request
     def _load_request_context():
         g.org = None
+        if request.endpoint == "static":  # assets never need the user: no database work for them
+            return
         if current_user and getattr(current_user, "is_authenticated", False):
             g.org = current_user.organization
 

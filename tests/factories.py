@@ -42,3 +42,152 @@ def make_developer(email: str = "dev@batchtrack.test", role: str = "admin") -> U
     db.session.add(user)
     db.session.commit()
     return user
+
+
+# ---- inventory ---------------------------------------------------------------------------------------
+
+def ensure_inventory_reference_data() -> None:
+    """Units, the global library and the system roles (reference data; cheap when already seeded).
+
+    On PostgreSQL the per-test TRUNCATE … CASCADE also empties tables that reference `organizations`
+    (units, roles), so this re-seeds whatever is missing.
+    """
+    from sqlalchemy import func, select
+
+    from app.models import GlobalItem, Role, Unit
+    from app.services import library, reference, units
+
+    if not db.session.scalar(select(func.count(Role.id)).where(Role.organization_id.is_(None))):
+        reference.seed_permissions()
+    if not db.session.scalar(select(func.count(Unit.id)).where(Unit.organization_id.is_(None))):
+        units.seed_units()
+    if not db.session.scalar(select(func.count(GlobalItem.id))):
+        library.seed_library()
+
+
+def make_supplier(org: Organization, **overrides):
+    from app.models import Supplier
+
+    supplier = Supplier(organization_id=org.id, name=overrides.pop("name", f"Supplier {next(_counter)}"),
+                        **overrides)
+    db.session.add(supplier)
+    db.session.commit()
+    return supplier
+
+
+def make_item(org: Organization, **overrides):
+    """An item with no stock (units must be seeded: ensure_inventory_reference_data)."""
+    from decimal import Decimal
+
+    from app.models import InventoryItem
+
+    values = {"name": f"Item {next(_counter)}", "kind": "ingredient", "unit": "g", "quantity": Decimal(0),
+              "allergens": "", "notes": ""}
+    values.update(overrides)
+    item = InventoryItem(organization_id=org.id, **values)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def make_lot(org: Organization, item, quantity="10", unit_cost="1", *, received_at=None, expires_on=None,
+             hold_until=None, hold_reason=None, code=None, actor=None, supplier_lot_code=None):
+    """A lot with its restock event, keeping item quantity = Σ lots = Σ ledger."""
+    from decimal import Decimal
+
+    from app.services import fifo
+    from app.services.base import transaction
+
+    with transaction():
+        event = fifo.new_lot(org, actor, item, Decimal(str(quantity)), Decimal(str(unit_cost)),
+                             change_type="restock", received_at=received_at, expires_on=expires_on,
+                             hold_until=hold_until, code=code, supplier_lot_code=supplier_lot_code)
+        lot = event.lot
+        if hold_reason:
+            lot.hold_reason = hold_reason
+    return lot
+
+
+def assert_invariants(org: Organization, item_id: int | None = None) -> None:
+    """Item quantity = Σ lot remaining = Σ ledger; 0 ≤ remaining ≤ original; received = consumed + remaining value.
+
+    Read fresh from the database and summed in Python (exact Decimals on every backend).
+    """
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from app.models import InventoryEvent, InventoryItem, InventoryLot
+    from app.services import tenancy
+
+    db.session.expire_all()
+    item_stmt = tenancy.scoped(InventoryItem, org)
+    lot_stmt = tenancy.scoped(InventoryLot, org)
+    event_stmt = tenancy.scoped(InventoryEvent, org)
+    if item_id is not None:  # just this item
+        item_stmt = item_stmt.where(InventoryItem.id == item_id)
+        lot_stmt = lot_stmt.where(InventoryLot.item_id == item_id)
+        event_stmt = event_stmt.where(InventoryEvent.item_id == item_id)
+    items = {i.id: i for i in db.session.scalars(item_stmt)}
+    lots = list(db.session.scalars(lot_stmt))
+    events = list(db.session.scalars(event_stmt))
+    lot_by_id = {lot.id: lot for lot in lots}
+    by_lots, by_ledger = defaultdict(Decimal), defaultdict(Decimal)
+    lot_ledger = defaultdict(Decimal)
+    received, consumed = defaultdict(Decimal), defaultdict(Decimal)
+    for lot in lots:
+        assert Decimal(0) <= lot.remaining_quantity <= lot.original_quantity, lot.code
+        by_lots[lot.item_id] += lot.remaining_quantity
+    for event in events:
+        by_ledger[event.item_id] += event.quantity
+        assert event.lot_id is not None, event.code
+        lot = lot_by_id[event.lot_id]
+        assert lot.item_id == event.item_id, event.code
+        assert event.unit_cost == lot.unit_cost, event.code
+        lot_ledger[event.lot_id] += event.quantity
+        if event.quantity > 0:
+            received[event.item_id] += event.quantity * event.unit_cost
+        else:
+            consumed[event.item_id] += -event.quantity * event.unit_cost
+    for lot in lots:
+        assert lot_ledger[lot.id] == lot.remaining_quantity, f"{lot.code}: ledger {lot_ledger[lot.id]}"
+    for item_id, item in items.items():
+        assert item.quantity == by_lots[item_id] == by_ledger[item_id], (
+            f"{item.name}: quantity {item.quantity}, lots {by_lots[item_id]}, ledger {by_ledger[item_id]}")
+        remaining_value = sum((lot.remaining_quantity * lot.unit_cost for lot in lots if lot.item_id == item_id),
+                              Decimal(0))
+        assert received[item_id] == consumed[item_id] + remaining_value, item.name
+
+
+# ---- products and sales ------------------------------------------------------------------------------
+
+def make_product(org: Organization, actor=None, **overrides):
+    """A product (through the service when an actor is given, else directly)."""
+    from app.models import Product
+
+    values = {"name": f"Product {next(_counter)}", "description": "", "category": ""}
+    values.update(overrides)
+    if actor is not None:
+        from app.services import products
+
+        return products.create_product(org, actor, **values)
+    product = Product(organization_id=org.id, **values)
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def make_sku(org: Organization, actor, product=None, **overrides):
+    """A SKU through products.create_sku (a new product item unless item_id is given)."""
+    from app.services import products
+
+    product = product or make_product(org, actor)
+    overrides.setdefault("size_label", f"{next(_counter)} oz")
+    return products.create_sku(org, actor, product.id, **overrides)
+
+
+def make_sale(org: Organization, actor, item, quantity="1", unit_price="10", **overrides):
+    """A sale through sales.record_sale (the item needs usable stock: make_lot first)."""
+    from app.services import sales
+
+    return sales.record_sale(org, actor, item_id=getattr(item, "id", item), quantity=quantity,
+                             unit_price=unit_price, **overrides)

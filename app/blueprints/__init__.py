@@ -8,9 +8,10 @@ from flask import Flask
 from ..extensions import csrf
 
 # Page blueprints: app.blueprints.<name>.routes defines `bp`.
-PAGE_BLUEPRINTS = ["auth", "main"]
+PAGE_BLUEPRINTS = ["auth", "main", "organization", "billing", "developer", "inventory", "suppliers", "units", "library",
+                   "recipes", "batches", "products", "sales", "trace"]
 # API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
-API_BLUEPRINTS = ["auth"]
+API_BLUEPRINTS = ["auth", "organization", "inventory", "units", "recipes", "batches", "sales", "trace"]
 
 
 def register_blueprints(app: Flask) -> None:

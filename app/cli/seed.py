@@ -6,13 +6,15 @@ import secrets
 import click
 from flask import Flask
 
-from ..services import accounts, reference
+from ..services import accounts, library, reference, units
 from ..services.errors import DomainError
 
 # Reference seeders run by init-production, in order: (label, callable returning a count).
 REFERENCE_SEEDERS: list[tuple[str, object]] = [
     ("permissions", reference.seed_permissions),
     ("subscription tiers", reference.seed_tiers),
+    ("units", units.seed_units),
+    ("global library entries", library.seed_library),
 ]
 
 

@@ -3,9 +3,20 @@ from .inventory import ITEM_KINDS, GlobalItem, InventoryEvent, InventoryItem, In
 from .organization import Organization, Permission, Role, SubscriptionTier, role_permissions, tier_permissions
 from .units import BASE_UNITS, DIMENSIONS, ItemUnitMapping, Unit
 from .user import ApiToken, OneTimeToken, User
+from .batches import BATCH_STATUSES, Batch, BatchConsumption, BatchLogEntry, BatchOutput, BatchTimer
+from .billing import BillingEvent
+from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLine, RecipeVersion
+from .audit import AuditLog
+from .sales import (RECALL_STATUSES, RESERVATION_STATUSES, Product, ProductVariant, Recall, RecallLot, Reservation,
+                    Sale, SaleConsumption, Sku)
 
 __all__ = [
+    "AuditLog", "BillingEvent",
+    "BATCH_STATUSES", "Batch", "BatchConsumption", "BatchLogEntry", "BatchOutput", "BatchTimer",
+    "LINE_BASIS", "LINE_ROLES", "RECIPE_CATEGORIES", "Recipe", "RecipeLine", "RecipeVersion",
     "ApiToken", "BASE_UNITS", "DIMENSIONS", "GlobalItem", "ITEM_KINDS", "InventoryEvent", "InventoryItem",
     "InventoryLot", "ItemUnitMapping", "OneTimeToken", "Organization", "Permission", "Role", "Sequence",
     "SubscriptionTier", "Supplier", "Unit", "User", "role_permissions", "tier_permissions",
+    "RECALL_STATUSES", "RESERVATION_STATUSES", "Product", "ProductVariant", "Recall", "RecallLot", "Reservation",
+    "Sale", "SaleConsumption", "Sku",
 ]

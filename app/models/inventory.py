@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .mixins import TenantMixin, TimestampMixin
 from .types import Quantity, UnitCost, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .user import User
 
 ITEM_KINDS = ("ingredient", "container", "packaging", "consumable", "product")
 
@@ -87,6 +91,9 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("organization_id", "code"),
         Index("ix_inventory_lots_fifo", "item_id", "received_at", "id"),
+        # Lots still holding stock, in consumption order: deductions walk this, never the depleted history.
+        Index("ix_inventory_lots_open_fifo", "item_id", "received_at", "id",
+              postgresql_where=text("remaining_quantity > 0"), sqlite_where=text("remaining_quantity > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,12 +143,14 @@ class InventoryEvent(TenantMixin, db.Model):
     unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost)
     batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
     sale_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    reverses_event_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_events.id"))
+    reverses_event_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_events.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lot: Mapped[InventoryLot | None] = relationship(lazy="select")
+    item: Mapped[InventoryItem] = relationship(lazy="select")
+    user: Mapped[User | None] = relationship("User", lazy="select")
 
 
 class Sequence(TenantMixin, db.Model):

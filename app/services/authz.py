@@ -59,5 +59,6 @@ def authorize(actor, org, permission: str) -> None:
         raise PermissionDenied(f"Your role does not allow this ({permission}).")
     if is_write(permission):
         reason = write_block_reason(org)
-        if reason:
+        # An unpaid (read-only) organization must still be able to pay: billing.* stays open unless suspended.
+        if reason and not (permission.startswith("billing.") and org.suspended_at is None):
             raise ReadOnly(reason)

@@ -7,8 +7,10 @@ from ..extensions import db
 from ..models import User
 from .errors import NotFound
 
-# Other domains register widget providers: fn(org, actor) -> dict merged into the summary.
+# Other domains register widget providers: fn(org, actor) -> dict merged into the summary; their
+# "alerts" and "sections" lists are concatenated (an entry equal to one already there is skipped).
 PROVIDERS: list = []
+LIST_KEYS = ("alerts", "sections")
 
 
 def summarize(org, actor) -> dict:
@@ -20,5 +22,10 @@ def summarize(org, actor) -> dict:
     )
     summary = {"members": members, "tier": org.tier, "alerts": []}
     for provider in PROVIDERS:
-        summary.update(provider(org, actor))
+        for key, value in provider(org, actor).items():
+            if key in LIST_KEYS:
+                merged = summary.setdefault(key, [])
+                merged.extend(entry for entry in value if entry not in merged)
+            else:
+                summary[key] = value
     return summary

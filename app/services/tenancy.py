@@ -74,3 +74,22 @@ def _org_id(org) -> int:
 
 def _label(model) -> str:
     return getattr(model, "__label__", None) or model.__name__
+
+
+def count_by_organization(model, org_ids=None) -> dict[int, int]:
+    """Platform-wide row counts of a tenant model per organization (developer console only), one query."""
+    from sqlalchemy import func
+
+    stmt = select(model.organization_id, func.count(model.id)).group_by(model.organization_id)
+    if org_ids is not None:
+        stmt = stmt.where(model.organization_id.in_(list(org_ids)))
+    return {org_id: count for org_id, count in db.session.execute(stmt)}
+
+
+def count_per_day(model, since) -> dict[str, int]:
+    """Platform-wide rows of a tenant model created per UTC day since `since` (developer console only)."""
+    from sqlalchemy import func
+
+    day = func.date(model.created_at)
+    stmt = select(day, func.count(model.id)).where(model.created_at >= since).group_by(day)
+    return {str(d): count for d, count in db.session.execute(stmt)}

@@ -24,7 +24,8 @@ def live_server(app, db):
     """Serve the test app on 127.0.0.1:<free port> for the duration of one test."""
     app.config["WTF_CSRF_SSL_STRICT"] = False
     port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    # One request at a time: the in-memory SQLite test database is a single shared connection.
+    server = make_server("127.0.0.1", port, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"

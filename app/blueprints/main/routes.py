@@ -1,7 +1,7 @@
 """Dashboard and personal settings (profile, time zone, password, API tokens)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 
 from ...services import accounts
@@ -26,9 +26,10 @@ def index():
 @signed_in
 def dashboard():
     """The organization's dashboard: real counts and alerts."""
-    if current_user.is_developer and current_user.organization is None:
+    org = g.org  # a developer viewing an organization read-only sees that organization's dashboard
+    if current_user.is_developer and org is None:
         return render_template("main/developer_home.html")
-    summary = dashboard_service.summarize(current_user.organization, current_user)
+    summary = dashboard_service.summarize(org, current_user)
     return render_template("main/dashboard.html", summary=summary)
 
 

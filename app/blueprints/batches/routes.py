@@ -1,0 +1,209 @@
+"""Batch pages: the list, starting a batch (with a stock check), and the batch page / record.
+
+The in-progress actions (notes, timers, extras, substitutions, finish, fail, cancel) are in actions.py,
+the printable label in label.py, the dashboard widget in dashboard.py.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ...models.batches import BATCH_STATUSES
+from ...services import batches, production_views, recipes, units
+from ...services.errors import DomainError, InsufficientStock, NotFound
+from ...web import display_zone
+from ..decorators import require_permission
+from ..pages import choices, error_status, page_arg, unit_choices
+from .forms import EmptyForm, ExtraForm, FinishForm, NoteForm, ReasonForm, StartForm, SubstituteForm, TimerForm
+
+bp = Blueprint("batches", __name__)
+
+PER_PAGE = 50
+STATUS_LABELS = {"in_progress": "In progress", "completed": "Completed", "failed": "Failed", "cancelled": "Cancelled"}
+
+
+@bp.route("/batches")
+@require_permission("batches.view")
+def batch_list():
+    """Batches newest first, filtered by status, recipe and start date; label search."""
+    org = current_user.organization
+    args = request.args
+    status = args.get("status") if args.get("status") in BATCH_STATUSES else ""
+    recipe_id = args.get("recipe_id") if (args.get("recipe_id") or "").isdigit() else ""
+    q = (args.get("q") or "").strip()[:40]
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    page = batches.list_batches(org, current_user, status=status or None, recipe_id=recipe_id or None, q=q or None,
+                                date_from=_day_start(date_from), date_to=_day_start(date_to, days=1),
+                                page=page_arg(), per_page=PER_PAGE)
+    recipe_names = {r.id: r.name for r in production_views.recipes_by_id(org, {b.recipe_id for b in page.items})
+                    .values()}
+    filters = {"status": status, "recipe_id": recipe_id, "q": q, "from": args.get("from", "") if date_from else "",
+               "to": args.get("to", "") if date_to else ""}
+    filters = {key: value for key, value in filters.items() if value}
+    return render_template("batches/batch_list.html", page=page, recipe_names=recipe_names, filters=filters,
+                           statuses=STATUS_LABELS, recipe_options=production_views.recipe_options(
+                               org, include_archived=True), status=status, recipe_id=recipe_id, q=q,
+                           date_from=date_from, date_to=date_to)
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat((request.args.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def _day_start(day: date | None, *, days: int = 0) -> datetime | None:
+    """Midnight of `day` (+ days) in the viewer's time zone, as UTC."""
+    if day is None:
+        return None
+    local = datetime.combine(day + timedelta(days=days), time(0), tzinfo=display_zone())
+    return local.astimezone(timezone.utc)
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+@require_permission("batches.start")
+def batch_new():
+    """Pick a recipe and scale, check stock, start: every ingredient is deducted oldest lot first."""
+    org = current_user.organization
+    if request.method == "GET":
+        query = MultiDict(request.args)
+        query.setdefault("scale", "1")
+        form = StartForm(formdata=query if query.get("recipe_id") else None)
+    else:
+        form = StartForm()
+    form.recipe_id.choices = choices([("", "— choose a recipe —")] + production_views.recipe_options(org))
+    if request.method == "GET" and request.args.get("recipe_id"):
+        form.recipe_id.validate(form)
+        form.scale.validate(form)
+    status, shortages, context = 200, None, {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        elif request.form.get("action") == "start":
+            try:
+                batch = batches.start_batch(org, current_user, form.recipe_id.data, form.scale.data,
+                                            notes=form.notes.data or "")
+            except InsufficientStock as exc:
+                shortages, status = getattr(exc, "shortages", []), 422
+                flash(exc.message + " Nothing was deducted.", "error")
+            except DomainError as exc:
+                status = 422 if isinstance(exc, NotFound) else error_status(exc)
+                _place(form, exc)
+            else:
+                flash(f"Started batch {batch.label}. Stock for its ingredients was deducted lot by lot.", "success")
+                return redirect(url_for("batches.batch_detail", batch_id=batch.id))
+    if form.recipe_id.data and form.scale.data is not None and not form.recipe_id.errors:
+        context = _stock_context(org, form, status)
+        status = context.pop("status")
+    return render_template("batches/batch_new.html", form=form, shortages=shortages, **context), status
+
+
+def _stock_context(org, form: StartForm, status: int) -> dict:
+    """The live stock check and cost estimate for the chosen recipe and scale."""
+    try:
+        recipe, scale, check = recipes.check_recipe_stock(org, current_user, form.recipe_id.data, form.scale.data)
+        preview = recipes.cost_preview(org, current_user, recipe.id, scale)
+        version = recipes.get_version(org, recipe)
+    except NotFound:
+        form.recipe_id.errors = list(form.recipe_id.errors) + ["Choose one of your recipes."]
+        return {"status": 422}
+    except DomainError as exc:
+        _place(form, exc)
+        return {"status": 422}
+    return {"status": status, "recipe": recipe, "scale": scale, "check": check, "preview": preview,
+            "version": version}
+
+
+def _place(form, error: DomainError) -> None:
+    """A service error on the form field it names (scale, recipe), else as a flash."""
+    placed = False
+    for name, message in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+            placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+@bp.route("/batches/<int:batch_id>")
+@require_permission("batches.view")
+def batch_detail(batch_id: int):
+    """A batch in progress (its working forms) or the record of a finished, failed or cancelled batch."""
+    return render_detail(batch_id)
+
+
+def render_detail(batch_id: int, *, submitted: str | None = None, form=None, status: int = 200):
+    """The batch page; `form` (named `submitted`) is the one just posted, shown with its errors."""
+    org = current_user.organization
+    record = batches.batch_record(org, current_user, batch_id)
+    forms = {}
+    if record.batch.status == "in_progress":
+        forms = _working_forms(org, record)
+        if submitted:
+            forms[submitted] = form
+            fill_choices(org, record, forms)
+    now = datetime.now(timezone.utc)
+    return render_template(
+        "batches/batch_detail.html", record=record, batch=record.batch, recipe=record.recipe, forms=forms,
+        submitted=submitted, statuses=STATUS_LABELS, now=now, duration=duration, button_form=EmptyForm(),
+        net_cost=record.net_cost, container_cost=sum(
+            (row.cost for row, _, _ in record.consumption if row.kind == "container"), 0),
+    ), status
+
+
+def _working_forms(org, record) -> dict:
+    forms = {
+        "note": NoteForm(prefix="note", formdata=None), "timer": TimerForm(prefix="timer", formdata=None),
+        "extra": ExtraForm(prefix="extra", formdata=None), "substitute": SubstituteForm(prefix="sub", formdata=None),
+        "finish": FinishForm(prefix="finish", formdata=None), "fail": ReasonForm(prefix="fail", formdata=None),
+        "cancel": ReasonForm(prefix="cancel", formdata=None),
+    }
+    forms["finish"].yield_quantity.data = record.batch.planned_yield
+    forms["finish"].output_item_id.data = str(record.recipe.output_item_id or "")
+    fill_choices(org, record, forms)
+    return forms
+
+
+def fill_choices(org, record, forms: dict) -> None:
+    """Item and unit choices for the batch page forms in `forms`."""
+    options = production_views.item_options(org, include_ids=[record.recipe.output_item_id])
+    items = [(i, f"{name} ({unit})") for i, name, unit, _ in options]
+    unit_list = unit_choices(units.list_units(org), blank="item's unit")
+    used = {}
+    for row, item, _ in record.consumption:
+        if row.credited_event_id is None and row.kind != "container":
+            used[item.id] = f"{item.name} ({item.unit})"
+    if "extra" in forms:
+        forms["extra"].item_id.choices = choices([("", "— choose an item —")] + items)
+        forms["extra"].unit.choices = unit_list
+    if "substitute" in forms:
+        forms["substitute"].replace_item_id.choices = choices([("", "— used in this batch —")] + list(used.items()))
+        forms["substitute"].with_item_id.choices = choices([("", "— choose the substitute —")] + items)
+        forms["substitute"].unit.choices = unit_list
+    if "finish" in forms:
+        outputs = [(i, f"{name} ({unit})") for i, name, unit, kind in options
+                   if kind in ("ingredient", "product") or i == record.recipe.output_item_id]
+        forms["finish"].output_item_id.choices = choices([("", "— choose the output item —")] + outputs)
+        for entry in forms["finish"].outputs:
+            entry.form.item_id.choices = choices([("", "—")] + outputs)
+
+
+def duration(start: datetime, end: datetime | None = None) -> str:
+    """A short elapsed time: 2 d 3 h, 1 h 5 min, 4 min."""
+    end = end or datetime.now(timezone.utc)
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    days, rest = divmod(minutes, 60 * 24)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+from . import actions, dashboard, label  # noqa: E402,F401  (more views on this blueprint + dashboard widget)

@@ -1,0 +1,1 @@
+"""Pricing, the billing page, Stripe Checkout/portal redirects (routes.py) and the Stripe webhook (api.py)."""

@@ -1,0 +1,60 @@
+"""Form fields shared by page forms."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+MAX_DECIMAL = Decimal("1e12")
+
+
+class DecimalText(StringField):
+    """A typed decimal number (Decimal, or None when blank); rejects NaN, infinity and absurd sizes.
+
+    Kept as text input (inputmode=decimal) so "1,5" style typos reach the maker as a message
+    instead of being silently dropped by the browser.
+    """
+
+    def __init__(self, label=None, validators=None, *, minimum=Decimal("0"), allow_zero=True, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.minimum = minimum
+        self.allow_zero = allow_zero
+        self._parse_error = None
+
+    def process_formdata(self, valuelist):
+        self._parse_error = None
+        self.data = None
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        if not text:
+            return
+        try:
+            value = Decimal(text)
+        except (InvalidOperation, ValueError):
+            self._parse_error = "Enter a number, like 12 or 0.5."
+            return
+        if not value.is_finite():
+            self._parse_error = "Enter a number, like 12 or 0.5."
+        elif abs(value) >= MAX_DECIMAL:
+            self._parse_error = "That number is too large."
+        elif self.minimum is not None and value < self.minimum:
+            self._parse_error = f"Must be at least {self.minimum}."
+        elif value == 0 and not self.allow_zero:
+            self._parse_error = "Must be more than zero."
+        else:
+            self.data = value
+
+    def pre_validate(self, form):
+        if self._parse_error:
+            raise ValidationError(self._parse_error)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(self.data.normalize(), "f") if isinstance(self.data, Decimal) else str(self.data)

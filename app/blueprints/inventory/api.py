@@ -1,0 +1,261 @@
+"""Inventory JSON API: items, their lots, adjustments and the ledger (API.md, "Inventory")."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields
+
+from ...models.types import utcnow
+from ...services import inventory
+from ...services.expiration import utc_today
+from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope
+from ..decorators import require_permission
+
+blp = Blueprint("inventory_api", __name__, url_prefix="/api/v1/inventory", description="Inventory")
+
+
+class UTCTime(fields.Field):
+    """An aware time as ISO 8601 UTC with a Z (2026-11-21T14:03:00Z)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update({"type": "string", "format": "date-time"})
+        super().__init__(**kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# ---- output ----------------------------------------------------------------------------------------
+
+class LotSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    item_id = fields.Integer()
+    remaining = DecimalString()
+    original = DecimalString()
+    unit_cost = DecimalString()
+    received_at = UTCTime()
+    expires_at = fields.Date(allow_none=True)
+    status = fields.String(metadata={"enum": ["active", "expired", "on_hold", "depleted"]})
+    supplier_lot_code = fields.String(allow_none=True)
+    hold_until = UTCTime(allow_none=True)
+
+
+class ItemSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    unit = fields.String()
+    quantity = DecimalString()
+    available = DecimalString()
+    density = DecimalString(allow_none=True)
+    shelf_life_days = fields.Integer(allow_none=True)
+    reorder_point = DecimalString(allow_none=True)
+    safety_stock = DecimalString(allow_none=True)
+    unit_cost = DecimalString(allow_none=True, metadata={"description": "Weighted average of remaining lots"})
+    value = DecimalString()
+    inci_name = fields.String(allow_none=True)
+    allergens = fields.String()
+    capacity = DecimalString(allow_none=True)
+    capacity_unit = fields.String(allow_none=True)
+    supplier_id = fields.Integer(allow_none=True)
+    global_item_id = fields.Integer(allow_none=True)
+    archived = fields.Boolean()
+    low_stock = fields.Boolean()
+    lots = fields.List(fields.Nested(LotSchema))
+
+
+class ItemBrief(ItemSchema):
+    """An Item without its lots (list responses)."""
+
+    class Meta:
+        exclude = ("lots",)
+
+
+class ItemList(Schema):
+    items = fields.List(fields.Nested(ItemBrief))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    change_type = fields.String()
+    quantity = DecimalString()
+    lot_code = fields.String(allow_none=True)
+    unit_cost = DecimalString(allow_none=True)
+    batch_id = fields.Integer(allow_none=True)
+    sale_id = fields.Integer(allow_none=True)
+    created_at = UTCTime()
+    user_id = fields.Integer(allow_none=True)
+    notes = fields.String()
+    reverses_event_id = fields.Integer(allow_none=True)
+
+
+class EventList(Schema):
+    items = fields.List(fields.Nested(EventSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class AdjustmentResponse(Schema):
+    events = fields.List(fields.Nested(EventSchema))
+    item = fields.Nested(ItemSchema)
+
+
+# ---- input -----------------------------------------------------------------------------------------
+
+class ItemCreate(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["ingredient", "container", "packaging", "consumable",
+                                                           "product"]})
+    unit = fields.String(required=True)
+    density = DecimalString(allow_none=True, load_default=None)
+    shelf_life_days = fields.Integer(allow_none=True, load_default=None)
+    reorder_point = DecimalString(allow_none=True, load_default=None)
+    safety_stock = DecimalString(allow_none=True, load_default=None)
+    inci_name = fields.String(allow_none=True, load_default=None)
+    allergens = fields.String(allow_none=True, load_default="")
+    capacity = DecimalString(allow_none=True, load_default=None)
+    capacity_unit = fields.String(allow_none=True, load_default=None)
+    supplier_id = fields.Integer(allow_none=True, load_default=None)
+    notes = fields.String(allow_none=True, load_default="")
+    global_item_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class ItemListArgs(PageArgs):
+    kind = fields.String(load_default=None)
+    q = fields.String(load_default=None)
+    sort = fields.String(load_default="name", metadata={"enum": list(inventory.LIST_SORTS)})
+    include_archived = fields.Boolean(load_default=False)
+
+
+class AdjustmentRequest(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    change_type = fields.Raw(required=True, metadata={"type": "string", "enum": sorted(inventory.ALL_CHANGE_TYPES)})
+    quantity = QuantityInput(load_default=None)
+    unit = fields.String(allow_none=True, load_default=None)
+    unit_cost = DecimalString(allow_none=True, load_default=None)
+    expires_at = fields.String(allow_none=True, load_default=None, metadata={"format": "date"})
+    received_at = fields.String(allow_none=True, load_default=None, metadata={"format": "date-time"})
+    supplier_id = fields.Integer(allow_none=True, load_default=None)
+    supplier_lot_code = fields.String(allow_none=True, load_default=None)
+    lot_code = fields.String(allow_none=True, load_default=None)
+    notes = fields.String(allow_none=True, load_default="")
+
+
+# ---- views -----------------------------------------------------------------------------------------
+
+@blp.route("", methods=["POST"])
+@require_permission("inventory.edit")
+@blp.arguments(ItemCreate)
+@blp.response(201, ItemSchema)
+@blp.alt_response(422, description="Invalid field, unknown unit or kind")
+def item_create(data):
+    """Create an item (no stock yet: record stock with a restock adjustment)."""
+    org, user = api_actor()
+    data["notes"] = data.get("notes") or ""
+    data["allergens"] = data.get("allergens") or ""
+    item = inventory.create_item(org, user, **data)
+    return item_json(org, item, with_lots=True)
+
+
+@blp.route("", methods=["GET"])
+@require_permission("inventory.view")
+@blp.arguments(ItemListArgs, location="query")
+@blp.response(200, ItemList)
+def item_list(args):
+    """Items (without lots), filtered by ?kind= and ?q=, paginated."""
+    org, user = api_actor()
+    page = inventory.list_items(org, actor=user, q=args["q"], kind=args["kind"], sort=args["sort"],
+                                include_archived=args["include_archived"], page=args["page"],
+                                per_page=args["per_page"])
+    summaries = inventory.item_summaries(org, page.items)
+    rows = [item_json(org, item, summary=summaries[item.id]) for item in page.items]
+    return page_envelope(rows, page.page, page.per_page, page.total)
+
+
+@blp.route("/<int:item_id>", methods=["GET"])
+@require_permission("inventory.view")
+@blp.response(200, ItemSchema)
+def item_detail(item_id: int):
+    """One item with its lots that hold stock, in consumption order."""
+    org, user = api_actor()
+    item = inventory.get_item(org, item_id, actor=user)
+    return item_json(org, item, with_lots=True)
+
+
+@blp.route("/<int:item_id>/adjustments", methods=["POST"])
+@require_permission("inventory.adjust")
+@blp.arguments(AdjustmentRequest)
+@blp.response(201, AdjustmentResponse)
+@blp.alt_response(422, description="insufficient_stock, invalid_quantity, unknown_unit, unknown_change_type …")
+def adjustment_create(data, item_id: int):
+    """Restock, deduct, recount, dispose or credit stock; one event per lot touched."""
+    org, user = api_actor()
+    data["notes"] = data.get("notes") or ""
+    result = inventory.adjust(org, user, item_id, **data)
+    return {"events": [event_json(event) for event in result.events],
+            "item": item_json(org, result.item, with_lots=True)}
+
+
+@blp.route("/<int:item_id>/events", methods=["GET"])
+@require_permission("inventory.view")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, EventList)
+def event_list(args, item_id: int):
+    """The item's ledger, newest first."""
+    org, user = api_actor()
+    page = inventory.list_events(org, item_id, page=args["page"], per_page=args["per_page"], actor=user)
+    return page_envelope([event_json(event) for event in page.items], page.page, page.per_page, page.total)
+
+
+# ---- serialization ---------------------------------------------------------------------------------
+
+def item_json(org, item, *, summary=None, with_lots: bool = False) -> dict:
+    """The API.md Item (lots only when asked for)."""
+    summary = summary or inventory.item_summary(org, item)
+    data = {
+        "id": item.id, "name": item.name, "kind": item.kind, "unit": item.unit, "quantity": item.quantity,
+        "available": summary.available, "density": item.density, "shelf_life_days": item.shelf_life_days,
+        "reorder_point": item.reorder_point, "safety_stock": item.safety_stock, "unit_cost": summary.avg_unit_cost,
+        "value": summary.value, "inci_name": item.inci_name, "allergens": item.allergens or "",
+        "capacity": item.capacity, "capacity_unit": item.capacity_unit, "supplier_id": item.supplier_id,
+        "global_item_id": item.global_item_id, "archived": item.archived_at is not None,
+        "low_stock": summary.low_stock,
+    }
+    if with_lots:
+        data["lots"] = [lot_json(lot) for lot in inventory.lots_in_consumption_order(org, item.id)]
+    return data
+
+
+def lot_json(lot, now=None) -> dict:
+    """The API.md Lot; status derived now."""
+    now = now or utcnow()
+    return {
+        "id": lot.id, "code": lot.code, "item_id": lot.item_id, "remaining": lot.remaining_quantity,
+        "original": lot.original_quantity, "unit_cost": lot.unit_cost, "received_at": lot.received_at,
+        "expires_at": lot.expires_on, "status": lot.status(utc_today(now), now),
+        "supplier_lot_code": lot.supplier_lot_code, "hold_until": lot.hold_until,
+    }
+
+
+def event_json(event) -> dict:
+    """The API.md Event."""
+    return {
+        "id": event.id, "code": event.code, "change_type": event.change_type, "quantity": event.quantity,
+        "lot_code": event.lot.code if event.lot is not None else None, "unit_cost": event.unit_cost,
+        "batch_id": event.batch_id, "sale_id": event.sale_id, "created_at": event.created_at,
+        "user_id": event.user_id, "notes": event.notes or "", "reverses_event_id": event.reverses_event_id,
+    }

@@ -1,0 +1,65 @@
+"""Expiring and expired lots, and disposing of an expired lot in one action."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...services import expiration
+from ...services.errors import DomainError, NotFound
+from ...web import format_quantity
+from ..decorators import require_permission
+from ..pages import safe_next
+from .forms import DisposeForm
+from .routes import bp
+
+MAX_DAYS = 3650
+
+
+@bp.route("/inventory/expiring")
+@require_permission("inventory.view")
+def expiring_list():
+    """Lots expiring within the organization's window (?days= overrides) and expired lots still in stock."""
+    return _render_expiring()
+
+
+@bp.route("/inventory/lots/<int:lot_id>/dispose", methods=["POST"])
+@require_permission("inventory.adjust")
+def lot_dispose(lot_id: int):
+    """Dispose of what is left of one expired lot (an `expired` ledger event on that exact lot)."""
+    org = current_user.organization
+    form = DisposeForm()
+    back = safe_next(request.form.get("next"), url_for("inventory.expiring_list"))
+    if not form.validate_on_submit():
+        flash("The disposal could not be read; nothing was changed.", "error")
+        return _render_expiring(status=422)
+    try:
+        result = expiration.dispose_expired_lot(org, current_user, lot_id, notes=(form.notes.data or "").strip())
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _render_expiring(status=exc.status if exc.status in (402, 403, 409) else 422)
+    flash(_disposed_message(result), "success")
+    return redirect(back)
+
+
+def _render_expiring(status: int = 200):
+    org = current_user.organization
+    days = request.args.get("days", type=int)
+    if days is not None and not 0 <= days <= MAX_DAYS:
+        days = None
+    window = days if days is not None else org.expiring_soon_days
+    expiring = expiration.list_expiring(org, current_user, days=window)
+    expired = expiration.list_expired(org, current_user)
+    return render_template("inventory/expiring_list.html", expiring=expiring, expired=expired, days=window,
+                           default_days=org.expiring_soon_days, dispose_form=DisposeForm()), status
+
+
+def _disposed_message(result) -> str:
+    events = getattr(result, "events", None) or (result if isinstance(result, list) else [result])
+    event = events[0] if events else None
+    lot = getattr(event, "lot", None)
+    if event is None or lot is None:
+        return "Expired lot disposed."
+    return (f"Disposed {format_quantity(abs(event.quantity))} {lot.item.unit} of {lot.item.name} "
+            f"from expired lot {lot.code}.")

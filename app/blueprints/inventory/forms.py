@@ -1,0 +1,75 @@
+"""Inventory page forms: item create/edit, stock adjustment, lot disposal."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ...models.inventory import ITEM_KINDS
+from ..fields import DecimalText
+
+KIND_CHOICES = [(kind, kind.capitalize()) for kind in ITEM_KINDS]
+
+# Every change type the inventory core knows, grouped the way a maker thinks about them.
+CHANGE_TYPE_GROUPS = {
+    "Receive": [("restock", "Restock (received stock — creates a lot)")],
+    "Use or deduct": [("use", "Use"), ("batch", "Used in a batch"), ("sale", "Sale"), ("sample", "Sample"),
+                      ("tester", "Tester"), ("gift", "Gift")],
+    "Dispose": [("spoil", "Spoiled"), ("trash", "Trash"), ("damaged", "Damaged"), ("expired", "Expired"),
+                ("quality_fail", "Failed quality check")],
+    "Count": [("recount", "Recount (set the counted total)")],
+    "Credit back": [("returned", "Returned (credit back to a lot)"),
+                    ("batch_cancelled", "Batch cancelled (credit back to a lot)")],
+}
+CHANGE_TYPE_LABELS = {value: label for group in CHANGE_TYPE_GROUPS.values() for value, label in group}
+CHANGE_TYPE_CHOICES = [SelectChoice(value, label, optgroup=group)
+                       for group, pairs in CHANGE_TYPE_GROUPS.items() for value, label in pairs]
+
+
+class ItemForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    kind = SelectField("Kind", choices=[SelectChoice(value, label) for value, label in KIND_CHOICES], default="ingredient")
+    unit = SelectField("Stock unit", validators=[DataRequired()], default="g",
+                       description="Stock is counted and costed in this unit.")
+    density = DecimalText("Density (g/mL)", validators=[Optional()], allow_zero=False,
+                          description="Lets recipes mix weights and volumes, e.g. 0.92 for olive oil.")
+    shelf_life_days = IntegerField("Shelf life (days)", validators=[Optional(), NumberRange(min=1, max=36500)],
+                                   description="New lots expire this many days after they are received.")
+    reorder_point = DecimalText("Reorder point", validators=[Optional()],
+                                description="Flag the item as low stock below this quantity (stock unit).")
+    safety_stock = DecimalText("Safety stock", validators=[Optional()])
+    inci_name = StringField("INCI name", validators=[Optional(), Length(max=255)])
+    allergens = StringField("Allergens", validators=[Optional(), Length(max=500)],
+                            description="Comma separated, e.g. linalool, limonene.")
+    capacity = DecimalText("Container capacity", validators=[Optional()], allow_zero=False)
+    capacity_unit = SelectField("Capacity unit", validate_choice=False, default="")
+    supplier_id = SelectField("Default supplier", coerce=str, validate_choice=False, default="")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    global_item_id = HiddenField()
+    unlink_library = BooleanField("Unlink from the library (lets you edit name, INCI and density)")
+
+
+class AdjustForm(FlaskForm):
+    change_type = SelectField("Change", choices=CHANGE_TYPE_CHOICES, default="restock")
+    quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")],
+                           description="For a recount: the total you counted.")
+    unit = SelectField("Unit", validate_choice=False)
+    unit_cost = DecimalText("Unit cost", validators=[Optional()],
+                            description="Cost per unit chosen above (restock).")
+    expires_at = DateField("Expires on", validators=[Optional()],
+                           description="Leave blank to use the shelf life.")
+    received_at = DateField("Received on", validators=[Optional()], description="Default: today.")
+    supplier_id = SelectField("Supplier", coerce=str, validate_choice=False, default="")
+    supplier_lot_code = StringField("Supplier lot code", validators=[Optional(), Length(max=80)])
+    lot_code = SelectField("Lot", coerce=str, validate_choice=False, default="",
+                           description="Optional for deductions (default: oldest first); required for credits.")
+    notes = StringField("Notes", validators=[Optional(), Length(max=1000)])
+
+
+class DisposeForm(FlaskForm):
+    notes = StringField("Notes", validators=[Optional(), Length(max=1000)])
+
+
+class EmptyForm(FlaskForm):
+    """CSRF-only form for POST buttons."""

@@ -1,0 +1,220 @@
+"""Inventory pages: the item list, creating and editing items, archiving and restoring them."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...models.inventory import ITEM_KINDS
+from ...services import inventory, library, suppliers, units
+from ...services.errors import DomainError, NotFound, PermissionDenied
+from ..decorators import require_permission
+from ..forms_support import apply_field_errors
+from ..pages import choices, error_status, page_arg, unit_choices
+from .forms import KIND_CHOICES, EmptyForm, ItemForm
+
+bp = Blueprint("inventory", __name__)
+
+PER_PAGE = 50
+SORTS = [("name", "Name"), ("quantity", "Quantity"), ("value", "Value"), ("updated", "Recently updated")]
+# Fields the global library owns while an item is linked to it (unlink to edit them).
+LIBRARY_LOCKED = ("name", "inci_name", "density")
+
+
+@bp.route("/inventory")
+@require_permission("inventory.view")
+def item_list():
+    """Items with stock, availability, value and alerts; searchable, filterable, sortable."""
+    org = current_user.organization
+    q = (request.args.get("q") or "").strip()[:120]
+    kind = request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else ""
+    sort = request.args.get("sort") if request.args.get("sort") in dict(SORTS) else "name"
+    archived = request.args.get("archived") == "1"
+    page = inventory.list_items(org, q=q or None, kind=kind or None, sort=sort, include_archived=archived,
+                                page=page_arg(), per_page=PER_PAGE)
+    summaries = inventory.item_summaries(org, page.items)
+    args = {key: value for key, value in (("q", q), ("kind", kind), ("sort", sort if sort != "name" else ""),
+                                          ("archived", "1" if archived else "")) if value}
+    return render_template("inventory/item_list.html", page=page, summaries=summaries, args=args, q=q,
+                           kind=kind, sort=sort, archived=archived, kinds=KIND_CHOICES, sorts=SORTS,
+                           filtered=bool(q or kind))
+
+
+@bp.route("/inventory/new", methods=["GET", "POST"])
+@require_permission("inventory.edit")
+def item_new():
+    """Add an item, optionally prefilled from a global library entry (?library_id=)."""
+    org = current_user.organization
+    form = ItemForm()
+    _fill_item_choices(form, org)
+    library_item = _library_item(request.args.get("library_id") or form.global_item_id.data)
+    if request.method == "GET" and library_item is not None:
+        _prefill_from_library(form, library_item)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            fields = _item_fields(form)
+            # The library owns a linked item's name, INCI and density: if the maker changed any of
+            # them, they want their own item, so it is created unlinked rather than overwritten.
+            linked = library_item is not None and _matches_library(fields, library_item)
+            fields["global_item_id"] = library_item.id if linked else None
+            try:
+                item = inventory.create_item(org, current_user, **fields)
+            except DomainError as exc:
+                apply_field_errors(form, exc)
+                status = error_status(exc)
+            else:
+                flash(f"Added {item.name}. Record what you have in stock with a restock.", "success")
+                if library_item is not None and not linked:
+                    flash("It is your own item, not linked to the library, because you changed its name, "
+                          "INCI name or density.", "info")
+                return redirect(url_for("inventory.item_detail", item_id=item.id) + "#adjust")
+        else:
+            status = 422
+    return render_template("inventory/item_form.html", form=form, item=None, library_item=library_item), status
+
+
+@bp.route("/inventory/<int:item_id>/edit", methods=["GET", "POST"])
+@require_permission("inventory.edit")
+def item_edit(item_id: int):
+    """Edit an item's details (stock changes go through the adjust form)."""
+    org = current_user.organization
+    item = inventory.get_item(org, item_id)
+    form = ItemForm(obj=item) if request.method == "GET" else ItemForm()
+    _fill_item_choices(form, org)
+    if request.method == "GET":
+        form.supplier_id.data = str(item.supplier_id or "")
+        form.capacity_unit.data = item.capacity_unit or ""
+    linked = item.global_item_id is not None
+    if linked and request.method == "POST":
+        # locked fields render disabled, so the browser does not send them: keep the item's values
+        form.name.data, form.inci_name.data, form.density.data = item.name, item.inci_name, item.density
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            fields = _item_fields(form)
+            if linked and form.unlink_library.data:
+                fields["global_item_id"] = None
+            elif linked:
+                for name in LIBRARY_LOCKED:
+                    fields.pop(name, None)
+            try:
+                item = inventory.update_item(org, current_user, item.id, **fields)
+            except DomainError as exc:
+                apply_field_errors(form, exc)
+                status = error_status(exc)
+            else:
+                if linked and form.unlink_library.data:
+                    flash(f"{item.name} is unlinked from the library: its name, INCI name and density are "
+                          "yours to edit now.", "success")
+                    return redirect(url_for("inventory.item_edit", item_id=item.id))
+                flash(f"Saved {item.name}.", "success")
+                return redirect(url_for("inventory.item_detail", item_id=item.id))
+        else:
+            status = 422
+    return render_template("inventory/item_form.html", form=form, item=item, library_item=item.global_item,
+                           locked=LIBRARY_LOCKED if linked else ()), status
+
+
+@bp.route("/inventory/<int:item_id>/archive", methods=["POST"])
+@require_permission("inventory.edit")
+def item_archive(item_id: int):
+    """Archive an item: hidden from lists and pickers, its history kept."""
+    return _archive_or_restore(item_id, archive=True)
+
+
+@bp.route("/inventory/<int:item_id>/restore", methods=["POST"])
+@require_permission("inventory.edit")
+def item_restore(item_id: int):
+    """Bring an archived item back."""
+    return _archive_or_restore(item_id, archive=False)
+
+
+def _archive_or_restore(item_id: int, *, archive: bool):
+    org = current_user.organization
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            if archive:
+                item = inventory.archive_item(org, current_user, item_id)
+            else:
+                item = inventory.restore_item(org, current_user, item_id)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            name = getattr(item, "name", "The item")
+            flash(f"{name} archived. Find it again with “Show archived”." if archive else f"{name} restored.",
+                  "success")
+    return redirect(url_for("inventory.item_detail", item_id=item_id))
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+def _fill_item_choices(form: ItemForm, org) -> None:
+    unit_list = units.list_units(org)
+    form.unit.choices = unit_choices(unit_list)
+    form.capacity_unit.choices = unit_choices(unit_list, blank="—")
+    form.supplier_id.choices = supplier_choices(org, blank="— none —")
+
+
+def supplier_choices(org, *, blank: str, include=None) -> list:
+    """Active suppliers for a <select>; `include` keeps an archived supplier that is already chosen."""
+    try:
+        rows = suppliers.list_suppliers(org, current_user, include_archived=include is not None)
+    except PermissionDenied:  # a custom role may edit items without seeing suppliers
+        rows = []
+    return choices([("", blank)] + [(s.id, s.name) for s in rows if s.archived_at is None or s.id == include])
+
+
+def _library_item(library_id):
+    if not library_id:
+        return None
+    try:
+        return library.get_library_item(int(library_id))
+    except (NotFound, ValueError, TypeError):
+        flash("That library entry was not found; fill the details in yourself.", "warning")
+        return None
+
+
+def _prefill_from_library(form: ItemForm, entry) -> None:
+    form.name.data = entry.name
+    form.kind.data = entry.kind or "ingredient"
+    form.unit.data = entry.default_unit or "g"
+    form.density.data = entry.density
+    form.shelf_life_days.data = entry.shelf_life_days
+    form.inci_name.data = entry.inci
+    form.allergens.data = ", ".join(entry.allergens or [])
+    form.capacity.data = entry.capacity
+    form.capacity_unit.data = entry.capacity_unit or ""
+    form.global_item_id.data = str(entry.id)
+
+
+def _matches_library(fields: dict, entry) -> bool:
+    return (fields["name"] == entry.name and (fields["inci_name"] or None) == (entry.inci or None)
+            and _same_number(fields["density"], entry.density))
+
+
+def _same_number(a, b) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and a == b)
+
+
+def _item_fields(form: ItemForm) -> dict:
+    return {
+        "name": form.name.data.strip(),
+        "kind": form.kind.data,
+        "unit": form.unit.data,
+        "density": form.density.data,
+        "shelf_life_days": form.shelf_life_days.data,
+        "reorder_point": form.reorder_point.data,
+        "safety_stock": form.safety_stock.data,
+        "inci_name": (form.inci_name.data or "").strip() or None,
+        "allergens": (form.allergens.data or "").strip(),
+        "capacity": form.capacity.data,
+        "capacity_unit": form.capacity_unit.data or None,
+        "supplier_id": int(form.supplier_id.data) if (form.supplier_id.data or "").isdigit() else None,
+        "notes": (form.notes.data or "").strip(),
+    }
+
+
+from . import dashboard, expiring, stock  # noqa: E402,F401  (more views on this blueprint + dashboard widget)

@@ -1,0 +1,179 @@
+"""Item detail: facts, lots in consumption order, the ledger, the adjust form and the ledger CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qsl
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ...models.types import utcnow
+from ...services import inventory, units
+from ...services.authz import has_permission
+from ...services.errors import DomainError, MissingDensity, MissingUnitMapping
+from ...web import format_quantity
+from ..decorators import require_permission
+from ..forms_support import apply_field_errors
+from ..pages import choices as page_choices, error_status, page_arg, unit_choices
+from .forms import CHANGE_TYPE_LABELS, AdjustForm, EmptyForm
+from .routes import bp, supplier_choices
+
+EVENTS_PER_PAGE = 25
+CSV_PAGE = 500
+ADJUST_FIELDS = ("change_type", "quantity", "unit", "unit_cost", "expires_at", "received_at", "supplier_id",
+                 "supplier_lot_code", "lot_code", "notes")
+
+
+@bp.route("/inventory/<int:item_id>")
+@require_permission("inventory.view")
+def item_detail(item_id: int):
+    """One item: its facts, what is in stock lot by lot, every change to it, and the adjust form."""
+    # After an inline fix (density, unit mapping) the adjust values come back in the query string.
+    prefill = "change_type" in request.args
+    form = AdjustForm(formdata=request.args if prefill else None)
+    return _render_detail(item_id, form)
+
+
+@bp.route("/inventory/<int:item_id>/adjust", methods=["POST"])
+@require_permission("inventory.adjust")
+def item_adjust(item_id: int):
+    """Record a stock change (restock, use, disposal, recount, credit) through the inventory service."""
+    org = current_user.organization
+    item = inventory.get_item(org, item_id)
+    form = AdjustForm()
+    if not form.validate_on_submit():
+        return _render_detail(item.id, form, status=422)
+    try:
+        result = inventory.adjust(
+            org, current_user, item.id,
+            change_type=form.change_type.data,
+            quantity=form.quantity.data,
+            unit=form.unit.data or None,
+            unit_cost=form.unit_cost.data,
+            expires_at=form.expires_at.data,
+            received_at=form.received_at.data,
+            supplier_id=int(form.supplier_id.data) if (form.supplier_id.data or "").isdigit() else None,
+            supplier_lot_code=(form.supplier_lot_code.data or "").strip() or None,
+            # the lot picker names a lot to take from or credit; a restock or recount makes its own lot
+            lot_code=(form.lot_code.data or None) if form.change_type.data not in ("restock", "recount") else None,
+            notes=(form.notes.data or "").strip(),
+        )
+    except (MissingDensity, MissingUnitMapping) as exc:
+        if not has_permission(current_user, "units.manage"):
+            apply_field_errors(form, exc)  # no inline fix for this role: say what is missing
+            return _render_detail(item.id, form, status=422)
+        form.unit.errors = list(form.unit.errors) + ["Needs the fix above."]
+        return _render_detail(item.id, form, fix=_fix_for(exc, item, form), status=422)
+    except DomainError as exc:
+        apply_field_errors(form, exc)
+        return _render_detail(item.id, form, status=error_status(exc))
+    flash(_describe(result, form.change_type.data), "success")
+    return redirect(url_for("inventory.item_detail", item_id=item.id))
+
+
+@bp.route("/inventory/<int:item_id>/events.csv")
+@require_permission("inventory.export")
+def item_events_csv(item_id: int):
+    """The item's whole ledger as CSV, newest first."""
+    org = current_user.organization
+    item = inventory.get_item(org, item_id)
+    lot_codes = {lot.id: lot.code for lot in inventory.lots_in_consumption_order(org, item.id, include_depleted=True)}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["code", "time_utc", "change_type", "quantity", "unit", "lot", "unit_cost", "batch_id",
+                     "sale_id", "user", "notes"])
+    page_number = 1
+    while True:
+        page = inventory.list_events(org, item.id, page=page_number, per_page=CSV_PAGE)
+        for event in page.items:
+            writer.writerow([
+                event.code, event.created_at.isoformat(), event.change_type, event.quantity, item.unit,
+                _cell(lot_codes.get(event.lot_id, "")), "" if event.unit_cost is None else event.unit_cost,
+                event.batch_id or "", event.sale_id or "", _cell(event.user.display_name if event.user else ""), _cell(event.notes),
+            ])
+        if not page.has_next:
+            break
+        page_number += 1
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", item.name).strip("-").lower() or f"item-{item.id}"
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-ledger.csv"'})
+
+
+def render_fix_error(item_id: int, query: str, *, kind: str, message: str, unit_name: str | None, next_url: str):
+    """The item page again after an inline fix failed: the fix stays open with its error (422)."""
+    form = AdjustForm(formdata=MultiDict(parse_qsl(query)))
+    fix = {"kind": kind, "item_id": item_id, "next": next_url, "message": message, "error": True,
+           "unit_name": unit_name or request.form.get("unit_name") or ""}
+    return _render_detail(item_id, form, fix=fix, status=422)
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, status: int = 200):
+    org = current_user.organization
+    item = inventory.get_item(org, item_id)
+    summary = inventory.item_summaries(org, [item]).get(item.id)
+    lots = inventory.lots_in_consumption_order(org, item.id, include_depleted=True)
+    show_depleted = request.args.get("depleted") == "1"
+    events = inventory.list_events(org, item.id, page=page_arg(), per_page=EVENTS_PER_PAGE)
+    mappings = units.list_item_unit_mappings(org, item.id)
+    _fill_adjust_choices(form, org, item, lots, mappings)
+    now = utcnow()
+    statuses = {lot.id: lot.status(now.date(), now) for lot in lots}
+    return render_template(
+        "inventory/item_detail.html", item=item, summary=summary, form=form, fix=fix,
+        lots=[lot for lot in lots if show_depleted or statuses[lot.id] != "depleted"],
+        depleted_count=sum(1 for s in statuses.values() if s == "depleted"), show_depleted=show_depleted,
+        statuses=statuses, lot_codes={lot.id: lot.code for lot in lots}, events=events,
+        mappings=mappings, change_labels=CHANGE_TYPE_LABELS, button_form=EmptyForm(),
+    ), status
+
+
+def _fill_adjust_choices(form: AdjustForm, org, item, lots, mappings) -> None:
+    form.unit.choices = unit_choices(units.list_units(org), extra=[m.unit_name for m in mappings])
+    if not form.unit.data:
+        form.unit.data = item.unit
+    form.supplier_id.choices = supplier_choices(org, blank="— none —")
+    if form.supplier_id.data in (None, "", "None") and request.method == "GET" and "change_type" not in request.args:
+        form.supplier_id.data = str(item.supplier_id or "")
+    choices = [("", "Oldest first (FIFO)")]
+    for lot in lots:
+        detail = f"{format_quantity(lot.remaining_quantity)} {item.unit} left"
+        if lot.expires_on:
+            detail += f", expires {lot.expires_on:%Y-%m-%d}"
+        choices.append((lot.code, f"{lot.code} — {detail}"))
+    form.lot_code.choices = page_choices(choices)
+
+
+def _fix_for(exc: DomainError, item, form: AdjustForm) -> dict:
+    """The inline fix a unit error offers, with a way back to this form as it was typed."""
+    values = {name: request.form.get(name) for name in ADJUST_FIELDS if request.form.get(name)}
+    back = url_for("inventory.item_detail", item_id=item.id, **values, _anchor="adjust")
+    if isinstance(exc, MissingDensity):
+        return {"kind": "density", "item_id": getattr(exc, "item_id", None) or item.id, "next": back,
+                "message": exc.message}
+    return {"kind": "mapping", "item_id": getattr(exc, "item_id", None) or item.id, "next": back,
+            "unit_name": form.unit.data or "", "message": exc.message}
+
+
+def _describe(result, change_type: str) -> str:
+    item = result.item
+    if not result.events:
+        return f"No change: the count matches the {format_quantity(item.quantity)} {item.unit} in stock."
+    total = sum((event.quantity for event in result.events), start=0)
+    label = CHANGE_TYPE_LABELS.get(change_type, change_type).split(" (")[0]
+    lots = ", ".join(sorted({event.lot.code for event in result.events if event.lot is not None}))
+    sign = "+" if total > 0 else ""
+    text = f"{label}: {sign}{format_quantity(total)} {item.unit} of {item.name}"
+    if lots:
+        text += f" (lot{'s' if ', ' in lots else ''} {lots})"
+    return f"{text}. In stock now: {format_quantity(item.quantity)} {item.unit}."
+
+
+def _cell(value) -> str:
+    """Neutralize spreadsheet formulas in free text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,1 @@
+"""Global ingredient library pages."""

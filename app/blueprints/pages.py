@@ -1,0 +1,43 @@
+"""Small helpers shared by page routes: paging arguments, error statuses, safe redirects, unit choices."""
+from __future__ import annotations
+
+from flask import request
+from wtforms.fields.choices import SelectChoice
+
+from ..services.errors import DomainError
+
+MAX_PAGE = 100_000
+
+
+def page_arg(name: str = "page") -> int:
+    """The 1-based page number from the query string; junk and out-of-range values become 1."""
+    value = request.args.get(name, 1, type=int)
+    return value if 1 <= value <= MAX_PAGE else 1
+
+
+def error_status(error: DomainError) -> int:
+    """The status for re-rendering a form after a service refused: 422 unless the error says otherwise."""
+    return error.status if error.status in (402, 403, 404, 409) else 422
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site paths are followed after a POST (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
+
+
+def choices(pairs, *, optgroup: str | None = None) -> list[SelectChoice]:
+    """(value, label) pairs as <select> choices."""
+    return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in pairs]
+
+
+def unit_choices(units, *, extra: list[str] | None = None, blank: str | None = None) -> list[SelectChoice]:
+    """<select> choices grouped by dimension (optgroups) from services.units.list_units()."""
+    result = [SelectChoice("", blank)] if blank is not None else []
+    result += [SelectChoice(name, name, optgroup="This item") for name in extra or []]
+    for unit in units:
+        label = unit.name if not unit.label or unit.label == unit.name else f"{unit.name} ({unit.label})"
+        dimension = unit.dimension.capitalize() + (" — your units" if unit.is_custom else "")
+        result.append(SelectChoice(unit.name, label, optgroup=dimension))
+    return result

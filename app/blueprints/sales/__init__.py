@@ -1,0 +1,1 @@
+"""Sales pages (routes.py) and the sales, returns, reservations and products JSON API (api.py)."""

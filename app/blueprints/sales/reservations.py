@@ -1,0 +1,117 @@
+"""Reservations: stock held for open orders — list, hold, release, and convert to a sale."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...models import RESERVATION_STATUSES
+from ...services import commerce_views, reservations
+from ...services.authz import has_permission
+from ...services.errors import DomainError, NotFound
+from ...web import format_money, format_quantity
+from ..decorators import require_permission
+from ..forms_support import apply_field_errors
+from ..pages import error_status, page_arg
+from .forms import ConvertForm, EmptyForm, ReservationForm
+from .routes import _fill_sell_choices, _sell_options, bp
+
+PER_PAGE = 50
+
+
+@bp.route("/sales/reservations")
+@require_permission("sales.view")
+def reservation_list():
+    """Open reservations first (soonest expiry), then released, converted and expired ones."""
+    return _render_list(ReservationForm(formdata=None))
+
+
+@bp.route("/sales/reservations/new", methods=["POST"])
+@require_permission("reservations.manage")
+def reservation_create():
+    """Hold available stock for an open order."""
+    org = current_user.organization
+    form = ReservationForm()
+    options = _sell_options(org)
+    if not form.validate_on_submit():
+        return _render_list(form, options=options, status=422)
+    option = next((o for o in options if o["value"] == form.sku.data), None)
+    if option is None:
+        form.sku.errors = ["Choose one of your products from the list."]
+        return _render_list(form, options=options, status=422)
+    try:
+        reservation = reservations.create_reservation(
+            org, current_user, item_id=option["item"].id, quantity=form.quantity.data,
+            order_ref=form.order_ref.data.strip(), customer=(form.customer.data or "").strip(),
+            expires_at=form.expires_at.data)
+    except DomainError as exc:
+        apply_field_errors(form, exc)
+        return _render_list(form, options=options, status=error_status(exc))
+    flash(f"Holding {format_quantity(reservation.quantity)} {option['unit']} of {option['label']} for order "
+          f"{reservation.order_ref}.", "success")
+    return redirect(url_for("sales.reservation_list"))
+
+
+@bp.route("/sales/reservations/<int:reservation_id>/release", methods=["POST"])
+@require_permission("reservations.manage")
+def reservation_release(reservation_id: int):
+    """Give held stock back (the order was cancelled or changed)."""
+    if not EmptyForm().validate_on_submit():
+        flash("The request could not be read; nothing was changed. Try again.", "error")
+        return redirect(url_for("sales.reservation_list"))
+    try:
+        reservation = reservations.release_reservation(current_user.organization, current_user, reservation_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Released the hold for order {reservation.order_ref}.", "success")
+    return redirect(url_for("sales.reservation_list"))
+
+
+@bp.route("/sales/reservations/<int:reservation_id>/convert", methods=["POST"])
+@require_permission("reservations.manage")
+def reservation_convert(reservation_id: int):
+    """Turn a reservation into a sale at the given price (blank: the SKU's retail price)."""
+    org = current_user.organization
+    reservation = reservations.get_reservation(org, current_user, reservation_id)
+    form = ConvertForm()
+    if not form.validate_on_submit():
+        flash(" ".join(message for errors in form.errors.values() for message in errors), "error")
+        return redirect(url_for("sales.reservation_list"))
+    price = form.unit_price.data
+    if price is None:
+        sku = _sku_for_item(org, reservation.item_id)
+        price = sku.retail_price if sku is not None else None
+    if price is None:
+        flash(f"Enter a unit price to convert order {reservation.order_ref}: it has no retail price.", "error")
+        return redirect(url_for("sales.reservation_list"))
+    try:
+        sale = reservations.convert_reservation(org, current_user, reservation.id, unit_price=price,
+                                                channel=(form.channel.data or "").strip() or None)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("sales.reservation_list"))
+    flash(f"Order {sale.order_ref} sold: revenue {format_money(sale.revenue)}, cost of goods "
+          f"{format_money(sale.cogs)}.", "success")
+    return redirect(url_for("sales.sale_detail", sale_id=sale.id))
+
+
+def _render_list(form: ReservationForm, *, options=None, status: int = 200):
+    org = current_user.organization
+    status_filter = request.args.get("status") if request.args.get("status") in RESERVATION_STATUSES else ""
+    page = reservations.list_reservations(org, current_user, status=status_filter or None, page=page_arg(),
+                                          per_page=PER_PAGE)
+    can_manage = has_permission(current_user, "reservations.manage")
+    if can_manage:
+        options = options if options is not None else _sell_options(org)
+        _fill_sell_choices(form, options)
+    skus = commerce_views.skus_for_items(org, [row.item.id for row in page.items])
+    return render_template("sales/reservation_list.html", page=page, form=form, status=status_filter,
+                           statuses=RESERVATION_STATUSES, skus=skus, convert_form=ConvertForm(formdata=None),
+                           button_form=EmptyForm(), can_manage=can_manage,
+                           args={"status": status_filter} if status_filter else {}), status
+
+
+def _sku_for_item(org, item_id):
+    return commerce_views.skus_for_items(org, [item_id]).get(item_id)

@@ -1,0 +1,117 @@
+"""Supplier pages: list, detail with the lots received from them, create, edit, archive."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...services import inventory_views, suppliers
+from ...services.errors import DomainError, NotFound
+from ..decorators import require_permission
+from ..forms_support import apply_field_errors
+from ..pages import error_status, page_arg
+from .forms import EmptyForm, SupplierForm
+
+bp = Blueprint("suppliers", __name__)
+
+LOTS_PER_PAGE = 25
+FIELDS = ("name", "contact_name", "email", "phone", "website", "lead_time_days", "notes")
+
+
+@bp.route("/suppliers")
+@require_permission("suppliers.view")
+def supplier_list():
+    """Suppliers with their contact details and lead times."""
+    archived = request.args.get("archived") == "1"
+    rows = suppliers.list_suppliers(current_user.organization, current_user, include_archived=archived)
+    return render_template("suppliers/supplier_list.html", suppliers=rows, archived=archived)
+
+
+@bp.route("/suppliers/<int:supplier_id>")
+@require_permission("suppliers.view")
+def supplier_detail(supplier_id: int):
+    """One supplier and the lots received from them, most recent first."""
+    org = current_user.organization
+    supplier = suppliers.get_supplier(org, current_user, supplier_id)
+    lots = inventory_views.list_supplier_lots(org, supplier.id, page=page_arg(), per_page=LOTS_PER_PAGE)
+    return render_template("suppliers/supplier_detail.html", supplier=supplier, lots=lots, button_form=EmptyForm())
+
+
+@bp.route("/suppliers/new", methods=["GET", "POST"])
+@require_permission("suppliers.manage")
+def supplier_new():
+    """Add a supplier."""
+    form = SupplierForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                supplier = suppliers.create_supplier(current_user.organization, current_user, **_fields(form))
+            except DomainError as exc:
+                apply_field_errors(form, exc)
+                status = error_status(exc)
+            else:
+                flash(f"Added {supplier.name}.", "success")
+                return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier.id))
+    return render_template("suppliers/supplier_form.html", form=form, supplier=None), status
+
+
+@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+@require_permission("suppliers.manage")
+def supplier_edit(supplier_id: int):
+    """Edit a supplier's details."""
+    org = current_user.organization
+    supplier = suppliers.get_supplier(org, current_user, supplier_id)
+    form = SupplierForm(obj=supplier) if request.method == "GET" else SupplierForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                supplier = suppliers.update_supplier(org, current_user, supplier.id, **_fields(form))
+            except DomainError as exc:
+                apply_field_errors(form, exc)
+                status = error_status(exc)
+            else:
+                flash(f"Saved {supplier.name}.", "success")
+                return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier.id))
+    return render_template("suppliers/supplier_form.html", form=form, supplier=supplier), status
+
+
+@bp.route("/suppliers/<int:supplier_id>/archive", methods=["POST"])
+@require_permission("suppliers.manage")
+def supplier_archive(supplier_id: int):
+    """Archive a supplier: kept on old lots, no longer offered for new ones."""
+    if EmptyForm().validate_on_submit():
+        try:
+            supplier = suppliers.archive_supplier(current_user.organization, current_user, supplier_id)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{getattr(supplier, 'name', 'Supplier')} archived.", "success")
+    return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier_id))
+
+
+@bp.route("/suppliers/<int:supplier_id>/restore", methods=["POST"])
+@require_permission("suppliers.manage")
+def supplier_restore(supplier_id: int):
+    """Bring an archived supplier back."""
+    if EmptyForm().validate_on_submit():
+        try:
+            supplier = suppliers.restore_supplier(current_user.organization, current_user, supplier_id)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{supplier.name} restored.", "success")
+    return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier_id))
+
+
+def _fields(form: SupplierForm) -> dict:
+    fields = {name: getattr(form, name).data for name in FIELDS}
+    for name in ("name", "contact_name", "email", "phone", "website", "notes"):
+        fields[name] = (fields[name] or "").strip()
+    return fields

@@ -1,0 +1,127 @@
+"""Trace pages: find a lot, the lot page (facts, forward and backward trees, recall), recalls and their reports."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...models.types import utcnow
+from ...services import commerce_views, recalls, traceability
+from ...services.errors import DomainError, NotFound
+from ..decorators import require_permission
+from ..forms_support import apply_field_errors
+from ..pages import error_status, page_arg
+from .forms import EmptyForm, RecallForm
+
+bp = Blueprint("trace", __name__)
+
+PER_PAGE = 50
+
+
+@bp.route("/trace")
+@require_permission("traceability.view")
+def lot_search():
+    """Find a lot by its code (or supplier lot code); an exact code opens its trace."""
+    org = current_user.organization
+    q = (request.args.get("q") or "").strip()[:80]
+    matches = commerce_views.search_lots(org, current_user, q) if q else []
+    exact = [lot for lot, _ in matches if lot.code.lower() == q.lower()]
+    if len(exact) == 1:
+        return redirect(url_for("trace.lot_trace", code=exact[0].code))
+    active = recalls.list_recalls(org, current_user, status="active", page=1, per_page=5)
+    now = utcnow()
+    statuses = {lot.id: lot.status(now.date(), now) for lot, _ in matches}
+    return render_template("trace/lot_search.html", q=q, matches=matches, statuses=statuses, active=active)
+
+
+@bp.route("/trace/lots/<path:code>")
+@require_permission("traceability.view")
+def lot_trace(code: str):
+    """The canonical lot page: facts, where it went (forward) and what it was made from (backward)."""
+    return _render_lot(code, RecallForm(formdata=None))
+
+
+@bp.route("/trace/lots/<int:lot_id>/recall", methods=["POST"])
+@require_permission("traceability.recall")
+def lot_recall(lot_id: int):
+    """Recall a lot: it and every lot made from it, at any depth, go on hold in one action."""
+    org = current_user.organization
+    lot = traceability.resolve_lot(org, lot_id)
+    form = RecallForm()
+    if not form.validate_on_submit():
+        return _render_lot(lot, form, status=422)
+    try:
+        recall = recalls.recall_lot(org, current_user, lot.id, reason=form.reason.data.strip())
+    except NotFound:
+        raise
+    except DomainError as exc:
+        apply_field_errors(form, exc)
+        return _render_lot(lot, form, status=error_status(exc))
+    flash(f"Recalled {lot.code}: it and everything made from it are on hold. Contact the customers below.",
+          "success")
+    return redirect(url_for("trace.recall_detail", recall_id=recall.id, _anchor="sales"))
+
+
+@bp.route("/trace/recalls")
+@require_permission("traceability.view")
+def recall_list():
+    """Recalls, newest first, active and released."""
+    status = request.args.get("status") if request.args.get("status") in ("active", "released") else ""
+    page = recalls.list_recalls(current_user.organization, current_user, status=status or None, page=page_arg(),
+                                per_page=PER_PAGE)
+    return render_template("trace/recall_list.html", page=page, status=status,
+                           args={"status": status} if status else {})
+
+
+@bp.route("/trace/recalls/<int:recall_id>")
+@require_permission("traceability.view")
+def recall_detail(recall_id: int):
+    """The recall report: lots on hold, batches that used them, sales from them with order references."""
+    report = recalls.recall_report(current_user.organization, current_user, recall_id)
+    on_shelf: dict[int, list] = {}  # item id → [item, quantity still in the held lots]
+    for line in report.lots:
+        entry = on_shelf.setdefault(line.item.id, [line.item, 0])
+        entry[1] += line.lot.remaining_quantity
+    return render_template("trace/recall_detail.html", report=report, recall=report.recall,
+                           on_shelf=[entry for entry in on_shelf.values() if entry[1] > 0], button_form=EmptyForm())
+
+
+@bp.route("/trace/recalls/<int:recall_id>.csv")
+@require_permission("traceability.view")
+def recall_csv(recall_id: int):
+    """The recall report as CSV, for the regulator, the insurer or your own records."""
+    text = recalls.recall_csv(current_user.organization, current_user, recall_id)
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="recall-{recall_id}.csv"'})
+
+
+@bp.route("/trace/recalls/<int:recall_id>/release", methods=["POST"])
+@require_permission("traceability.recall")
+def recall_release(recall_id: int):
+    """Lift a recall's holds: each lot goes back to the hold it had before."""
+    if not EmptyForm().validate_on_submit():
+        flash("The request could not be read; nothing was changed. Try again.", "error")
+        return redirect(url_for("trace.recall_detail", recall_id=recall_id))
+    try:
+        recall = recalls.release_recall(current_user.organization, current_user, recall_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Recall {recall.id} released: its lots are no longer held by it.", "success")
+    return redirect(url_for("trace.recall_detail", recall_id=recall_id))
+
+
+def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
+    org = current_user.organization
+    trace = traceability.trace_lot(org, current_user, lot_or_code)
+    now = utcnow()
+    lots = [trace.lot, *trace.forward.lots, *trace.backward.lots]
+    statuses = {lot.id: lot.status(now.date(), now) for lot in lots}
+    lot_recalls = commerce_views.recalls_for_lot(org, trace.lot.id)
+    active = [(recall, level) for recall, level in lot_recalls if recall.status == "active"]
+    made_by = next((child.obj for child in trace.backward_tree.children if child.kind == "batch"), None)
+    order_refs = sorted({s.sale.order_ref for s in trace.forward.sales if s.sale.order_ref})
+    return render_template("trace/lot_trace.html", trace=trace, lot=trace.lot, item=trace.items[trace.lot.item_id],
+                           statuses=statuses, recalls=lot_recalls, active_recalls=active, made_by=made_by,
+                           order_refs=order_refs, form=form), status

@@ -1,0 +1,1 @@
+"""Unit manager pages (the JSON endpoints live in api.py)."""

@@ -1,0 +1,162 @@
+"""Unit manager: the units table, organization units, item densities and item unit mappings."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...models.units import BASE_UNITS, DIMENSIONS
+from ...services import inventory_views, units
+from ...services.errors import DomainError, NotFound
+from ..decorators import require_permission
+from ..forms_support import apply_field_errors
+from ..pages import choices, error_status, page_arg, safe_next, unit_choices
+from .forms import CustomUnitForm, DensityForm, EmptyForm, MappingForm
+
+bp = Blueprint("units", __name__)
+
+ITEMS_PER_PAGE = 50
+
+
+@bp.route("/units")
+@require_permission("inventory.view")
+def unit_manager():
+    """Every unit by dimension, your own units, item densities and item unit mappings."""
+    return _render_manager()
+
+
+@bp.route("/units/custom", methods=["POST"])
+@require_permission("units.manage")
+def unit_create():
+    """Add an organization unit (e.g. 1 scoop = 30 mL)."""
+    form = CustomUnitForm()
+    if form.validate_on_submit():
+        try:
+            unit = units.create_custom_unit(current_user.organization, current_user, name=form.name.data.strip(),
+                                            dimension=form.dimension.data, factor=form.factor.data,
+                                            label=(form.label.data or "").strip())
+        except DomainError as exc:
+            apply_field_errors(form, exc)
+            return _render_manager(unit_form=form, status=error_status(exc))
+        flash(f"Added the unit “{unit.name}”.", "success")
+        return redirect(url_for("units.unit_manager") + "#custom-units")
+    return _render_manager(unit_form=form, status=422)
+
+
+@bp.route("/units/custom/<int:unit_id>/delete", methods=["POST"])
+@require_permission("units.manage")
+def unit_delete(unit_id: int):
+    """Delete an organization unit nothing uses."""
+    if EmptyForm().validate_on_submit():
+        try:
+            units.delete_custom_unit(current_user.organization, current_user, unit_id)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return _render_manager(status=error_status(exc))
+        flash("Unit deleted.", "success")
+    return redirect(url_for("units.unit_manager") + "#custom-units")
+
+
+@bp.route("/units/items/<int:item_id>/density", methods=["POST"])
+@require_permission("units.manage")
+def set_density(item_id: int):
+    """Set an item's density; from an item page's inline fix, go back there with the typed values."""
+    form = DensityForm()
+    back = safe_next(request.form.get("next"), url_for("units.unit_manager") + "#densities")
+    if form.validate_on_submit():
+        try:
+            item = units.set_item_density(current_user.organization, current_user, item_id, form.density.data)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _density_failed(item_id, back, exc.message, error_status(exc))
+        if item.density:
+            flash(f"Density of {item.name} set to {item.density.normalize():f} g/mL."
+                  + (" Check your entries and save again." if _is_item_page(back) else ""), "success")
+        else:
+            flash(f"Density of {item.name} cleared.", "success")
+        return redirect(back)
+    return _density_failed(item_id, back, " ".join(form.density.errors) or "Enter a density.", 422)
+
+
+@bp.route("/units/mappings", methods=["POST"])
+@require_permission("units.manage")
+def mapping_create():
+    """Teach an item its own unit (1 bar = 113 g)."""
+    form = MappingForm()
+    form.in_unit.choices = []
+    back = safe_next(request.form.get("next"), url_for("units.unit_manager") + "#mappings")
+    if form.validate_on_submit():
+        try:
+            mapping = units.add_item_unit_mapping(current_user.organization, current_user, form.item_id.data,
+                                                  unit_name=form.unit_name.data, quantity=form.quantity.data,
+                                                  in_unit=form.in_unit.data)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            if _is_item_page(back):
+                return _fix_failed(back, "mapping", exc.message, form.unit_name.data)
+            apply_field_errors(form, exc)
+            return _render_manager(mapping_form=form, status=error_status(exc))
+        flash(f"Added: 1 {mapping.unit_name} = {mapping.quantity.normalize():f} {mapping.in_unit}."
+              + (" Check your entries and save again." if _is_item_page(back) else ""), "success")
+        return redirect(back)
+    if _is_item_page(back):
+        message = "; ".join(f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items())
+        return _fix_failed(back, "mapping", message or "Check the unit mapping.", form.unit_name.data)
+    return _render_manager(mapping_form=form, status=422)
+
+
+@bp.route("/units/mappings/<int:mapping_id>/delete", methods=["POST"])
+@require_permission("units.manage")
+def mapping_delete(mapping_id: int):
+    """Remove an item unit mapping."""
+    if EmptyForm().validate_on_submit():
+        units.delete_item_unit_mapping(current_user.organization, current_user, mapping_id)
+        flash("Unit mapping deleted.", "success")
+    return redirect(url_for("units.unit_manager") + "#mappings")
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+def _render_manager(unit_form=None, mapping_form=None, status: int = 200):
+    org = current_user.organization
+    unit_list = units.list_units(org)
+    grouped = {dimension: [u for u in unit_list if u.dimension == dimension] for dimension in DIMENSIONS}
+    items = inventory_views.list_items_for_units(org, page=page_arg(), per_page=ITEMS_PER_PAGE)
+    mapping_form = mapping_form or MappingForm(formdata=None)
+    mapping_form.item_id.choices = choices((item_id, f"{name} ({unit})")
+                                           for item_id, name, unit in inventory_views.item_choices(org))
+    mapping_form.in_unit.choices = unit_choices(unit_list)
+    if not mapping_form.in_unit.data:
+        mapping_form.in_unit.data = "g"
+    return render_template(
+        "units/unit_manager.html", grouped=grouped, base_units=BASE_UNITS,
+        custom_units=[u for u in unit_list if u.organization_id == org.id],
+        unit_form=unit_form or CustomUnitForm(formdata=None), mapping_form=mapping_form,
+        items=items, mappings=inventory_views.list_org_unit_mappings(org), button_form=EmptyForm(),
+    ), status
+
+
+def _is_item_page(url: str) -> bool:
+    parts = urlsplit(url).path.strip("/").split("/")
+    return len(parts) == 2 and parts[0] == "inventory" and parts[1].isdigit()
+
+
+def _density_failed(item_id: int, back: str, message: str, status: int):
+    if _is_item_page(back):
+        return _fix_failed(back, "density", message)
+    flash(message, "error")
+    return _render_manager(status=status)
+
+
+def _fix_failed(back: str, kind: str, message: str, unit_name: str | None = None):
+    """Show the item page again with the inline fix open, its error, and the adjust values kept."""
+    from ..inventory.stock import render_fix_error
+
+    parts = urlsplit(back)
+    return render_fix_error(int(parts.path.strip("/").split("/")[1]), parts.query, kind=kind, message=message,
+                           unit_name=unit_name, next_url=back)

@@ -1,0 +1,149 @@
+"""FIFO: which lots a deduction consumes, crediting exact lots, lot and event codes.
+
+Helpers here only flush; the public services in services.inventory own the transaction and take the
+item row lock before calling them. Lots are read in small keyset-paginated chunks in consumption order
+(received_at, then id), so a deduction costs the lots it touches, not the lots an item has.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, not_, or_
+
+from ..extensions import db
+from ..models import InventoryEvent, InventoryItem, InventoryLot
+from ..models.types import utcnow
+from . import sequences, tenancy
+
+# change type → event code prefix
+EVENT_PREFIXES = {
+    "restock": "RST", "recount": "RCN",
+    "use": "USE", "sale": "SAL", "sample": "SMP", "tester": "TST", "gift": "GFT", "batch": "BAT",
+    "spoil": "SPL", "trash": "TRS", "damaged": "DMG", "expired": "EXP", "quality_fail": "QCF",
+    "returned": "RET", "batch_cancelled": "BCN",
+    "reversal": "REV",
+    "produced": "PRD",  # batch output lots (written only by services.batches)
+}
+FIRST_CHUNK = 8
+MAX_CHUNK = 512
+
+
+def usable_condition(now: datetime, today: date | None = None):
+    """SQL: the lot can be consumed now (has stock, not expired, not on hold). Never NULL."""
+    today = today or now.date()
+    return and_(
+        InventoryLot.remaining_quantity > 0,
+        or_(InventoryLot.hold_reason.is_(None), InventoryLot.hold_reason == ""),
+        or_(InventoryLot.hold_until.is_(None), InventoryLot.hold_until <= now),
+        or_(InventoryLot.expires_on.is_(None), InventoryLot.expires_on >= today),
+    )
+
+
+def unusable_condition(now: datetime, today: date | None = None):
+    """SQL: the lot has stock but is expired or on hold."""
+    return and_(InventoryLot.remaining_quantity > 0, not_(usable_condition(now, today)))
+
+
+@dataclass
+class Plan:
+    """Lots a deduction would take from, in order, before anything is written."""
+
+    takes: list[tuple[InventoryLot, Decimal]] = field(default_factory=list)
+    short: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((qty for _, qty in self.takes), Decimal(0))
+
+
+def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: datetime, usable: bool = True,
+                     skip: set[int] | None = None) -> Plan:
+    """Walk the item's lots in consumption order and take `quantity`; `short` > 0 if they run out."""
+    condition = usable_condition(now) if usable else unusable_condition(now)
+    plan, needed, after, chunk = Plan(), quantity, None, FIRST_CHUNK
+    while needed > 0:
+        stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id, condition)
+        if after is not None:
+            stmt = stmt.where(or_(InventoryLot.received_at > after.received_at,
+                                  and_(InventoryLot.received_at == after.received_at, InventoryLot.id > after.id)))
+        stmt = (stmt.order_by(InventoryLot.received_at, InventoryLot.id).limit(chunk)
+                .execution_options(populate_existing=True))
+        lots = list(db.session.scalars(stmt))
+        for lot in lots:
+            if skip and lot.id in skip:
+                continue
+            take = min(needed, lot.remaining_quantity)
+            plan.takes.append((lot, take))
+            needed -= take
+            if needed == 0:
+                break
+        if len(lots) < chunk:
+            break
+        after, chunk = lots[-1], min(chunk * 2, MAX_CHUNK)
+    plan.short = needed
+    return plan
+
+
+def apply_plan(org, actor, item: InventoryItem, plan: Plan, *, change_type: str, notes: str = "",
+               batch_id=None, sale_id=None) -> list[InventoryEvent]:
+    """Write one negative event per lot in the plan and update the lots and the item."""
+    codes = event_codes(org, change_type, len(plan.takes))
+    events = []
+    for (lot, take), code in zip(plan.takes, codes):
+        lot.remaining_quantity = lot.remaining_quantity - take
+        events.append(_event(org, actor, item, lot, -take, change_type, code, notes, batch_id, sale_id))
+    item.quantity = item.quantity - plan.total
+    db.session.flush()
+    return events
+
+
+def new_lot(org, actor, item: InventoryItem, quantity: Decimal, unit_cost: Decimal, *, change_type: str,
+            received_at: datetime | None = None, expires_on: date | None = None, supplier_id=None,
+            supplier_lot_code=None, code: str | None = None, hold_until=None, notes: str = "",
+            batch_id=None, sale_id=None) -> InventoryEvent:
+    """Create a lot holding `quantity` and the positive event that brought it in."""
+    lot = InventoryLot(organization_id=org.id, item_id=item.id,
+                       code=code or sequences.next_code(org, "lot", "LOT"),
+                       received_at=received_at or utcnow(), original_quantity=quantity,
+                       remaining_quantity=quantity, unit_cost=unit_cost, supplier_id=supplier_id,
+                       supplier_lot_code=supplier_lot_code or None, expires_on=expires_on,
+                       hold_until=hold_until, notes=notes or "")
+    db.session.add(lot)
+    db.session.flush()
+    event = _event(org, actor, item, lot, quantity, change_type, event_codes(org, change_type, 1)[0], notes,
+                   batch_id, sale_id)
+    item.quantity = item.quantity + quantity
+    db.session.flush()
+    return event
+
+
+def move_lot(org, actor, item: InventoryItem, lot: InventoryLot, quantity: Decimal, *, change_type: str,
+             notes: str = "", batch_id=None, sale_id=None, reverses_event_id=None) -> InventoryEvent:
+    """Add (positive) or take (negative) `quantity` on exactly this lot; caller checked the bounds."""
+    lot.remaining_quantity = lot.remaining_quantity + quantity
+    item.quantity = item.quantity + quantity
+    event = _event(org, actor, item, lot, quantity, change_type, event_codes(org, change_type, 1)[0], notes,
+                   batch_id, sale_id)
+    event.reverses_event_id = reverses_event_id
+    db.session.flush()
+    return event
+
+
+def event_codes(org, change_type: str, count: int) -> list[str]:
+    """`count` consecutive event codes for the change type (one counter round-trip)."""
+    if count <= 0:
+        return []
+    prefix = EVENT_PREFIXES[change_type]
+    last = sequences.next_value(org, f"event:{prefix}", count)
+    return [f"{prefix}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def _event(org, actor, item, lot, quantity, change_type, code, notes, batch_id, sale_id) -> InventoryEvent:
+    event = InventoryEvent(organization_id=org.id, code=code, item_id=item.id, lot_id=lot.id,
+                           change_type=change_type, quantity=quantity, unit_cost=lot.unit_cost,
+                           batch_id=batch_id, sale_id=sale_id, user_id=getattr(actor, "id", None),
+                           notes=notes or "", created_at=utcnow())
+    db.session.add(event)
+    return event

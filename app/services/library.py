@@ -1,0 +1,77 @@
+"""The global ingredient library: curated reference entries every organization can link items to."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import GlobalItem
+from .base import unit_of_work
+from .errors import NotFound
+from .inventory import Page, paginate
+
+LIBRARY_FILE = Path(__file__).resolve().parent.parent / "seeds" / "data" / "global_library.json"
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+@unit_of_work
+def seed_library(path: str | Path | None = None) -> int:
+    """Create or update every library entry from the JSON file, matched by name (idempotent)."""
+    entries = json.loads(Path(path or LIBRARY_FILE).read_text(encoding="utf-8"))
+    existing = {item.name: item for item in db.session.scalars(select(GlobalItem))}
+    for entry in entries:
+        item = existing.get(entry["name"])
+        if item is None:
+            item = GlobalItem(name=entry["name"])
+            db.session.add(item)
+            existing[item.name] = item
+        item.inci = entry.get("inci") or None
+        item.category = entry.get("category") or "other"
+        item.kind = entry.get("kind") or "ingredient"
+        item.default_unit = entry.get("default_unit") or "g"
+        item.density = _decimal(entry.get("density_g_per_ml"))
+        item.shelf_life_days = entry.get("shelf_life_days")
+        item.sap_naoh = _decimal(entry.get("sap_naoh"))
+        item.sap_koh = _decimal(entry.get("sap_koh"))
+        item.fatty_acids = entry.get("fatty_acids") or None
+        item.allergens = list(entry.get("allergens") or [])
+        item.capacity = _decimal(entry.get("capacity"))
+        item.capacity_unit = entry.get("capacity_unit") or None
+    return len(entries)
+
+
+def list_library(q=None, category=None, page=1, per_page=50, *, kind=None) -> Page:
+    """A page of library entries by name, searchable by name or INCI name, filterable by category."""
+    filters = []
+    if q and str(q).strip():
+        pattern = "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        filters.append(or_(GlobalItem.name.ilike(pattern, escape="\\"), GlobalItem.inci.ilike(pattern, escape="\\")))
+    if category:
+        filters.append(GlobalItem.category == category)
+    if kind:
+        filters.append(GlobalItem.kind == kind)
+    stmt = select(GlobalItem).where(*filters).order_by(func.lower(GlobalItem.name), GlobalItem.id)
+    count = select(func.count(GlobalItem.id)).where(*filters)
+    return paginate(stmt, count, page, per_page)
+
+
+def list_categories() -> list[str]:
+    """The library's categories, alphabetically."""
+    return list(db.session.scalars(select(GlobalItem.category).distinct().order_by(GlobalItem.category)))
+
+
+def get_library_item(global_item_id) -> GlobalItem:
+    """One library entry, or NotFound."""
+    try:
+        entry = db.session.get(GlobalItem, int(global_item_id))
+    except (TypeError, ValueError):
+        entry = None
+    if entry is None:
+        raise NotFound("Library entry not found.")
+    return entry
