@@ -94,9 +94,10 @@ def test_create_edit_add_variant_and_sku_through_the_pages(client, org, owner, l
     ({"retail_price": "abc"}, "Enter a number"),
     ({"retail_price": "-1"}, "at least 0"),
     ({"code": "bad code!"}, "letters, digits"),
-    ({"variant_id": "999999"}, "Choose a variant"),
-    ({"container_item_id": "999999"}, "containers"),
-    ({"item_id": "999999"}, "not found"),
+    ({"variant_id": "999999"}, "Choose one from the list"),
+    ({"container_item_id": "99999999999999999999"}, "Choose one from the list"),
+    ({"item_id": "999999"}, "Choose one from the list"),
+    ({"unit": "furlong"}, "unit"),
 ])
 def test_bad_sku_input_is_a_422_with_a_message_and_writes_nothing(client, org, owner, login, data, message):
     """Does bad SKU input re-render the form with a message (422) and add nothing?"""

@@ -297,3 +297,22 @@ def test_viewer_sees_recipes_but_cannot_write(client, org, viewer, login, soap):
     for action in ("clone", "archive", "edit"):
         assert client.post(f"/recipes/{recipe.id}/{action}", data={"csrf_token": token}).status_code == 403
     assert _recipe_count(org) == 1
+
+
+def test_percentage_recipe_through_the_form(client, org, owner, login):
+    """Do % lines become that share of the base oil weight, and does the page scale by batch weight?"""
+    olive = make_item(org, name="Olive", unit="g")
+    coconut = make_item(org, name="Coconut", unit="g")
+    login(owner)
+    data = _form(name="Percent Soap", lines=[{"item_id": olive.id, "percent": "70"},
+                                             {"item_id": coconut.id, "percent": "30"}],
+                 percentage_mode="y", base_quantity="1000", base_unit="g", yield_unit="g", yield_quantity="1000")
+    data["lines-0-is_base"] = data["lines-1-is_base"] = "y"
+    response = post_form(client, "/recipes/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    recipe = db.session.scalar(tenancy.scoped(Recipe, org).where(Recipe.name == "Percent Soap"))
+    version = recipes.get_version(org, recipe)
+    assert [(line.quantity, line.is_base) for line in version.lines] == [(Decimal("700"), True),
+                                                                         (Decimal("300"), True)]
+    html = client.get(f"/recipes/{recipe.id}/stock-check?target_weight=2&weight_unit=kg").get_data(as_text=True)
+    assert "At scale 2" in html and "1,400 g" in html

@@ -7,6 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from ..services.errors import DomainError
 
 MAX_PAGE = 100_000
+# Route ids beyond a 32-bit integer cannot exist: `<int(max=...)>` makes such URLs a 404 instead of a
+# database overflow error.
+ID = "int(max=2147483647)"
 
 
 def page_arg(name: str = "page") -> int:

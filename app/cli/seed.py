@@ -37,6 +37,16 @@ def register(app: Flask) -> None:
         """Seed the subscription tiers (Free, Solo, Team, Enterprise)."""
         click.echo(f"Seeded {reference.seed_tiers()} subscription tiers.")
 
+    @app.cli.command("seed-units")
+    def seed_units():
+        """Seed the global units of measure (exact factors to g, mL, each, m)."""
+        click.echo(f"Seeded {units.seed_units()} units.")
+
+    @app.cli.command("seed-library")
+    def seed_library():
+        """Seed the global ingredient library (INCI names, densities, SAP values)."""
+        click.echo(f"Seeded {library.seed_library()} global library entries.")
+
     @app.cli.command("seed-users")
     @click.option("--email", default="demo@batchtrack.local", show_default=True)
     @click.option("--organization", "organization_name", default="Demo Soap Co.", show_default=True)

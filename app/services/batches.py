@@ -16,7 +16,8 @@ from ..models.types import COST_QUANTUM, MONEY_QUANTUM, QUANTUM
 from . import expiration, fifo, inventory, recipes, sequences, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
-from .errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
+from .errors import InsufficientStock, InvalidState, ValidationFailed
+from .pagination import Page, paginate
 
 OUTPUT_CHANGE_TYPE = "produced"
 FINISH_ROLES = ("container", "packaging")
@@ -42,6 +43,12 @@ def _record_consumption(org, batch: Batch, events: list[InventoryEvent], kind: s
                                         unit_cost=event.unit_cost, cost=cost))
         total += cost
     return total
+
+
+def _lock_items(org, item_ids) -> None:
+    """Lock every item a multi-step change touches, up front and in id order (no deadlocks, no lost
+    updates: later steps re-lock rows this transaction already holds)."""
+    tenancy.lock_for_org(InventoryItem, list(item_ids), org)
 
 
 def _in_progress(org, batch_id, *, for_update: bool = True) -> Batch:
@@ -175,6 +182,7 @@ def substitute(org, actor, batch_id, *, replace_item_id, with_item_id, quantity,
     batch = _in_progress(org, batch_id)
     original = tenancy.get_for_org(InventoryItem, replace_item_id, org)
     replacement = tenancy.get_for_org(InventoryItem, with_item_id, org)
+    _lock_items(org, [original.id, replacement.id])
     rows = [row for row in _consumption_rows(org, batch) if row.item_id == original.id and
             row.credited_event_id is None]
     if not rows:
@@ -259,6 +267,7 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
     specs = _parse_outputs(org, batch, recipe, actual, output_item_id, outputs)
     container_cost = Decimal(0)
     needs = _container_needs(org, batch, specs)
+    _lock_items(org, [spec.item.id for spec in specs] + [item_id for item_id, _, _ in needs])
     if needs:
         try:
             events = inventory.deduct_many(org, actor, needs, change_type="batch", batch_id=batch.id,
@@ -315,7 +324,9 @@ def cancel_batch(org, actor, batch_id, *, reason: str = "") -> Batch:
     """Cancel a batch in progress: every consumed quantity goes back to the exact lot it came from."""
     authorize(actor, org, "batches.cancel")
     batch = _in_progress(org, batch_id)
-    for row in _consumption_rows(org, batch):
+    rows = _consumption_rows(org, batch)
+    _lock_items(org, [row.item_id for row in rows])
+    for row in rows:
         if row.credited_event_id is not None:
             continue
         event = inventory.credit_lot(org, actor, row.lot_id, row.quantity, change_type="batch_cancelled",
@@ -385,7 +396,7 @@ def batch_record(org, actor, batch_id) -> BatchRecord:
 
 
 def list_batches(org, actor, *, status=None, recipe_id=None, date_from=None, date_to=None, q=None,
-                 page: int = 1, per_page: int = 50) -> recipes.Page:
+                 page: int = 1, per_page: int = 50) -> Page:
     """Batches newest first, filtered by status / recipe / start date / label search."""
     authorize(actor, org, "batches.view")
     stmt = tenancy.scoped(Batch, org)
@@ -399,10 +410,8 @@ def list_batches(org, actor, *, status=None, recipe_id=None, date_from=None, dat
         stmt = stmt.where(Batch.started_at < date_to)
     if q:
         stmt = stmt.where(or_(func.lower(Batch.label).like(f"%{q.strip().lower()}%")))
-    total = db.session.scalar(stmt.with_only_columns(func.count(Batch.id)).order_by(None))
-    rows = list(db.session.scalars(stmt.order_by(Batch.started_at.desc(), Batch.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)))
-    return recipes.Page(rows, total, page, per_page)
+    return paginate(stmt.order_by(Batch.started_at.desc(), Batch.id.desc()),
+                    stmt.with_only_columns(func.count(Batch.id)).order_by(None), page, per_page)
 
 
 def running_timers(org, actor) -> list[tuple[BatchTimer, Batch]]:

@@ -126,6 +126,6 @@ def recalls_for_lot(org, lot_id) -> list[tuple]:
 
     stmt = (tenancy.scoped(RecallLot, org, Recall, RecallLot.level)
             .join(Recall, Recall.id == RecallLot.recall_id)
-            .where(RecallLot.lot_id == int(lot_id), Recall.organization_id == tenancy._org_id(org))
+            .where(RecallLot.lot_id == int(lot_id), Recall.organization_id == org.id)
             .order_by(Recall.created_at.desc(), Recall.id.desc()))
     return [(recall, level) for recall, level in db.session.execute(stmt)]

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models.inventory import InventoryItem, InventoryLot
 from ..models.units import ItemUnitMapping
 from .fifo import usable_condition
-from .inventory import Page
+from .pagination import Page
 from .tenancy import scoped
 
 

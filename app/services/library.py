@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import GlobalItem
 from .base import unit_of_work
 from .errors import NotFound
-from .inventory import Page, paginate
+from .pagination import Page, paginate
 
 LIBRARY_FILE = Path(__file__).resolve().parent.parent / "seeds" / "data" / "global_library.json"
 

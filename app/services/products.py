@@ -16,7 +16,8 @@ from . import inventory, sequences, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, ValidationFailed
-from .inventory import ItemSummary, Page, paginate
+from .inventory import ItemSummary
+from .pagination import Page, paginate
 
 MAX_PRICE = Decimal("1e7")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")

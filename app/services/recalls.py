@@ -22,7 +22,7 @@ from .base import unit_of_work
 from .errors import InvalidState, PermissionDenied, ValidationFailed
 from .expiration import utc_today
 from .features import feature_enabled
-from .inventory import Page, paginate
+from .pagination import Page, paginate
 
 
 @unit_of_work

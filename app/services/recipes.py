@@ -18,6 +18,7 @@ from . import fifo, stock_check, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidQuantity, NotFound, ValidationFailed
+from .pagination import Page, paginate
 
 MAX_LINES = 200
 MAX_SCALE = Decimal("10000")
@@ -359,26 +360,6 @@ def list_versions(org, recipe: Recipe) -> list[RecipeVersion]:
     return list(db.session.scalars(stmt.order_by(RecipeVersion.version.desc())))
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
 def list_recipes(org, actor, *, q: str | None = None, category: str | None = None, include_archived: bool = False,
                  page: int = 1, per_page: int = 50) -> Page:
     """Recipes by name, with search and category filter, paginated."""
@@ -391,10 +372,8 @@ def list_recipes(org, actor, *, q: str | None = None, category: str | None = Non
         stmt = stmt.where(Recipe.category == category)
     if not include_archived:
         stmt = stmt.where(Recipe.archived_at.is_(None))
-    total = db.session.scalar(stmt.with_only_columns(func.count(Recipe.id)).order_by(None))
-    rows = list(db.session.scalars(stmt.order_by(func.lower(Recipe.name), Recipe.id)
-                                   .limit(per_page).offset((page - 1) * per_page)))
-    return Page(rows, total, page, per_page)
+    return paginate(stmt.order_by(func.lower(Recipe.name), Recipe.id),
+                    stmt.with_only_columns(func.count(Recipe.id)).order_by(None), page, per_page)
 
 
 def current_versions(org, recipes: list[Recipe]) -> dict[int, RecipeVersion]:

@@ -16,7 +16,7 @@ from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, PermissionDenied, ValidationFailed
 from .features import feature_enabled
-from .inventory import Page
+from .pagination import Page, paginate
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -159,7 +159,7 @@ def list_reservations(org, actor, *, status=None, item_id=None, q=None, page=1, 
     stmt = (tenancy.scoped(Reservation, org).where(*filters)
             .order_by(is_open, Reservation.expires_at, Reservation.created_at.desc(), Reservation.id.desc()))
     count = tenancy.scoped(Reservation, org, func.count(Reservation.id)).where(*filters)
-    result = inventory.paginate(stmt, count, page, per_page)
+    result = paginate(stmt, count, page, per_page)
     ids = sorted({r.item_id for r in result.items})
     items = {i.id: i for i in db.session.scalars(tenancy.scoped(InventoryItem, org)
                                                  .where(InventoryItem.id.in_(ids)))} if ids else {}

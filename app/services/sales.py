@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, or_
@@ -22,7 +22,7 @@ from .authz import authorize
 from .base import unit_of_work
 from .errors import DomainError, InsufficientStock, InvalidState, PermissionDenied, ValidationFailed
 from .features import feature_enabled
-from .inventory import Page
+from .pagination import Page, page_args
 from .products import parse_price
 
 SALE_CHANGE_TYPE = "sale"
@@ -279,7 +279,7 @@ def list_sales(org, actor, *, q=None, channel=None, item_id=None, sku_id=None, d
     end = _day_start(date_to, "date_to")
     if end is not None:
         filters.append(Sale.created_at < end + timedelta(days=1))  # date_to is inclusive
-    page_no, size = inventory._page_args(page, per_page)
+    page_no, size = page_args(page, per_page)
     aggregate = tenancy.scoped(Sale, org, func.count(Sale.id), func.sum(Sale.quantity), func.sum(Sale.revenue),
                                func.sum(Sale.cogs), func.sum(Sale.margin), func.sum(Sale.returned_revenue),
                                func.sum(Sale.returned_cogs)).where(*filters)

@@ -1,12 +1,13 @@
 """Team pages: members and invitations, accepting an invitation, organization settings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
-from flask_login import current_user, login_user
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
 
 from ...services import organizations
 from ...services.errors import DomainError
 from ...services.mailer import send_mail
+from ..auth.routes import _start_session
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..main.forms import EmptyForm
@@ -185,8 +186,7 @@ def accept_invite(token: str):
         except DomainError as exc:
             apply_field_errors(form, exc)
         else:
-            session.clear()
-            login_user(user)
+            _start_session(user)  # fresh session id, then signed in
             flash(f"Welcome to {user.organization.name}, {user.display_name}!", "success")
             return redirect(url_for("main.dashboard"))
     elif not form.is_submitted():

@@ -3,9 +3,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..fields import DecimalText
+
+
+class PickField(SelectField):
+    """A <select> whose value must be one of its choices (another organization's id is simply not one)."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Choose one from the list.") from None
 
 
 class ProductForm(FlaskForm):
@@ -21,7 +31,7 @@ class VariantForm(FlaskForm):
 
 
 class SkuForm(FlaskForm):
-    variant_id = SelectField("Variant", coerce=str, validate_choice=False, default="")
+    variant_id = PickField("Variant", coerce=str, default="")
     size_label = StringField("Size", validators=[Optional(), Length(max=80)],
                              description="e.g. 4 oz bar, 8 oz jar.")
     code = StringField("SKU code", validators=[Optional(), Length(max=40)],
@@ -29,9 +39,9 @@ class SkuForm(FlaskForm):
     retail_price = DecimalText("Retail price", validators=[Optional()])
     wholesale_price = DecimalText("Wholesale price", validators=[Optional()])
     barcode = StringField("Barcode", validators=[Optional(), Length(max=64)])
-    container_item_id = SelectField("Container", coerce=str, validate_choice=False, default="",
+    container_item_id = PickField("Container", coerce=str, default="",
                                     description="The jar, tin or box each unit goes into.")
-    item_id = SelectField("Stock item", coerce=str, validate_choice=False, default="",
+    item_id = PickField("Stock item", coerce=str, default="",
                           description="Use an existing product item's stock, or create a new one.")
     unit = SelectField("Counted in", validate_choice=False, default="each",
                        description="How the new stock item is counted.")

@@ -10,7 +10,7 @@ from ...services import commerce_views, production_views, products, units
 from ...services.errors import DomainError, NotFound
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import choices, error_status, page_arg, unit_choices
+from ..pages import ID, choices, error_status, page_arg, unit_choices
 from .forms import EmptyForm, ProductForm, SkuForm, VariantForm
 
 bp = Blueprint("products", __name__)
@@ -51,7 +51,7 @@ def product_new():
     return render_template("products/product_form.html", form=form, product=None), status
 
 
-@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/products/<{ID}:product_id>/edit", methods=["GET", "POST"])
 @require_permission("products.edit")
 def product_edit(product_id: int):
     """Edit a product's name, category and description."""
@@ -73,28 +73,28 @@ def product_edit(product_id: int):
     return render_template("products/product_form.html", form=form, product=product), status
 
 
-@bp.route("/products/<int:product_id>/archive", methods=["POST"])
+@bp.route(f"/products/<{ID}:product_id>/archive", methods=["POST"])
 @require_permission("products.edit")
 def product_archive(product_id: int):
     """Archive a product: hidden from lists and pickers; stock and sales kept."""
     return _archive_or_restore(product_id, archive=True)
 
 
-@bp.route("/products/<int:product_id>/restore", methods=["POST"])
+@bp.route(f"/products/<{ID}:product_id>/restore", methods=["POST"])
 @require_permission("products.edit")
 def product_restore(product_id: int):
     """Bring an archived product back."""
     return _archive_or_restore(product_id, archive=False)
 
 
-@bp.route("/products/<int:product_id>")
+@bp.route(f"/products/<{ID}:product_id>")
 @require_permission("products.view")
 def product_detail(product_id: int):
     """A product: variants, SKUs with stock, and per SKU the lots it holds and the batch that made each."""
     return _render_detail(product_id)
 
 
-@bp.route("/products/<int:product_id>/variants", methods=["POST"])
+@bp.route(f"/products/<{ID}:product_id>/variants", methods=["POST"])
 @require_permission("products.edit")
 def variant_create(product_id: int):
     """Add a variant (scent, colour) to a product."""
@@ -112,7 +112,7 @@ def variant_create(product_id: int):
     return redirect(url_for("products.product_detail", product_id=product.id, _anchor="variants"))
 
 
-@bp.route("/products/<int:product_id>/skus", methods=["POST"])
+@bp.route(f"/products/<{ID}:product_id>/skus", methods=["POST"])
 @require_permission("products.edit")
 def sku_create(product_id: int):
     """Add a SKU: a new product stock item (or an existing one) with its code, prices and container."""
@@ -137,7 +137,7 @@ def sku_create(product_id: int):
     return redirect(url_for("products.product_detail", product_id=product.id, _anchor=f"sku-{sku.id}"))
 
 
-@bp.route("/products/skus/<int:sku_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/products/skus/<{ID}:sku_id>/edit", methods=["GET", "POST"])
 @require_permission("products.edit")
 def sku_edit(sku_id: int):
     """Edit a SKU's variant, size, code, prices, barcode or container."""

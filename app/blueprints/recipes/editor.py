@@ -6,6 +6,7 @@ N+1. Header-only edits (name, notes…) leave the version alone, so they never c
 from __future__ import annotations
 
 import re
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -25,10 +26,11 @@ LINE_FIELD = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
 def recipe_new():
     """Write a recipe: header, yield, portions, craft fields and its lines (version 1)."""
     org = current_user.organization
-    form = RecipeForm()
     if request.method == "GET":
         form = RecipeForm(formdata=None)
         form.output_item_id.data = request.args.get("output_item_id", "")
+    else:
+        form = RecipeForm()
     _prepare(form, org)
     status, problem = 200, None
     if request.method == "POST":

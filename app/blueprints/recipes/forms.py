@@ -6,7 +6,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, Sele
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...models.recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES
+from ...models.recipes import LINE_ROLES, RECIPE_CATEGORIES
 from ..fields import DecimalText
 
 BLANK_LINES = 8

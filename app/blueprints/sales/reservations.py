@@ -11,7 +11,7 @@ from ...services.errors import DomainError, NotFound
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import error_status, page_arg
+from ..pages import ID, error_status, page_arg
 from .forms import ConvertForm, EmptyForm, ReservationForm
 from .routes import _fill_sell_choices, _sell_options, bp
 
@@ -51,7 +51,7 @@ def reservation_create():
     return redirect(url_for("sales.reservation_list"))
 
 
-@bp.route("/sales/reservations/<int:reservation_id>/release", methods=["POST"])
+@bp.route(f"/sales/reservations/<{ID}:reservation_id>/release", methods=["POST"])
 @require_permission("reservations.manage")
 def reservation_release(reservation_id: int):
     """Give held stock back (the order was cancelled or changed)."""
@@ -69,7 +69,7 @@ def reservation_release(reservation_id: int):
     return redirect(url_for("sales.reservation_list"))
 
 
-@bp.route("/sales/reservations/<int:reservation_id>/convert", methods=["POST"])
+@bp.route(f"/sales/reservations/<{ID}:reservation_id>/convert", methods=["POST"])
 @require_permission("reservations.manage")
 def reservation_convert(reservation_id: int):
     """Turn a reservation into a sale at the given price (blank: the SKU's retail price)."""

@@ -14,7 +14,7 @@ from ...services.errors import DomainError, PermissionDenied
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import error_status, page_arg
+from ..pages import ID, error_status, page_arg
 from .forms import CHANNEL_SUGGESTIONS, ReturnForm, SaleForm
 
 bp = Blueprint("sales", __name__)
@@ -97,18 +97,19 @@ def sale_new():
         apply_field_errors(form, exc)
         return _render_form(form, options, status=error_status(exc))
     flash(f"Sold {format_quantity(sale.quantity)} {option['unit']} of {option['label']}: revenue "
-          f"{format_money(sale.revenue)}, cost of goods {format_money(sale.cogs)}, margin {format_money(sale.margin)}.", "success")
+          f"{format_money(sale.revenue)}, cost of goods {format_money(sale.cogs)}, "
+          f"margin {format_money(sale.margin)}.", "success")
     return redirect(url_for("sales.sale_detail", sale_id=sale.id))
 
 
-@bp.route("/sales/<int:sale_id>")
+@bp.route(f"/sales/<{ID}:sale_id>")
 @require_permission("sales.view")
 def sale_detail(sale_id: int):
     """One sale: the lots it drew from at their unit costs, COGS, margin, returns and the return form."""
     return _render_detail(sale_id, ReturnForm(formdata=None))
 
 
-@bp.route("/sales/<int:sale_id>/return", methods=["POST"])
+@bp.route(f"/sales/<{ID}:sale_id>/return", methods=["POST"])
 @require_permission("sales.return")
 def sale_return(sale_id: int):
     """Record a return: the stock goes back to the exact lots the sale drew from."""

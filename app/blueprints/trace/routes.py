@@ -5,11 +5,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 from ...models.types import utcnow
-from ...services import commerce_views, recalls, traceability
+from ...services import commerce_views, inventory, recalls, traceability
 from ...services.errors import DomainError, NotFound
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import error_status, page_arg
+from ..pages import ID, error_status, page_arg
 from .forms import EmptyForm, RecallForm
 
 bp = Blueprint("trace", __name__)
@@ -40,7 +40,7 @@ def lot_trace(code: str):
     return _render_lot(code, RecallForm(formdata=None))
 
 
-@bp.route("/trace/lots/<int:lot_id>/recall", methods=["POST"])
+@bp.route(f"/trace/lots/<{ID}:lot_id>/recall", methods=["POST"])
 @require_permission("traceability.recall")
 def lot_recall(lot_id: int):
     """Recall a lot: it and every lot made from it, at any depth, go on hold in one action."""
@@ -72,7 +72,7 @@ def recall_list():
                            args={"status": status} if status else {})
 
 
-@bp.route("/trace/recalls/<int:recall_id>")
+@bp.route(f"/trace/recalls/<{ID}:recall_id>")
 @require_permission("traceability.view")
 def recall_detail(recall_id: int):
     """The recall report: lots on hold, batches that used them, sales from them with order references."""
@@ -85,7 +85,7 @@ def recall_detail(recall_id: int):
                            on_shelf=[entry for entry in on_shelf.values() if entry[1] > 0], button_form=EmptyForm())
 
 
-@bp.route("/trace/recalls/<int:recall_id>.csv")
+@bp.route(f"/trace/recalls/<{ID}:recall_id>.csv")
 @require_permission("traceability.view")
 def recall_csv(recall_id: int):
     """The recall report as CSV, for the regulator, the insurer or your own records."""
@@ -94,7 +94,7 @@ def recall_csv(recall_id: int):
                     headers={"Content-Disposition": f'attachment; filename="recall-{recall_id}.csv"'})
 
 
-@bp.route("/trace/recalls/<int:recall_id>/release", methods=["POST"])
+@bp.route(f"/trace/recalls/<{ID}:recall_id>/release", methods=["POST"])
 @require_permission("traceability.recall")
 def recall_release(recall_id: int):
     """Lift a recall's holds: each lot goes back to the hold it had before."""
@@ -114,6 +114,8 @@ def recall_release(recall_id: int):
 
 def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
     org = current_user.organization
+    if isinstance(lot_or_code, str):  # the page is addressed by lot code only (never by a numeric id)
+        lot_or_code = inventory.get_lot_by_code(org, lot_or_code)
     trace = traceability.trace_lot(org, current_user, lot_or_code)
     now = utcnow()
     lots = [trace.lot, *trace.forward.lots, *trace.backward.lots]
