@@ -90,6 +90,7 @@ def test_selling_more_than_available_is_422_with_the_message_and_writes_nothing(
     {"quantity": "1", "unit_price": "8", "sku": "sku-999999"},
     {"quantity": "1", "unit_price": "8", "sku": "junk"},
     {"quantity": "1", "unit_price": "8", "order_ref": "x" * 200},
+    {"quantity": "1\x00", "unit_price": "8"},
 ])
 def test_bad_sale_input_is_a_4xx_and_writes_nothing(client, org, owner, login, soap, data):
     login(owner)
@@ -141,6 +142,16 @@ def test_return_credits_the_lots_and_shows_on_the_sale(client, org, owner, login
     response = post_form(client, f"{url}/return", {"quantity": "5"}, form_url=url)
     assert response.status_code == 422 and "At most 1" in response.get_data(as_text=True)
     assert_invariants(org)
+
+
+def test_nul_characters_in_typed_text_are_dropped(client, org, owner, login, soap):
+    """Does text with a NUL character (which PostgreSQL refuses) save without it instead of failing?"""
+    login(owner)
+    response = post_form(client, "/sales/new", {"sku": f"sku-{soap['sku'].id}", "quantity": "1", "unit_price": "8",
+                                                "order_ref": "N\x00UL", "customer": "\x00"})
+    assert response.status_code == 302
+    sale = tenancy.find_for_org(Sale, org, order_ref="NUL")
+    assert sale is not None and sale.customer is None
 
 
 def test_list_filters_totals_and_csv_export(client, org, owner, login, soap):
@@ -286,7 +297,8 @@ def test_dashboard_shows_sales_this_month(client, org, owner, login, soap):
     "/sales/99999999999999999999",
     "/sales/new?item_id=999999999999999999999", "/products?q=%25%5C_&page=0", "/products/99999999999999999999",
     "/trace?q=%00", "/trace/lots/99999999999999999999", "/trace/lots/a%2Fb", "/trace/recalls?status=x&page=y",
-    "/trace/recalls/99999999999999999999.csv", "/sales/reservations?status=bogus&page=-1",
+    "/trace/recalls/99999999999999999999.csv", "/sales/reservations?status=bogus&page=-1", "/sales?q=%00&channel=%00",
+    "/products?q=a%00b", "/trace/lots/%00", "/trace/lots/LOT%00",
 ])
 def test_junk_in_urls_is_never_a_500(client, owner, login, url):
     """Do out-of-range ids, bad dates and wildcard searches give a page or a 404, never a 500?"""

@@ -18,6 +18,11 @@ def page_arg(name: str = "page") -> int:
     return value if 1 <= value <= MAX_PAGE else 1
 
 
+def text_arg(name: str, max_length: int = 120) -> str:
+    """A trimmed query-string text (search box, filter) without NUL characters, at most `max_length` long."""
+    return (request.args.get(name) or "").replace("\x00", "").strip()[:max_length]
+
+
 def error_status(error: DomainError) -> int:
     """The status for re-rendering a form after a service refused: 422 unless the error says otherwise."""
     return error.status if error.status in (402, 403, 404, 409) else 422

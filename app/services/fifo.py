@@ -87,9 +87,11 @@ def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: dateti
 
 
 def apply_plan(org, actor, item: InventoryItem, plan: Plan, *, change_type: str, notes: str = "",
-               batch_id=None, sale_id=None) -> list[InventoryEvent]:
-    """Write one negative event per lot in the plan and update the lots and the item."""
-    codes = event_codes(org, change_type, len(plan.takes))
+               batch_id=None, sale_id=None, codes: list[str] | None = None) -> list[InventoryEvent]:
+    """Write one negative event per lot in the plan and update the lots and the item.
+
+    `codes` may carry event codes reserved in advance (several plans, one counter round-trip)."""
+    codes = codes if codes is not None else event_codes(org, change_type, len(plan.takes))
     events = []
     for (lot, take), code in zip(plan.takes, codes):
         lot.remaining_quantity = lot.remaining_quantity - take

@@ -21,7 +21,7 @@ from .authz import authorize
 from .base import unit_of_work
 from .errors import InsufficientStock, InvalidState, NotFound, UnknownChangeType, ValidationFailed
 from .expiration import expiry_for_receipt, parse_datetime, utc_today
-from .fifo import Plan, apply_plan, move_lot, new_lot, plan_consumption
+from .fifo import Plan, apply_plan, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
 from .stock_check import reserved_quantities
 
@@ -377,8 +377,10 @@ def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, 
     if short:
         raise _insufficient(short)
     notes = _text(notes, "notes", 5000)
+    codes = iter(event_codes(org, change_type, sum(len(plans[item_id].takes) for item_id in ids)))
     return {item_id: apply_plan(org, actor, items[item_id], plans[item_id], change_type=change_type, notes=notes,
-                                batch_id=batch_id, sale_id=sale_id) for item_id in ids}
+                                batch_id=batch_id, sale_id=sale_id,
+                                codes=[next(codes) for _ in plans[item_id].takes]) for item_id in ids}
 
 
 @unit_of_work

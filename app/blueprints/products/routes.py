@@ -10,7 +10,7 @@ from ...services import commerce_views, production_views, products, units
 from ...services.errors import DomainError, NotFound
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import ID, choices, error_status, page_arg, unit_choices
+from ..pages import ID, choices, error_status, page_arg, text_arg, unit_choices
 from .forms import EmptyForm, ProductForm, SkuForm, VariantForm
 
 bp = Blueprint("products", __name__)
@@ -23,7 +23,7 @@ SKU_FIELDS = ("variant_id", "size_label", "code", "retail_price", "wholesale_pri
 @require_permission("products.view")
 def product_list():
     """Products with their SKUs: code, stock on hand, value and price; searchable, paginated."""
-    q = (request.args.get("q") or "").strip()[:120]
+    q = text_arg("q")
     archived = request.args.get("archived") == "1"
     page = products.list_products(current_user.organization, current_user, q=q or None, include_archived=archived,
                                   page=page_arg(), per_page=PER_PAGE)

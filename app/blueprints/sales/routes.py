@@ -14,7 +14,7 @@ from ...services.errors import DomainError, PermissionDenied
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import ID, error_status, page_arg
+from ..pages import ID, error_status, page_arg, text_arg
 from .forms import CHANNEL_SUGGESTIONS, ReturnForm, SaleForm
 
 bp = Blueprint("sales", __name__)
@@ -174,7 +174,7 @@ def _prefill(form: SaleForm, options) -> None:
 
 def _filters(*, quiet: bool = False) -> dict:
     """Search, channel and date range from the query string; an unreadable date is dropped with a note."""
-    result = {"q": (request.args.get("q") or "").strip()[:120], "channel": (request.args.get("channel") or "")[:40],
+    result = {"q": text_arg("q"), "channel": text_arg("channel", 40),
               "date_from": None, "date_to": None}
     for key in ("date_from", "date_to"):
         raw = (request.args.get(key) or "").strip()

@@ -9,7 +9,7 @@ from ...services import commerce_views, inventory, recalls, traceability
 from ...services.errors import DomainError, NotFound
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
-from ..pages import ID, error_status, page_arg
+from ..pages import ID, error_status, page_arg, text_arg
 from .forms import EmptyForm, RecallForm
 
 bp = Blueprint("trace", __name__)
@@ -22,7 +22,7 @@ PER_PAGE = 50
 def lot_search():
     """Find a lot by its code (or supplier lot code); an exact code opens its trace."""
     org = current_user.organization
-    q = (request.args.get("q") or "").strip()[:80]
+    q = text_arg("q", 80)
     matches = commerce_views.search_lots(org, current_user, q) if q else []
     exact = [lot for lot, _ in matches if lot.code.lower() == q.lower()]
     if len(exact) == 1:
@@ -115,6 +115,8 @@ def recall_release(recall_id: int):
 def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
     org = current_user.organization
     if isinstance(lot_or_code, str):  # the page is addressed by lot code only (never by a numeric id)
+        if "\x00" in lot_or_code:
+            raise NotFound("Lot not found.")
         lot_or_code = inventory.get_lot_by_code(org, lot_or_code)
     trace = traceability.trace_lot(org, current_user, lot_or_code)
     now = utcnow()
