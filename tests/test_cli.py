@@ -48,7 +48,18 @@ def test_seed_users_prints_a_random_password_that_works(app, db):
     assert result.exit_code == 0, result.output
     password = result.output.split("password ")[-1].strip()
     assert len(password) >= 12
-    assert accounts.authenticate("demo@batchtrack.local", password).organization is not None
+    demo_owner = accounts.authenticate("demo@batchtrack.local", password)
+    assert demo_owner.organization is not None
+    from app.models import Batch, InventoryItem
+    from app.services import tenancy
+
+    from .factories import assert_invariants
+
+    org = demo_owner.organization
+    assert db.session.scalar(tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id))) == 6
+    (batch,) = db.session.scalars(tenancy.scoped(Batch, org))
+    assert batch.status == "completed" and batch.input_cost > 0
+    assert_invariants(org)
     again = runner.invoke(args=["seed-users", "--reset-password"])
     new_password = again.output.split("password ")[-1].strip()
     assert new_password != password

@@ -77,5 +77,14 @@ def register(app: Flask) -> None:
         click.echo(f"  Sign in at http://127.0.0.1:5000/login with email {email} and password {password}")
 
 
-# Later domains add demo content (items, lots, recipes) for the demo organization.
-DEMO_DATA_HOOKS: list = []
+def _demo_workshop(org) -> None:
+    from ..models import User
+    from ..services import demo
+    from ..extensions import db
+
+    owner = db.session.scalar(db.select(User).where(User.organization_id == org.id))
+    demo.seed_demo_workshop(org, owner)
+
+
+# Demo content (items, lots, a recipe, a finished batch) for the demo organization.
+DEMO_DATA_HOOKS: list = [_demo_workshop]
