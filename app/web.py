@@ -108,6 +108,24 @@ def handle_unexpected(error: Exception):
     return render_template("errors/500.html"), 500
 
 
+def refuse_nul_bytes():
+    """NUL characters are never valid text here (PostgreSQL refuses them): answer 400 up front."""
+    if request.method in ("POST", "PUT", "PATCH") or request.args:
+        suspicious = any("\x00" in value for value in request.args.values())
+        if not suspicious and request.method in ("POST", "PUT", "PATCH"):
+            if request.mimetype == "application/json":
+                raw = request.get_data(cache=True)
+                suspicious = b"\\u0000" in raw or b"\x00" in raw
+            elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                suspicious = any("\x00" in value for value in request.form.values())
+        if suspicious:
+            if is_api_request():
+                return json_error(400, "bad_request", "The request contains a NUL character, which is not allowed.")
+            return render_template("errors/generic.html", status=400,
+                                   message="The form contained a NUL character, which is not allowed."), 400
+    return None
+
+
 def set_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -194,6 +212,7 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
+    app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)
 
     app.jinja_env.filters["localtime"] = localtime

@@ -56,5 +56,4 @@ def seed_demo_workshop(org, owner) -> None:
                {"item_id": items["water"].id, "quantity": "400", "unit": "mL"},
                {"item_id": items["lavender"].id, "quantity": "36", "unit": "g"}])
     batch = batches.start_batch(org, owner, recipe.id, "1")
-    batches.finish_batch(org, owner, batch.id, yield_quantity="12",
-                         hold_until=(now + timedelta(days=28)).isoformat())
+    batches.finish_batch(org, owner, batch.id, yield_quantity="12")

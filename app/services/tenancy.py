@@ -21,12 +21,23 @@ def scoped(model: type[T], org, *entities: Any) -> Select:
     return stmt.where(model.organization_id == _org_id(org))
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names no row
+
+
+def _row_id(model, object_id, label) -> int:
+    """A usable id, or NotFound (never a database overflow for absurd numbers)."""
+    try:
+        value = int(object_id)
+    except (TypeError, ValueError, OverflowError):
+        raise NotFound(f"{label or _label(model)} not found.") from None
+    if isinstance(object_id, bool) or not 0 < value <= MAX_ID:
+        raise NotFound(f"{label or _label(model)} {object_id} not found.")
+    return value
+
+
 def get_for_org(model: type[T], object_id: Any, org, *, label: str | None = None) -> T:
     """The row of `model` with this id in `org`; another organization's row is NotFound."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"{label or _label(model)} not found.") from None
+    object_id = _row_id(model, object_id, label)
     row = db.session.scalar(scoped(model, org).where(model.id == object_id))
     if row is None:
         raise NotFound(f"{label or _label(model)} {object_id} not found.")
@@ -43,10 +54,7 @@ def find_for_org(model: type[T], org, **criteria: Any) -> T | None:
 
 def get_for_org_for_update(model: type[T], object_id: Any, org, *, label: str | None = None) -> T:
     """Like get_for_org, but takes a row lock (SELECT … FOR UPDATE on PostgreSQL)."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"{label or _label(model)} not found.") from None
+    object_id = _row_id(model, object_id, label)
     stmt = scoped(model, org).where(model.id == object_id).with_for_update()
     row = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:

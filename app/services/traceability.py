@@ -86,8 +86,6 @@ def resolve_lot(org, lot_or_code) -> InventoryLot:
         return tenancy.get_for_org(InventoryLot, lot_or_code, org)
     code = str(lot_or_code or "").strip()
     lot = tenancy.find_for_org(InventoryLot, org, code=code) if code else None
-    if lot is None and code.isdigit():
-        lot = tenancy.find_for_org(InventoryLot, org, id=int(code))
     if lot is None:
         raise NotFound(f"Lot {code} not found.")
     return lot
