@@ -196,3 +196,22 @@ def test_concurrent_sales_never_dig_into_a_reservation(app, db):
     db.session.expire_all()
     assert db.session.get(type(item), item_id).quantity == Decimal("4")
     assert_invariants(org)
+
+
+def test_uses_and_batch_starts_cannot_take_reserved_stock_but_disposals_can(org, owner, jars):
+    """Do direct deductions and batches respect reservations, while a spoilage write-off still goes through?"""
+    from app.services import batches
+
+    reservations.create_reservation(org, owner, item_id=jars.id, quantity="8", order_ref="SHOP-9")
+    with pytest.raises(InsufficientStock):
+        inventory.adjust(org, owner, jars.id, change_type="use", quantity="3")
+    inventory.adjust(org, owner, jars.id, change_type="use", quantity="2")
+    gift_box = make_item(org, name="Gift box", kind="product", unit="each")
+    recipe = recipes.create_recipe(org, owner, name="Gift set", yield_quantity="1", yield_unit="each",
+                                   output_item_id=gift_box.id,
+                                   lines=[{"item_id": jars.id, "quantity": "1", "unit": "each"}])
+    with pytest.raises(InsufficientStock):
+        batches.start_batch(org, owner, recipe.id, "1")
+    inventory.adjust(org, owner, jars.id, change_type="damaged", quantity="1")
+    assert jars.quantity == Decimal("7")
+    assert_invariants(org)

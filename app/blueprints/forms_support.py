@@ -7,20 +7,6 @@ from flask_wtf import FlaskForm
 from ..services.errors import DomainError
 
 
-def strip_nul(value):
-    """Drop NUL characters from typed text: PostgreSQL refuses them, so they would fail the request."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
-
-
-class CleanForm(FlaskForm):
-    """A page form whose text fields never carry NUL characters into a query."""
-
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            filters = [*unbound_field.kwargs.get("filters", ()), strip_nul]
-            return unbound_field.bind(form=form, filters=filters, **options)
-
-
 def apply_field_errors(form, error: DomainError) -> None:
     """Show a service error on the form fields it names, else as a flash message."""
     placed = False

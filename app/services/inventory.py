@@ -23,7 +23,7 @@ from .errors import InsufficientStock, InvalidState, NotFound, UnknownChangeType
 from .expiration import expiry_for_receipt, parse_datetime, utc_today
 from .fifo import Plan, apply_plan, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
-from .stock_check import reserved_quantities
+from .stock_check import available_quantities, reserved_quantities
 
 CHANGE_TYPES: dict[str, tuple[str, ...]] = {
     "restock": ("restock",),
@@ -348,8 +348,20 @@ def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=No
         plan = plan_consumption(org, item, qty, now=now)
     if plan.short > 0:
         raise _insufficient([(item, qty, plan.total)])
+    _respect_reservations(org, {item.id: (item, qty)}, change_type, now)
     return apply_plan(org, actor, item, plan, change_type=change_type, notes=_text(notes, "notes", 5000),
                       batch_id=batch_id, sale_id=sale_id)
+
+
+def _respect_reservations(org, wanted: dict, change_type: str, now: datetime) -> None:
+    """Uses, sales and batches may not take stock that open reservations hold for other orders
+    (disposals may: spoiled stock is gone either way). `wanted` maps item id → (item, quantity)."""
+    if change_type not in DEDUCTIONS:
+        return
+    available = available_quantities(org, wanted.keys(), now=now)
+    short = [(item, qty, available[item_id]) for item_id, (item, qty) in wanted.items() if qty > available[item_id]]
+    if short:
+        raise _insufficient(short)
 
 
 @unit_of_work
@@ -376,6 +388,7 @@ def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, 
             short.append((items[item_id], totals[item_id], plans[item_id].total))
     if short:
         raise _insufficient(short)
+    _respect_reservations(org, {item_id: (items[item_id], totals[item_id]) for item_id in ids}, change_type, now)
     notes = _text(notes, "notes", 5000)
     codes = iter(event_codes(org, change_type, sum(len(plans[item_id].takes) for item_id in ids)))
     return {item_id: apply_plan(org, actor, items[item_id], plans[item_id], change_type=change_type, notes=notes,

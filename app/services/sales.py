@@ -72,6 +72,11 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
                 created_at=when)
     db.session.add(sale)
     db.session.flush()
+    if reservation is not None:  # converted first, so the stock it held is free for this very sale
+        reservation.status = "converted"
+        reservation.sale_id = sale.id
+        reservation.closed_at = now
+        db.session.flush()
     events = inventory.deduct(org, actor, item.id, qty, change_type=SALE_CHANGE_TYPE, sale_id=sale.id,
                               notes=f"Sale {sale.order_ref or sale.id}")
     cogs = Decimal(0)
@@ -84,10 +89,6 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
         cogs += cost
     sale.cogs = cogs
     sale.margin = sale.revenue - cogs
-    if reservation is not None:
-        reservation.status = "converted"
-        reservation.sale_id = sale.id
-        reservation.closed_at = now
     db.session.flush()
     db.session.expire(sale, ["consumption"])
     return sale
@@ -472,6 +473,9 @@ def _csv_records(file_text, report: ImportReport) -> list[tuple[int, dict]] | No
         return None
     if len(file_text) > MAX_CSV_CHARS:
         report.add(1, "file", "The file is too large (at most 2 MB).")
+        return None
+    if "\x00" in file_text:
+        report.add(1, "file", "The file contains NUL characters; save it as CSV (UTF-8) and try again.")
         return None
     reader = csv.reader(io.StringIO(file_text.lstrip("\ufeff")))
     try:

@@ -1,11 +1,11 @@
 """Product page forms: product create/edit, variants, SKUs."""
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..fields import DecimalText
-from ..forms_support import CleanForm
 
 
 class PickField(SelectField):
@@ -18,19 +18,19 @@ class PickField(SelectField):
             raise ValidationError("Choose one from the list.") from None
 
 
-class ProductForm(CleanForm):
+class ProductForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(message="Give the product a name."), Length(max=120)])
     category = StringField("Category", validators=[Optional(), Length(max=80)],
                            description="For your own grouping, e.g. Bar soap, Candles, Balms.")
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
 
 
-class VariantForm(CleanForm):
+class VariantForm(FlaskForm):
     name = StringField("Variant", validators=[DataRequired(message="Name the variant."), Length(max=80)],
                        description="A scent, colour or style, e.g. Lavender.")
 
 
-class SkuForm(CleanForm):
+class SkuForm(FlaskForm):
     variant_id = PickField("Variant", coerce=str, default="")
     size_label = StringField("Size", validators=[Optional(), Length(max=80)],
                              description="e.g. 4 oz bar, 8 oz jar.")
@@ -47,5 +47,5 @@ class SkuForm(CleanForm):
                        description="How the new stock item is counted.")
 
 
-class EmptyForm(CleanForm):
+class EmptyForm(FlaskForm):
     """CSRF-only form for POST buttons."""

@@ -1,18 +1,18 @@
 """Sale page forms: record a sale, return, CSV import, reservations."""
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..fields import DecimalText
-from ..forms_support import CleanForm
 
 CHANNEL_SUGGESTIONS = ("Market", "Online shop", "Wholesale", "Etsy", "Shopify", "In person")
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
-class SaleForm(CleanForm):
+class SaleForm(FlaskForm):
     sku = SelectField("What you sold", coerce=str, validate_choice=False,
                       validators=[DataRequired(message="Choose what you sold.")])
     quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")], allow_zero=False)
@@ -24,23 +24,23 @@ class SaleForm(CleanForm):
     customer = StringField("Customer", validators=[Optional(), Length(max=120)])
 
 
-class ReturnForm(CleanForm):
+class ReturnForm(FlaskForm):
     quantity = DecimalText("Quantity returned", validators=[Optional()], allow_zero=False,
                            description="Leave blank to return everything not yet returned.")
     notes = StringField("Notes", validators=[Optional(), Length(max=1000)])
 
 
-class ImportForm(CleanForm):
+class ImportForm(FlaskForm):
     file = FileField("CSV file")
     csv_text = TextAreaField("…or paste the CSV", validators=[Optional(), Length(max=MAX_IMPORT_BYTES)])
 
 
-class ImportConfirmForm(CleanForm):
+class ImportConfirmForm(FlaskForm):
     """The checked text, posted back unchanged, so exactly what was validated is imported."""
     csv_text = HiddenField(validators=[DataRequired()])
 
 
-class ReservationForm(CleanForm):
+class ReservationForm(FlaskForm):
     sku = SelectField("What to hold", coerce=str, validate_choice=False,
                       validators=[DataRequired(message="Choose what to hold.")])
     quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")], allow_zero=False)
@@ -50,10 +50,10 @@ class ReservationForm(CleanForm):
     expires_at = DateField("Hold until", validators=[Optional()], description="Optional: release it after this day.")
 
 
-class ConvertForm(CleanForm):
+class ConvertForm(FlaskForm):
     unit_price = DecimalText("Unit price", validators=[Optional()], description="Blank: the SKU's retail price.")
     channel = StringField("Channel", validators=[Optional(), Length(max=40)])
 
 
-class EmptyForm(CleanForm):
+class EmptyForm(FlaskForm):
     """CSRF-only form for POST buttons."""
