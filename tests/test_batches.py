@@ -246,3 +246,21 @@ def test_labels_never_collide_with_8_concurrent_starts(app, db):
     db.session.expire_all()
     assert db.session.get(type(oil), oil.id).quantity == Decimal("99200")
     assert_invariants(org)
+
+
+def test_a_custom_role_with_batch_rights_but_not_inventory_adjust_can_run_batches(kitchen, org, db):
+    """Is a batch's stock movement allowed by batches.* alone (no separate inventory.adjust needed)?"""
+    from app.models import Permission, Role
+
+    names = ["batches.view", "batches.start", "batches.finish", "batches.cancel", "recipes.view", "inventory.view"]
+    role = Role(organization_id=org.id, key="production", name="Production only",
+                permissions=list(db.session.scalars(select(Permission).where(Permission.name.in_(names)))))
+    db.session.add(role)
+    db.session.commit()
+    worker = make_user(org, role="maker")
+    worker.role = role
+    db.session.commit()
+    batch = batches.start_batch(org, worker, kitchen["recipe"].id, "1")
+    batches.cancel_batch(org, worker, batch.id)
+    assert batch.status == "cancelled"
+    assert_invariants(org)

@@ -96,7 +96,7 @@ def start_batch(org, actor, recipe_id, scale, *, notes: str = "") -> Batch:
     if needs:
         try:
             events = inventory.deduct_many(org, actor, needs, change_type="batch", batch_id=batch.id,
-                                           notes=f"Batch {batch.label}")
+                                           notes=f"Batch {batch.label}", permission="batches.start")
         except InsufficientStock as error:
             raise _named_shortages(error) from None
         batch.input_cost = sum((_record_consumption(org, batch, item_events, "recipe")
@@ -168,6 +168,7 @@ def add_extra(org, actor, batch_id, *, item_id, quantity, unit=None, lot_code=No
     batch = _in_progress(org, batch_id)
     item = tenancy.get_for_org(InventoryItem, item_id, org)
     events = inventory.deduct(org, actor, item.id, quantity, unit, change_type="batch", lot_code=lot_code or None,
+                              permission="batches.start",
                               notes=notes or f"Extra for batch {batch.label}", batch_id=batch.id)
     batch.input_cost += _record_consumption(org, batch, events, "extra")
     _log(org, actor, batch, "extra", f"Added {units.clean_decimal(-sum(e.quantity for e in events))} {item.unit} "
@@ -190,10 +191,12 @@ def substitute(org, actor, batch_id, *, replace_item_id, with_item_id, quantity,
                                fields={"replace_item_id": "Not used in this batch."})
     for row in rows:
         event = inventory.credit_lot(org, actor, row.lot_id, row.quantity, change_type="batch_cancelled",
-                                     batch_id=batch.id, notes=f"Substituted in batch {batch.label}")
+                                     batch_id=batch.id, notes=f"Substituted in batch {batch.label}",
+                                     permission="batches.start")
         row.credited_event_id = event.id
         batch.input_cost -= row.cost
     events = inventory.deduct(org, actor, replacement.id, quantity, unit, change_type="batch", batch_id=batch.id,
+                              permission="batches.start",
                               notes=f"Substitute for {original.name} in batch {batch.label}")
     batch.input_cost += _record_consumption(org, batch, events, "substitution")
     _log(org, actor, batch, "substitution", f"Replaced {original.name} with {replacement.name}.")
@@ -271,7 +274,8 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
     if needs:
         try:
             events = inventory.deduct_many(org, actor, needs, change_type="batch", batch_id=batch.id,
-                                           notes=f"Containers for batch {batch.label}")
+                                           notes=f"Containers for batch {batch.label}",
+                                           permission="batches.finish")
         except InsufficientStock as error:
             raise _named_shortages(error) from None
         container_cost = sum((_record_consumption(org, batch, item_events, "container")
@@ -330,7 +334,8 @@ def cancel_batch(org, actor, batch_id, *, reason: str = "") -> Batch:
         if row.credited_event_id is not None:
             continue
         event = inventory.credit_lot(org, actor, row.lot_id, row.quantity, change_type="batch_cancelled",
-                                     batch_id=batch.id, notes=f"Batch {batch.label} cancelled")
+                                     batch_id=batch.id, notes=f"Batch {batch.label} cancelled",
+                                     permission="batches.cancel")
         row.credited_event_id = event.id
     batch.status = "cancelled"
     batch.finished_at = _now()

@@ -334,9 +334,11 @@ def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires
 
 @unit_of_work
 def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=None, notes="", batch_id=None,
-           sale_id=None) -> list[InventoryEvent]:
-    """Consume stock oldest-lot-first, or from one named lot; one ledger event per lot touched."""
-    authorize(actor, org, "inventory.adjust")
+           sale_id=None, permission: str = "inventory.adjust") -> list[InventoryEvent]:
+    """Consume stock oldest-lot-first, or from one named lot; one ledger event per lot touched.
+
+    `permission` is what allows this movement: a sale is `products.sell`, a batch `batches.start`."""
+    authorize(actor, org, permission)
     _check_change_type(change_type, DEDUCTIONS | DISPOSALS)
     requested = units.parse_quantity(quantity)
     item = _lock_item(org, item_id)
@@ -365,9 +367,10 @@ def _respect_reservations(org, wanted: dict, change_type: str, now: datetime) ->
 
 
 @unit_of_work
-def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, notes="") -> dict:
+def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, notes="",
+                permission: str = "inventory.adjust") -> dict:
     """Deduct several items at once (batch start): all lines checked before anything is written."""
-    authorize(actor, org, "inventory.adjust")
+    authorize(actor, org, permission)
     _check_change_type(change_type, DEDUCTIONS | DISPOSALS)
     parsed = [(_int_id(item_id), units.parse_quantity(quantity), unit) for item_id, quantity, unit in needs]
     ids = sorted({item_id for item_id, _, _ in parsed})
@@ -427,9 +430,9 @@ def recount(org, actor, item_id, *, quantity, unit=None, unit_cost=None, notes="
 
 @unit_of_work
 def credit_lot(org, actor, lot_id, quantity, *, change_type, notes="", batch_id=None, sale_id=None,
-               unit=None) -> InventoryEvent:
+               unit=None, permission: str = "inventory.adjust") -> InventoryEvent:
     """Put stock back into exactly this lot (a return, a cancelled batch); never beyond its original."""
-    authorize(actor, org, "inventory.adjust")
+    authorize(actor, org, permission)
     _check_change_type(change_type, CREDITS)
     requested = units.parse_quantity(quantity)
     found = tenancy.get_for_org(InventoryLot, lot_id, org)

@@ -78,6 +78,7 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
         reservation.closed_at = now
         db.session.flush()
     events = inventory.deduct(org, actor, item.id, qty, change_type=SALE_CHANGE_TYPE, sale_id=sale.id,
+                              permission="products.sell",
                               notes=f"Sale {sale.order_ref or sale.id}")
     cogs = Decimal(0)
     for event in events:
@@ -160,6 +161,7 @@ def return_sale(org, actor, sale_id, *, quantity=None, notes="") -> list[Invento
         if take <= 0:
             continue
         events.append(inventory.credit_lot(org, actor, row.lot_id, take, change_type=RETURN_CHANGE_TYPE,
+                                           permission="sales.return",
                                            sale_id=sale.id, notes=notes))
         row.returned_quantity += take
         cost += money(take * row.unit_cost)

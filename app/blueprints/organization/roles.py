@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ...services import organizations
 from ...services.authz import has_permission
-from ...services.errors import DomainError
+from ...services.errors import DomainError, NotFound
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..main.forms import EmptyForm
@@ -108,6 +108,8 @@ def role_delete(role_id: int):
     if EmptyForm().validate_on_submit():
         try:
             organizations.delete_role(org, current_user, role_id)
+        except NotFound:
+            raise  # another organization's role is a 404 page, like any unknown id
         except DomainError as exc:
             flash(exc.message, "error")
         else:

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...services import organizations
-from ...services.errors import DomainError
+from ...services.errors import DomainError, NotFound
 from ...services.mailer import send_mail
 from ..auth.routes import _start_session
 from ..decorators import require_permission
@@ -100,6 +100,8 @@ def _member_action(action, success: str):
             result = action()
         except organizations.UserLimitReached as exc:
             return _render_users(status=422, limit_error=exc.message)
+        except NotFound:
+            raise  # another organization's member is a 404 page, like any unknown id
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -117,11 +119,14 @@ def user_role(user_id: int):
     if form.validate_on_submit():
         try:
             user = organizations.change_user_role(org, current_user, user_id, form.role_id.data)
+        except NotFound:
+            raise
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             flash(f"{user.email} is now {user.role.name}.", "success")
     else:
+        organizations.get_member(org, user_id)  # an unknown or foreign member is a 404 before the form matters
         flash("Choose a role from the list.", "error")
     return redirect(url_for("organization.user_list"))
 
@@ -155,6 +160,8 @@ def user_resend_invite(user_id: int):
             user, raw = organizations.resend_invite(org, current_user, user_id)
         except organizations.UserLimitReached as exc:
             return _render_users(status=422, limit_error=exc.message)
+        except NotFound:
+            raise
         except DomainError as exc:
             flash(exc.message, "error")
         else:
