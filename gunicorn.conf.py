@@ -3,8 +3,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 _database_url = os.environ.get("DATABASE_URL", "")
+# Without Redis the rate limits (failed-login throttling) and the cache live in each process's memory,
+# so several worker processes would each allow the limit and serve each other's stale cache: one
+# process (with threads) then. With Redis every worker shares them and we scale out.
+workers = int(os.environ.get(
+    "WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()) if os.environ.get("REDIS_URL") else 1))
 # gevent on PostgreSQL (psycopg2 made cooperative below); threads on the embedded SQLite database,
 # whose file lock would block a gevent worker's whole event loop.
 worker_class = os.environ.get(

@@ -264,3 +264,41 @@ def test_a_custom_role_with_batch_rights_but_not_inventory_adjust_can_run_batche
     batches.cancel_batch(org, worker, batch.id)
     assert batch.status == "cancelled"
     assert_invariants(org)
+
+
+def test_api_input_cost_includes_containers_so_output_cost_is_input_cost_over_yield(org, owner, api):
+    """With a container line, is the API's input_cost Σ consumption cost, and the lot's cost input_cost ÷ yield?"""
+    wax = make_item(org, name="Soy Wax", unit="g")
+    tin = make_item(org, name="Tin 8 oz", kind="container", unit="each")
+    candle = make_item(org, name="Candle 8 oz", kind="product", unit="each")
+    make_lot(org, wax, "2000", "0.01")
+    make_lot(org, tin, "10", "1.5")
+    recipe = recipes.create_recipe(org, owner, name="Candle", yield_quantity="4", yield_unit="each",
+                                   output_item_id=candle.id,
+                                   lines=[{"item_id": wax.id, "quantity": "800", "unit": "g"},
+                                          {"item_id": tin.id, "quantity": "4", "unit": "each"}])
+    client = api(owner)
+    started = client.post("/api/v1/batches", json={"recipe_id": recipe.id, "scale": "1"}).get_json()
+    assert started["input_cost"] == "8"
+    body = client.post(f"/api/v1/batches/{started['id']}/finish", json={"yield_quantity": "4"}).get_json()
+    assert body["input_cost"] == "14" and body["container_cost"] == "6"
+    assert sum(Decimal(row["cost"]) for row in body["consumption"]) == Decimal(body["input_cost"])
+    assert Decimal(body["output_lots"][0]["unit_cost"]) == Decimal(body["input_cost"]) / 4
+    listed = client.get("/api/v1/batches").get_json()["items"][0]
+    assert listed["input_cost"] == "14"
+
+
+def test_api_batch_costs_are_exact_beyond_ten_places(org, owner, api):
+    """Are consumption costs and input_cost exactly quantity × lot unit cost when that needs 16 places?"""
+    wax = make_item(org, name="Beeswax", unit="g")
+    balm = make_item(org, name="Balm Base", unit="g")
+    make_lot(org, wax, "500", "0.0171296296")
+    recipe = recipes.create_recipe(org, owner, name="Balm", yield_quantity="100", yield_unit="g",
+                                   output_item_id=balm.id,
+                                   lines=[{"item_id": wax.id, "quantity": "100.123457", "unit": "g"}])
+    client = api(owner)
+    body = client.post("/api/v1/batches", json={"recipe_id": recipe.id, "scale": "1.5"}).get_json()
+    exact = Decimal("150.185186") * Decimal("0.0171296296")  # 2.5726598909577... (16 places)
+    assert [Decimal(row["cost"]) for row in body["consumption"]] == [exact]
+    assert Decimal(body["input_cost"]) == exact
+    assert client.get(f"/api/v1/batches/{body['id']}").get_json()["input_cost"] == body["input_cost"]

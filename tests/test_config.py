@@ -75,3 +75,22 @@ def test_tier_overrides_a_feature_flag(org, db):
     free = make_org(tier="free")
     assert feature_enabled(org, "custom_roles") is True
     assert feature_enabled(free, "custom_roles") is False
+
+
+def _gunicorn_settings(monkeypatch, **env) -> dict:
+    import runpy
+    from pathlib import Path
+
+    for name in ("WEB_CONCURRENCY", "GUNICORN_WORKER_CLASS", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_one_process_when_rate_limits_live_in_memory(monkeypatch):
+    """Without Redis, does `gunicorn wsgi:app` run one process, so the failed-login throttle counts every attempt?"""
+    embedded = _gunicorn_settings(monkeypatch, DATABASE_URL="sqlite:////tmp/x.db")
+    assert embedded["workers"] == 1 and embedded["worker_class"] == "gthread" and embedded["threads"] >= 2
+    scaled = _gunicorn_settings(monkeypatch, DATABASE_URL="postgresql://u@h/db", REDIS_URL="redis://h:6379/0")
+    assert scaled["workers"] >= 2 and scaled["worker_class"] == "gevent"

@@ -9,6 +9,8 @@ def test_nul_characters_are_refused_with_400(api, owner, client, login):
     assert created.get_json()["error"]["code"] == "bad_request"
     assert json_client.get("/api/v1/inventory?q=a%00b").status_code == 400
     assert json_client.get("/api/v1/inventory").get_json()["total"] == 0
+    in_path = json_client.get("/api/v1/lots/%00/trace")
+    assert in_path.status_code == 400 and in_path.get_json()["error"]["code"] == "bad_request"
     login(owner)
     from .helpers import post_form
 

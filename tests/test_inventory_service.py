@@ -527,3 +527,27 @@ def test_list_page_query_count_does_not_grow_with_items(org, sort):
             assert all(summaries[i.id].value == D("5") for i in page.items)
         counts.append(q.count)
     assert counts[0] == counts[1] <= 6, counts  # count + page + lots (+ the expired org row reloading)
+
+
+def test_fefo_organizations_consume_the_first_expiring_lot_first(org, owner, db):
+    """With consumption order FEFO, does a deduction take the soonest-expiring usable lot (no-expiry last)?"""
+    from datetime import date, datetime, timezone
+
+    from app.services import inventory
+
+    org.consumption_order = "fefo"
+    db.session.commit()
+    oil = make_item(org, name="Hemp Oil", unit="g")
+    never = make_lot(org, oil, "100", "1", received_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    late = make_lot(org, oil, "100", "2", received_at=datetime(2026, 2, 1, tzinfo=timezone.utc),
+                    expires_on=date(2030, 1, 1))
+    soon = make_lot(org, oil, "100", "3", received_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+                    expires_on=date(2029, 1, 1))
+    assert [lot.id for lot in inventory.lots_in_consumption_order(org, oil.id)] == [soon.id, late.id, never.id]
+    events = inventory.deduct(org, owner, oil.id, "150", change_type="use")
+    assert [(event.lot_id, event.quantity) for event in events] == [(soon.id, Decimal("-100")),
+                                                                     (late.id, Decimal("-50"))]
+    org.consumption_order = "fifo"
+    db.session.commit()
+    assert inventory.lots_in_consumption_order(org, oil.id)[0].id == never.id
+    assert_invariants(org)

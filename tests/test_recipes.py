@@ -166,3 +166,18 @@ def test_viewer_cannot_edit_and_other_org_cannot_see(soap, org, viewer, other_ow
         recipes.update_recipe(org, viewer, recipe.id, name="Nope")
     with pytest.raises(NotFound):
         recipes.get_recipe(other_org, other_owner, recipe.id)
+
+
+def test_a_line_may_use_the_items_own_unit(org, owner):
+    """Can a recipe line be written in an item's custom unit (1 bar = 113 g) and convert exactly?"""
+    from app.services import units
+
+    butter = make_item(org, name="Cocoa Butter", unit="g")
+    units.add_item_unit_mapping(org, owner, butter.id, unit_name="bar", quantity="113", in_unit="g")
+    recipe = recipes.create_recipe(org, owner, name="Lip Balm", yield_quantity="20", yield_unit="each",
+                                   lines=[{"item_id": butter.id, "quantity": "1.5", "unit": "Bar"}])
+    (line,) = recipes.scaled_lines(org, recipes.get_version(org, recipe), Decimal("2"))
+    assert line.unit == "bar" and line.item_quantity == Decimal("339")
+    with pytest.raises(UnknownUnit):
+        recipes.create_recipe(org, owner, name="Lip Balm 2", yield_quantity="20", yield_unit="each",
+                              lines=[{"item_id": butter.id, "quantity": "1", "unit": "brick"}])

@@ -68,6 +68,23 @@ def test_post_sale_returns_the_documented_sale_with_exact_money(maker, org, bars
     assert_invariants(org)
 
 
+def test_cogs_and_margin_are_exact_when_quantity_times_unit_cost_needs_more_than_ten_places(maker, org):
+    """Is cogs exactly Σ lot quantity × lot unit cost (and margin revenue − cogs) beyond the stored 10 places?"""
+    item = make_item(org, name="Lip Balm", kind="product", unit="g")
+    make_lot(org, item, "3", "0.3333333333", received_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    make_lot(org, item, "12", "0.5833333333", received_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    response = maker.post("/api/v1/sales", json={"item_id": item.id, "quantity": "4.5", "unit_price": "3.1234567"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    cogs = Decimal(3) * Decimal("0.3333333333") + Decimal("1.5") * Decimal("0.5833333333")
+    revenue = Decimal("4.5") * Decimal("3.1234567")
+    assert [row["cost"] for row in body["consumption"]] == ["0.9999999999", "0.87499999995"]
+    assert (Decimal(body["revenue"]), Decimal(body["cogs"])) == (revenue, cogs)
+    assert Decimal(body["margin"]) == revenue - cogs
+    again = maker.get(f"/api/v1/sales/{body['id']}").get_json()
+    assert (again["revenue"], again["cogs"], again["margin"]) == (body["revenue"], body["cogs"], body["margin"])
+
+
 def test_selling_more_than_available_is_422_insufficient_stock_and_nothing_changes(maker, org, bars):
     before = _counts(org)
     response = maker.post("/api/v1/sales", json={"item_id": bars["item"].id, "quantity": "16", "unit_price": "1"})

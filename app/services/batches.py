@@ -374,6 +374,23 @@ class BatchRecord:
         """Cost still in the batch (credited consumption excluded)."""
         return sum((row.cost for row, _, _ in self.consumption if row.credited_event_id is None), Decimal(0))
 
+    @property
+    def consumed_cost(self) -> Decimal:
+        """Everything the batch consumed (ingredients, extras, containers), exactly Σ quantity × lot unit cost.
+
+        The money columns keep 10 places (SQLite: a float), which can round a 6-place quantity times a
+        10-place unit cost; the factors are stored exactly. A cancelled batch gave everything back, so
+        it reports the cost it had consumed as stored."""
+        if self.batch.status == "cancelled":
+            return self.batch.input_cost + (self.batch.container_cost or 0)
+        return sum((consumption_cost(row) for row, _, _ in self.consumption if row.credited_event_id is None),
+                   Decimal(0))
+
+
+def consumption_cost(row: BatchConsumption) -> Decimal:
+    """One consumption row's cost exactly: quantity × that lot's unit cost."""
+    return row.quantity * row.unit_cost
+
 
 def batch_record(org, actor, batch_id) -> BatchRecord:
     batch = get_batch(org, actor, batch_id)

@@ -244,13 +244,9 @@ def list_global_items(actor, *, q: str = "", page: int = 1, per_page: int = 50) 
 
 def get_global_item(actor, item_id) -> GlobalItem:
     require_developer(actor)
-    try:
-        item = db.session.get(GlobalItem, int(item_id))
-    except (TypeError, ValueError):
-        item = None
-    if item is None:
-        raise NotFound("Library item not found.")
-    return item
+    from .library import get_library_item  # one id check for the library (no overflow on absurd ids)
+
+    return get_library_item(item_id)
 
 
 def _decimal(value, field: str, label: str, *, maximum: Decimal = MAX_DECIMAL) -> Decimal | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, not_, or_
+from sqlalchemy import and_, func, not_, or_
 
 from ..extensions import db
 from ..models import InventoryEvent, InventoryItem, InventoryLot
@@ -58,6 +58,31 @@ class Plan:
         return sum((qty for _, qty in self.takes), Decimal(0))
 
 
+NO_EXPIRY = date(9999, 12, 31)  # lots that never expire go last under FEFO
+
+
+def consumption_order(org) -> tuple:
+    """ORDER BY for the organization's consumption order: FIFO (received, then created — the default)
+    or FEFO (first expiring first; lots without expiry last; then received, then created)."""
+    if getattr(org, "consumption_order", "fifo") == "fefo":
+        return (_expiry_key(), InventoryLot.received_at, InventoryLot.id)
+    return (InventoryLot.received_at, InventoryLot.id)
+
+
+def _expiry_key():
+    return func.coalesce(InventoryLot.expires_on, NO_EXPIRY)
+
+
+def _after(org, lot: InventoryLot):
+    """Keyset condition: lots strictly after `lot` in the consumption order."""
+    later = or_(InventoryLot.received_at > lot.received_at,
+                and_(InventoryLot.received_at == lot.received_at, InventoryLot.id > lot.id))
+    if getattr(org, "consumption_order", "fifo") != "fefo":
+        return later
+    expiry = lot.expires_on or NO_EXPIRY
+    return or_(_expiry_key() > expiry, and_(_expiry_key() == expiry, later))
+
+
 def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: datetime, usable: bool = True,
                      skip: set[int] | None = None) -> Plan:
     """Walk the item's lots in consumption order and take `quantity`; `short` > 0 if they run out."""
@@ -66,9 +91,8 @@ def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: dateti
     while needed > 0:
         stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id, condition)
         if after is not None:
-            stmt = stmt.where(or_(InventoryLot.received_at > after.received_at,
-                                  and_(InventoryLot.received_at == after.received_at, InventoryLot.id > after.id)))
-        stmt = (stmt.order_by(InventoryLot.received_at, InventoryLot.id).limit(chunk)
+            stmt = stmt.where(_after(org, after))
+        stmt = (stmt.order_by(*consumption_order(org)).limit(chunk)
                 .execution_options(populate_existing=True))
         lots = list(db.session.scalars(stmt))
         for lot in lots:

@@ -21,9 +21,9 @@ from .authz import authorize
 from .base import unit_of_work
 from .errors import InsufficientStock, InvalidState, NotFound, UnknownChangeType, ValidationFailed
 from .expiration import expiry_for_receipt, parse_datetime, utc_today
-from .fifo import Plan, apply_plan, event_codes, move_lot, new_lot, plan_consumption
+from .fifo import Plan, apply_plan, consumption_order, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
-from .stock_check import available_quantities, reserved_quantities
+from .stock_check import reserved_quantities, usable_quantities
 
 CHANGE_TYPES: dict[str, tuple[str, ...]] = {
     "restock": ("restock",),
@@ -242,13 +242,13 @@ def _supplier_id(org, value) -> int | None:
 
 
 def _library_entry(global_item_id) -> GlobalItem:
+    from .library import get_library_item  # one id check for the library (no overflow on absurd ids)
+
     try:
-        entry = db.session.get(GlobalItem, int(global_item_id))
-    except (TypeError, ValueError):
-        entry = None
-    if entry is None:
-        raise ValidationFailed("That library entry does not exist.", fields={"global_item_id": "Unknown entry."})
-    return entry
+        return get_library_item(global_item_id)
+    except NotFound:
+        raise ValidationFailed("That library entry does not exist.",
+                               fields={"global_item_id": "Unknown entry."}) from None
 
 
 def _copy_library_identity(item: InventoryItem, entry: GlobalItem) -> None:
@@ -360,8 +360,12 @@ def _respect_reservations(org, wanted: dict, change_type: str, now: datetime) ->
     (disposals may: spoiled stock is gone either way). `wanted` maps item id → (item, quantity)."""
     if change_type not in DEDUCTIONS:
         return
-    available = available_quantities(org, wanted.keys(), now=now)
-    short = [(item, qty, available[item_id]) for item_id, (item, qty) in wanted.items() if qty > available[item_id]]
+    reserved = {item_id: qty for item_id, qty in reserved_quantities(org, wanted.keys(), now=now).items() if qty > 0}
+    if not reserved:  # the usual case: one cheap query, no sum over the lots
+        return
+    usable = usable_quantities(org, reserved.keys(), now=now)
+    short = [(wanted[item_id][0], wanted[item_id][1], max(usable[item_id] - held, Decimal(0)))
+             for item_id, held in reserved.items() if wanted[item_id][1] > usable[item_id] - held]
     if short:
         raise _insufficient(short)
 
@@ -696,12 +700,12 @@ def item_summary(org, item, *, now: datetime | None = None) -> ItemSummary:
 
 
 def lots_in_consumption_order(org, item_id, *, include_depleted=False, actor=None) -> list[InventoryLot]:
-    """The item's lots by received time, then creation (remaining > 0 unless include_depleted)."""
+    """The item's lots in the organization's consumption order (remaining > 0 unless include_depleted)."""
     item = get_item(org, item_id, actor)
     stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id)
     if not include_depleted:
         stmt = stmt.where(InventoryLot.remaining_quantity > 0)
-    return list(db.session.scalars(stmt.order_by(InventoryLot.received_at, InventoryLot.id)))
+    return list(db.session.scalars(stmt.order_by(*consumption_order(org))))
 
 
 def list_events(org, item_id, *, page=1, per_page=50, actor=None) -> Page:

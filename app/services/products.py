@@ -12,7 +12,7 @@ from sqlalchemy.orm import lazyload
 from ..extensions import db
 from ..models import Batch, BatchOutput, InventoryItem, InventoryLot, Product, ProductVariant, Sku
 from ..models.types import MONEY_QUANTUM, utcnow
-from . import inventory, sequences, tenancy, units
+from . import fifo, inventory, sequences, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, ValidationFailed
@@ -384,7 +384,7 @@ def _lots_with_batches(org, item_ids) -> dict[int, list]:
         return {}
     lots = list(db.session.scalars(tenancy.scoped(InventoryLot, org).where(
         InventoryLot.item_id.in_(sorted(set(item_ids))), InventoryLot.remaining_quantity > 0)
-        .order_by(InventoryLot.received_at, InventoryLot.id)))
+        .order_by(*fifo.consumption_order(org))))
     batch_by_lot = {}
     if lots:
         stmt = (tenancy.scoped(BatchOutput, org, BatchOutput.lot_id, Batch)

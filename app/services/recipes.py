@@ -14,10 +14,10 @@ from ..extensions import db
 from ..models import InventoryItem, Recipe, RecipeLine, RecipeVersion
 from ..models.recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES
 from ..models.types import QUANTUM
-from . import fifo, stock_check, tenancy, units
+from . import fifo, recipe_locks, stock_check, tenancy, units  # noqa: F401 (recipe_locks: the version guard)
 from .authz import authorize
 from .base import unit_of_work
-from .errors import InvalidQuantity, NotFound, ValidationFailed
+from .errors import InvalidQuantity, NotFound, UnknownUnit, ValidationFailed
 from .pagination import Page, paginate
 
 MAX_LINES = 200
@@ -150,7 +150,7 @@ def _build_lines(org, raw_lines, *, percentage_mode: bool, base_quantity, base_u
         else:
             quantity = units.parse_quantity(raw.get("quantity"), f"{prefix}.quantity")
             unit = raw.get("unit") or item.unit
-        unit_name = units.resolve_unit(org, unit, f"{prefix}.unit").name if not _is_item_unit(unit, item) else unit
+        unit_name = _line_unit(org, item, unit, f"{prefix}.unit")
         try:
             units.to_item_quantity(org, item, quantity, unit_name)  # the fixable conversion errors, now
         except ValidationFailed as error:
@@ -161,6 +161,23 @@ def _build_lines(org, raw_lines, *, percentage_mode: bool, base_quantity, base_u
                                 is_base=bool(raw.get("is_base")), notes=_text(raw.get("notes"), f"{prefix}.notes",
                                                                                "Line notes", max_length=255)))
     return lines
+
+
+def _line_unit(org, item, unit, field: str) -> str:
+    """The unit as stored on a line: a known unit's symbol, the item's own unit, or one of the item's
+    custom units ("bar" when 1 bar = 113 g is mapped)."""
+    if _is_item_unit(unit, item):
+        return item.unit
+    if not isinstance(unit, str) or not unit.strip():
+        raise ValidationFailed("Choose a unit.", fields={field: "Required."})
+    try:
+        return units.resolve_unit(org, unit, field).name
+    except UnknownUnit:
+        wanted = unit.strip().lower()
+        for mapping in units.list_item_unit_mappings(org, item.id):
+            if mapping.unit_name.lower() == wanted:
+                return mapping.unit_name
+        raise
 
 
 def _is_item_unit(unit, item) -> bool:

@@ -37,6 +37,20 @@ def money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(MONEY_QUANTUM)
 
 
+def line_cost(row) -> Decimal:
+    """A consumption row's cost exactly: quantity (6 places) × the lot's unit cost (10 places)."""
+    return row.quantity * row.unit_cost
+
+
+def exact_figures(sale: Sale) -> tuple[Decimal, Decimal, Decimal]:
+    """(revenue, cogs, margin) exactly, from the stored factors. The money columns keep 10 places (SQLite:
+    a float), which can round a 6-place quantity times a 10-place price or unit cost; API.md wants
+    cogs = Σ quantity × lot unit cost and margin = revenue − cogs exactly."""
+    revenue = sale.quantity * sale.unit_price
+    cogs = sum((line_cost(row) for row in sale.consumption), Decimal(0))
+    return revenue, cogs, revenue - cogs
+
+
 # ---- recording ---------------------------------------------------------------------------------------
 
 @unit_of_work

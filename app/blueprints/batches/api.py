@@ -30,8 +30,8 @@ class BatchSchema(Schema):
     scale = DecimalString()
     status = fields.String(metadata={"enum": ["in_progress", "completed", "failed", "cancelled"]})
     consumption = fields.List(fields.Nested(ConsumptionSchema))
-    input_cost = DecimalString()
-    container_cost = DecimalString()
+    input_cost = DecimalString(metadata={"description": "Σ quantity × unit cost over every lot consumed"})
+    container_cost = DecimalString(metadata={"description": "The containers' part of input_cost"})
     planned_yield = DecimalString()
     yield_quantity = DecimalString(allow_none=True)
     yield_unit = fields.String()
@@ -92,6 +92,12 @@ class BatchListArgs(PageArgs):
     recipe_id = fields.Integer(load_default=None)
 
 
+def total_cost(batch):
+    """API.md's input_cost: everything the batch consumed (ingredients at start, containers at finish),
+    as stored (list rows); a batch's own page computes it exactly from its consumption rows."""
+    return batch.input_cost + (batch.container_cost or 0)
+
+
 def batch_json(org, actor, batch_id) -> dict:
     record = batches.batch_record(org, actor, batch_id)
     batch = record.batch
@@ -99,10 +105,10 @@ def batch_json(org, actor, batch_id) -> dict:
         "id": batch.id, "label": batch.label, "recipe_id": batch.recipe_id, "recipe_version": batch.recipe_version,
         "scale": batch.scale, "status": batch.status,
         "consumption": [{"item_id": row.item_id, "lot_code": lot.code, "quantity": row.quantity,
-                         "unit_cost": row.unit_cost, "cost": row.cost, "kind": row.kind,
+                         "unit_cost": row.unit_cost, "cost": batches.consumption_cost(row), "kind": row.kind,
                          "returned": row.credited_event_id is not None}
                         for row, _, lot in record.consumption],
-        "input_cost": batch.input_cost, "container_cost": batch.container_cost,
+        "input_cost": record.consumed_cost, "container_cost": batch.container_cost,
         "planned_yield": batch.planned_yield, "yield_quantity": batch.yield_quantity, "yield_unit": batch.yield_unit,
         "yield_variance": batch.yield_variance, "waste_quantity": batch.waste_quantity,
         "output_lots": [lot_json(lot) for _, _, lot in record.outputs],
@@ -113,7 +119,7 @@ def batch_json(org, actor, batch_id) -> dict:
 def _brief(batch) -> dict:
     return {"id": batch.id, "label": batch.label, "recipe_id": batch.recipe_id,
             "recipe_version": batch.recipe_version, "scale": batch.scale, "status": batch.status,
-            "input_cost": batch.input_cost, "planned_yield": batch.planned_yield,
+            "input_cost": total_cost(batch), "planned_yield": batch.planned_yield,
             "yield_quantity": batch.yield_quantity, "yield_unit": batch.yield_unit,
             "started_at": batch.started_at, "finished_at": batch.finished_at}
 

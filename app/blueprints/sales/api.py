@@ -261,14 +261,16 @@ def sale_json(org, actor, sale_id) -> dict:
 
 
 def _sale_dict(sale, sku, lot_codes: dict[int, str]) -> dict:
+    revenue, cogs, margin = sales.exact_figures(sale)
     return {
         "id": sale.id, "item_id": sale.item_id, "sku_id": sale.sku_id, "sku_code": sku.code if sku else None,
-        "quantity": sale.quantity, "unit_price": sale.unit_price, "revenue": sale.revenue, "cogs": sale.cogs,
-        "margin": sale.margin, "order_ref": sale.order_ref, "channel": sale.channel, "customer": sale.customer,
+        "quantity": sale.quantity, "unit_price": sale.unit_price, "revenue": revenue, "cogs": cogs,
+        "margin": margin, "order_ref": sale.order_ref, "channel": sale.channel, "customer": sale.customer,
         "reservation_id": sale.reservation_id, "returned_quantity": sale.returned_quantity,
         "returned_revenue": sale.returned_revenue, "returned_cogs": sale.returned_cogs,
         "consumption": [{"lot_code": lot_codes.get(row.lot_id), "lot_id": row.lot_id, "quantity": row.quantity,
-                         "unit_cost": row.unit_cost, "cost": row.cost, "returned_quantity": row.returned_quantity}
+                         "unit_cost": row.unit_cost, "cost": sales.line_cost(row),
+                         "returned_quantity": row.returned_quantity}
                         for row in sale.consumption],
         "created_at": sale.created_at, "user_id": sale.user_id,
     }
