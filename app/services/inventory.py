@@ -637,12 +637,13 @@ def list_items(org, *, q=None, kind=None, sort="name", include_archived=False, p
     if sort == "quantity":
         stmt = stmt.order_by(InventoryItem.quantity.desc(), *name_order)
     elif sort == "value":
-        # A correlated sum per item (an index lookup each): predictable even before the planner has stats.
-        value = (tenancy.scoped(InventoryLot, org,
-                                func.coalesce(func.sum(InventoryLot.remaining_quantity * InventoryLot.unit_cost), 0))
-                 .where(InventoryLot.item_id == InventoryItem.id, InventoryLot.remaining_quantity > 0)
-                 .correlate(InventoryItem).scalar_subquery())
-        stmt = stmt.order_by(value.desc(), *name_order)
+        # One pass over the organization's open lots, grouped per item, joined to the page of items.
+        values = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),
+                                 func.sum(InventoryLot.remaining_quantity * InventoryLot.unit_cost).label("value"))
+                  .where(InventoryLot.remaining_quantity > 0)
+                  .group_by(InventoryLot.item_id).subquery())
+        stmt = (stmt.outerjoin(values, values.c.item_id == InventoryItem.id)
+                .order_by(func.coalesce(values.c.value, 0).desc(), *name_order))
     elif sort == "kind":
         stmt = stmt.order_by(InventoryItem.kind, *name_order)
     elif sort == "updated":

@@ -1,0 +1,56 @@
+"""Inventory list PAGE (rendered HTML through the full request cycle): latency and SQL queries with 5,000 items.
+
+Run: .venv/bin/python bench/bench_inventory_page.py   (set DATABASE_URL=postgresql://… to measure PostgreSQL)
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from decimal import Decimal
+
+from common import counting_queries, make_bench_app, make_org_and_owner
+
+from app.extensions import db
+from app.models import InventoryItem
+from app.services import fifo
+from app.services.base import transaction
+
+ITEMS = 5000
+RUNS = 7
+
+
+def main():
+    app, backend = make_bench_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        org, owner = make_org_and_owner()
+        with transaction():
+            items = [InventoryItem(organization_id=org.id, name=f"Ingredient {n:05d}", kind="ingredient", unit="g",
+                                   quantity=Decimal(0), reorder_point=Decimal("50"), allergens="", notes="")
+                     for n in range(ITEMS)]
+            db.session.add_all(items)
+            db.session.flush()
+            for item in items:
+                for cost in ("0.01", "0.02"):
+                    fifo.new_lot(org, owner, item, Decimal("40"), Decimal(cost), change_type="restock")
+        email = owner.email
+        if backend == "PostgreSQL":  # what autovacuum does after a bulk load: give the planner statistics
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": "bench-password"})
+    for url in ("/inventory", "/inventory?sort=value", "/inventory?q=Ingredient%2004&page=2"):
+        samples = []
+        with app.app_context():
+            for _ in range(RUNS):
+                with counting_queries() as counter:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.status_code
+        print(f"[{backend}] GET {url:<38} {ITEMS:,} items: {statistics.median(samples):7.1f} ms median of {RUNS}, "
+              f"{counter.count} queries")
+
+
+if __name__ == "__main__":
+    main()
