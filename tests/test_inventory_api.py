@@ -124,7 +124,9 @@ def test_list_items_filters_and_paginates(org, owner, maker):
     assert maker.get("/api/v1/inventory?q=butter").get_json()["total"] == 2
     page = maker.get("/api/v1/inventory?per_page=2&page=2").get_json()
     assert (page["total"], [i["name"] for i in page["items"]]) == (3, ["Shea Butter"])
-    assert maker.get("/api/v1/inventory?per_page=201").status_code == 422
+    capped = maker.get("/api/v1/inventory?per_page=201")
+    assert capped.status_code == 200 and capped.get_json()["per_page"] == 200
+    assert maker.get("/api/v1/inventory?per_page=0").status_code == 422
     assert maker.get("/api/v1/inventory?kind=gizmo").status_code == 422
 
 

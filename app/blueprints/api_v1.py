@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Flask, g, request
 from flask_smorest import Api
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..extensions import db
 from ..services import accounts
@@ -116,7 +116,14 @@ class QuantityInput(fields.Field):
 
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1),
+                              metadata={"description": f"At most {MAX_PER_PAGE}; larger values are capped."})
+
+    @post_load
+    def _cap_per_page(self, data, **kwargs):
+        """per_page has a maximum of 200: a larger request gets 200 (the envelope says so)."""
+        data["per_page"] = min(data["per_page"], MAX_PER_PAGE)
+        return data
 
 
 def page_envelope(items: list, page: int, per_page: int, total: int) -> dict:
