@@ -316,3 +316,24 @@ def test_percentage_recipe_through_the_form(client, org, owner, login):
                                                                          (Decimal("300"), True)]
     html = client.get(f"/recipes/{recipe.id}/stock-check?target_weight=2&weight_unit=kg").get_data(as_text=True)
     assert "At scale 2" in html and "1,400 g" in html
+
+
+def test_the_line_unit_picker_offers_items_own_units(client, org, owner, login):
+    """Does the recipe editor offer an item's custom unit (1 bar = 113 g) and save a line in it?"""
+    from app.services import recipes, units
+
+    from .factories import make_item
+    from .helpers import post_form
+
+    butter = make_item(org, name="Cocoa Butter Bar", unit="g")
+    units.add_item_unit_mapping(org, owner, butter.id, unit_name="bar", quantity="113", in_unit="g")
+    login(owner)
+    assert '<option value="bar">bar</option>' in client.get("/recipes/new").get_data(as_text=True)
+    response = post_form(client, "/recipes/new", {
+        "name": "Lotion Bar", "yield_quantity": "6", "yield_unit": "each", "category": "cosmetic",
+        "lines-0-item_id": str(butter.id), "lines-0-quantity": "2", "lines-0-unit": "bar",
+        "lines-0-role": "ingredient", "lines-0-basis": "batch"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    (recipe,) = recipes.list_recipes(org, owner).items
+    (line,) = recipes.get_version(org, recipe).lines
+    assert (line.quantity, line.unit) == (Decimal("2"), "bar")

@@ -40,10 +40,11 @@ def choices(pairs, *, optgroup: str | None = None) -> list[SelectChoice]:
     return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in pairs]
 
 
-def unit_choices(units, *, extra: list[str] | None = None, blank: str | None = None) -> list[SelectChoice]:
+def unit_choices(units, *, extra: list[str] | None = None, blank: str | None = None,
+                 extra_group: str = "This item") -> list[SelectChoice]:
     """<select> choices grouped by dimension (optgroups) from services.units.list_units()."""
     result = [SelectChoice("", blank)] if blank is not None else []
-    result += [SelectChoice(name, name, optgroup="This item") for name in extra or []]
+    result += [SelectChoice(name, name, optgroup=extra_group) for name in extra or []]
     for unit in units:
         label = unit.name if not unit.label or unit.label == unit.name else f"{unit.name} ({unit.label})"
         dimension = unit.dimension.capitalize() + (" — your units" if unit.is_custom else "")

@@ -87,3 +87,11 @@ def production_summary(org, actor, now: datetime, *, limit: int = 10) -> dict:
     ).all()
     return {"in_progress": [(batch, name) for batch, name in rows], "in_progress_total": total or 0,
             "stuck": stuck or 0}
+
+
+def item_unit_names(org) -> list[str]:
+    """The organization's item custom unit names ("bar", "jug"), for recipe line unit pickers; one query."""
+    from ..models import ItemUnitMapping
+
+    stmt = tenancy.scoped(ItemUnitMapping, org, ItemUnitMapping.unit_name).distinct()
+    return sorted({name for name in db.session.scalars(stmt)}, key=str.lower)

@@ -107,7 +107,8 @@ def _prepare(form: RecipeForm, org, include_ids=()) -> None:
     options = production_views.item_options(org, include_ids=include_ids)
     unit_list = units.list_units(org)
     item_choices = choices([("", "— choose an item —")] + [(i, f"{name} ({unit})") for i, name, unit, _ in options])
-    line_units = unit_choices(unit_list, blank="item's unit")
+    line_units = unit_choices(unit_list, blank="item's unit", extra=production_views.item_unit_names(org),
+                              extra_group="Items' own units (e.g. 1 bar = 113 g)")
     form.yield_unit.choices = unit_choices(unit_list)
     form.base_unit.choices = unit_choices([u for u in unit_list if u.dimension == "weight"])
     form.output_item_id.choices = choices([("", "— none yet —")] + [
