@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import flash
-from flask_wtf import FlaskForm
 
 from ..services.errors import DomainError
 

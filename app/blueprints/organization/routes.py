@@ -26,9 +26,9 @@ def current_org():
 
 
 def role_choices(org, actor) -> list[tuple[int, str]]:
-    roles = organizations.list_roles(org)
+    available = organizations.list_roles(org)
     is_owner = actor.role is not None and actor.role.is_owner
-    return [(r.id, r.name + ("" if r.is_system else " (custom)")) for r in roles if is_owner or not r.is_owner]
+    return [(r.id, r.name + ("" if r.is_system else " (custom)")) for r in available if is_owner or not r.is_owner]
 
 
 @bp.route("/organization")
