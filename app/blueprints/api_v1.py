@@ -126,6 +126,13 @@ class PageArgs(Schema):
         return data
 
 
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """The list envelope {"items": [...], "page", "per_page", "total"} of `item_schema` (API.md, Lists)."""
+    name = item_schema.__name__.removesuffix("Schema").removesuffix("Brief") + "Page"
+    return Schema.from_dict({"items": fields.List(fields.Nested(item_schema)), "page": fields.Integer(),
+                             "per_page": fields.Integer(), "total": fields.Integer()}, name=name)
+
+
 def page_envelope(items: list, page: int, per_page: int, total: int) -> dict:
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 

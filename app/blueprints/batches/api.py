@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...services import batches
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope
+from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import LotSchema, UTCTime, lot_json
 
@@ -42,11 +42,7 @@ class BatchSchema(Schema):
     finished_at = UTCTime(allow_none=True)
 
 
-class BatchList(Schema):
-    items = fields.List(fields.Nested(BatchSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+BatchList = page_schema(BatchSchema)
 
 
 class BatchStart(Schema):

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from ...models.types import utcnow
 from ...services import inventory
 from ...services.expiration import utc_today
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope
+from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 
 blp = Blueprint("inventory_api", __name__, url_prefix="/api/v1/inventory", description="Inventory")
@@ -75,11 +75,7 @@ class ItemBrief(ItemSchema):
         exclude = ("lots",)
 
 
-class ItemList(Schema):
-    items = fields.List(fields.Nested(ItemBrief))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+ItemList = page_schema(ItemBrief)
 
 
 class EventSchema(Schema):
@@ -97,11 +93,7 @@ class EventSchema(Schema):
     reverses_event_id = fields.Integer(allow_none=True)
 
 
-class EventList(Schema):
-    items = fields.List(fields.Nested(EventSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+EventList = page_schema(EventSchema)
 
 
 class AdjustmentResponse(Schema):

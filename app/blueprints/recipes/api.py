@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...services import recipes
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope
+from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 
 blp = Blueprint("recipes_api", __name__, url_prefix="/api/v1/recipes", description="Recipes")
@@ -40,11 +40,7 @@ class RecipeSchema(Schema):
     lines = fields.List(fields.Nested(LineSchema))
 
 
-class RecipeList(Schema):
-    items = fields.List(fields.Nested(RecipeSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+RecipeList = page_schema(RecipeSchema)
 
 
 class LineInput(Schema):

@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from ...models.types import utcnow
 from ...services import products, reservations, sales
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope
+from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import EventSchema, UTCTime, event_json
 
@@ -56,11 +56,7 @@ class SaleTotalsSchema(Schema):
     returned_cogs = DecimalString()
 
 
-class SaleList(Schema):
-    items = fields.List(fields.Nested(SaleSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+class SaleList(page_schema(SaleSchema)):
     totals = fields.Nested(SaleTotalsSchema)
 
 
@@ -82,11 +78,7 @@ class ReservationSchema(Schema):
     closed_at = UTCTime(allow_none=True)
 
 
-class ReservationList(Schema):
-    items = fields.List(fields.Nested(ReservationSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+ReservationList = page_schema(ReservationSchema)
 
 
 class SkuSchema(Schema):
@@ -116,11 +108,7 @@ class ProductSchema(Schema):
     skus = fields.List(fields.Nested(SkuSchema))
 
 
-class ProductList(Schema):
-    items = fields.List(fields.Nested(ProductSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+ProductList = page_schema(ProductSchema)
 
 
 # ---- input -------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from ...models.types import utcnow
 from ...services import recalls, traceability
-from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope
+from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import LotSchema, UTCTime, lot_json
 
@@ -81,11 +81,7 @@ class RecallBrief(Schema):
     released_at = UTCTime(allow_none=True)
 
 
-class RecallList(Schema):
-    items = fields.List(fields.Nested(RecallBrief))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+RecallList = page_schema(RecallBrief)
 
 
 class RecallCreate(Schema):

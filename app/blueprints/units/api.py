@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ...services import units
-from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope
+from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 
 blp = Blueprint("units_api", __name__, url_prefix="/api/v1/units", description="Units of measure")
@@ -19,11 +19,7 @@ class UnitSchema(Schema):
     custom = fields.Boolean(attribute="is_custom")
 
 
-class UnitList(Schema):
-    items = fields.List(fields.Nested(UnitSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+UnitList = page_schema(UnitSchema)
 
 
 @blp.route("", methods=["GET"])
