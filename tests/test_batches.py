@@ -302,3 +302,14 @@ def test_api_batch_costs_are_exact_beyond_ten_places(org, owner, api):
     assert [Decimal(row["cost"]) for row in body["consumption"]] == [exact]
     assert Decimal(body["input_cost"]) == exact
     assert client.get(f"/api/v1/batches/{body['id']}").get_json()["input_cost"] == body["input_cost"]
+
+
+def test_a_timer_is_stopped_only_through_its_own_batch(kitchen, org, owner):
+    """Is stopping batch A's timer through batch B's address a NotFound, with the timer still running?"""
+    first = batches.start_batch(org, owner, kitchen["recipe"].id, "0.5")
+    second = batches.start_batch(org, owner, kitchen["recipe"].id, "0.5")
+    timer = batches.start_timer(org, owner, first.id, label="Gel phase")
+    with pytest.raises(NotFound):
+        batches.stop_timer(org, owner, timer.id, batch_id=second.id)
+    assert timer.stopped_at is None
+    assert batches.stop_timer(org, owner, timer.id, batch_id=first.id).stopped_at is not None

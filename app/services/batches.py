@@ -16,7 +16,7 @@ from ..models.types import COST_QUANTUM, MONEY_QUANTUM, QUANTUM
 from . import expiration, fifo, inventory, recipes, sequences, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
-from .errors import InsufficientStock, InvalidState, ValidationFailed
+from .errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from .pagination import Page, paginate
 
 OUTPUT_CHANGE_TYPE = "produced"
@@ -149,10 +149,12 @@ def start_timer(org, actor, batch_id, *, label: str, duration_minutes=None) -> B
 
 
 @unit_of_work
-def stop_timer(org, actor, timer_id) -> BatchTimer:
-    """Stop a running timer."""
+def stop_timer(org, actor, timer_id, *, batch_id=None) -> BatchTimer:
+    """Stop a running timer (of `batch_id`, when given: another batch's timer is NotFound)."""
     authorize(actor, org, "batches.start")
     timer = tenancy.get_for_org(BatchTimer, timer_id, org, label="Timer")
+    if batch_id is not None and timer.batch_id != int(batch_id):
+        raise NotFound(f"Timer {timer_id} not found on this batch.")
     if timer.stopped_at is not None:
         raise InvalidState("That timer is already stopped.")
     timer.stopped_at = _now()

@@ -83,7 +83,7 @@ def batch_timer_stop(batch_id: int, timer_id: int):
     batches.get_batch(org, current_user, batch_id)  # another organization's batch is a 404
     if EmptyForm().validate_on_submit():
         try:
-            timer = batches.stop_timer(org, current_user, timer_id)
+            timer = batches.stop_timer(org, current_user, timer_id, batch_id=batch_id)
         except NotFound:
             raise
         except DomainError as exc:
