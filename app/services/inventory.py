@@ -24,6 +24,7 @@ from .expiration import expiry_for_receipt, parse_datetime, utc_today
 from .fifo import Plan, apply_plan, consumption_order, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
 from .stock_check import reserved_quantities, usable_quantities
+from .validation import clean_text
 
 CHANGE_TYPES: dict[str, tuple[str, ...]] = {
     "restock": ("restock",),
@@ -165,7 +166,7 @@ def _item_values(org, fields: dict, item: InventoryItem | None = None) -> dict:
     values: dict = {}
     creating = item is None
     if creating or "name" in fields:
-        values["name"] = _text(fields.get("name"), "name", 120, required=True, label="a name")
+        values["name"] = clean_text(fields.get("name"), "name", 120, required=True, label="a name")
     if creating or "kind" in fields:
         kind = fields.get("kind") or "ingredient"
         if kind not in ITEM_KINDS:
@@ -182,12 +183,12 @@ def _item_values(org, fields: dict, item: InventoryItem | None = None) -> dict:
         if key in fields:
             values[key] = _optional_quantity(fields[key], key, allow_zero=True)
     if "inci_name" in fields:
-        values["inci_name"] = _text(fields["inci_name"], "inci_name", 255) or None
+        values["inci_name"] = clean_text(fields["inci_name"], "inci_name", 255) or None
     if "allergens" in fields:
         allergens = fields["allergens"]
         if isinstance(allergens, (list, tuple)):
             allergens = ", ".join(str(a).strip() for a in allergens if str(a).strip())
-        values["allergens"] = _text(allergens, "allergens", 500)
+        values["allergens"] = clean_text(allergens, "allergens", 500)
     if "capacity" in fields:
         values["capacity"] = _optional_quantity(fields["capacity"], "capacity")
     if "capacity_unit" in fields:
@@ -198,17 +199,9 @@ def _item_values(org, fields: dict, item: InventoryItem | None = None) -> dict:
     if "supplier_id" in fields:
         values["supplier_id"] = _supplier_id(org, fields["supplier_id"])
     if "notes" in fields:
-        values["notes"] = _text(fields["notes"], "notes", 5000)
+        values["notes"] = clean_text(fields["notes"], "notes", 5000)
     return values
 
-
-def _text(value, field: str, max_length: int, *, required: bool = False, label: str = "a value") -> str:
-    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if required and not text:
-        raise ValidationFailed(f"Enter {label}.", fields={field: f"Enter {label}."})
-    if len(text) > max_length:
-        raise ValidationFailed(f"At most {max_length} characters.", fields={field: f"At most {max_length} characters."})
-    return text
 
 
 def _shelf_life(value) -> int | None:
@@ -326,8 +319,8 @@ def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires
     event = new_lot(org, actor, item, qty, cost, change_type="restock", received_at=received,
                     expires_on=expiry_for_receipt(item, received, expires_at),
                     supplier_id=_supplier_id(org, supplier_id) if supplier_id not in (None, "") else item.supplier_id,
-                    supplier_lot_code=_text(supplier_lot_code, "supplier_lot_code", 80) or None, code=code,
-                    hold_until=parse_datetime(hold_until, "hold_until"), notes=_text(notes, "notes", 5000),
+                    supplier_lot_code=clean_text(supplier_lot_code, "supplier_lot_code", 80) or None, code=code,
+                    hold_until=parse_datetime(hold_until, "hold_until"), notes=clean_text(notes, "notes", 5000),
                     batch_id=batch_id, sale_id=sale_id)
     return event
 
@@ -351,7 +344,7 @@ def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=No
     if plan.short > 0:
         raise _insufficient([(item, qty, plan.total)])
     _respect_reservations(org, {item.id: (item, qty)}, change_type, now)
-    return apply_plan(org, actor, item, plan, change_type=change_type, notes=_text(notes, "notes", 5000),
+    return apply_plan(org, actor, item, plan, change_type=change_type, notes=clean_text(notes, "notes", 5000),
                       batch_id=batch_id, sale_id=sale_id)
 
 
@@ -396,7 +389,7 @@ def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, 
     if short:
         raise _insufficient(short)
     _respect_reservations(org, {item_id: (items[item_id], totals[item_id]) for item_id in ids}, change_type, now)
-    notes = _text(notes, "notes", 5000)
+    notes = clean_text(notes, "notes", 5000)
     codes = iter(event_codes(org, change_type, sum(len(plans[item_id].takes) for item_id in ids)))
     return {item_id: apply_plan(org, actor, items[item_id], plans[item_id], change_type=change_type, notes=notes,
                                 batch_id=batch_id, sale_id=sale_id,
@@ -411,7 +404,7 @@ def recount(org, actor, item_id, *, quantity, unit=None, unit_cost=None, notes="
     item = _lock_item(org, item_id)
     counted = units.to_item_quantity(org, item, counted_request, unit)
     difference = counted - item.quantity
-    notes = _text(notes, "notes", 5000)
+    notes = clean_text(notes, "notes", 5000)
     now = utcnow()
     if difference == 0:
         return []
@@ -447,7 +440,7 @@ def credit_lot(org, actor, lot_id, quantity, *, change_type, notes="", batch_id=
     if qty > room:
         message = f"At most {units.clean_decimal(room)} {item.unit} can go back to lot {lot.code}."
         raise ValidationFailed(message, fields={"quantity": message})
-    return move_lot(org, actor, item, lot, qty, change_type=change_type, notes=_text(notes, "notes", 5000),
+    return move_lot(org, actor, item, lot, qty, change_type=change_type, notes=clean_text(notes, "notes", 5000),
                     batch_id=batch_id, sale_id=sale_id)
 
 
@@ -472,7 +465,7 @@ def reverse_event(org, actor, event_id, *, notes="") -> InventoryEvent:
     if after > lot.original_quantity:
         raise InvalidState(f"Reversing {original.code} would put more into lot {lot.code} than it received.")
     return move_lot(org, actor, item, lot, change, change_type=REVERSAL,
-                    notes=_text(notes, "notes", 5000) or f"Reverses {original.code}",
+                    notes=clean_text(notes, "notes", 5000) or f"Reverses {original.code}",
                     batch_id=original.batch_id, sale_id=original.sale_id, reverses_event_id=original.id)
 
 
@@ -487,7 +480,7 @@ def dispose_lot(org, actor, lot_id, *, change_type="expired", notes="") -> Inven
     if lot.remaining_quantity <= 0:
         raise InvalidState(f"Lot {lot.code} is already empty.")
     return move_lot(org, actor, item, lot, -lot.remaining_quantity, change_type=change_type,
-                    notes=_text(notes, "notes", 5000))
+                    notes=clean_text(notes, "notes", 5000))
 
 
 def _check_change_type(change_type, allowed) -> None:
@@ -576,7 +569,7 @@ def _latest_unit_cost(org, item) -> Decimal:
 
 
 def _new_lot_code(org, lot_code) -> str | None:
-    code = _text(lot_code, "lot_code", 40)
+    code = clean_text(lot_code, "lot_code", 40)
     if not code:
         return None
     if tenancy.find_for_org(InventoryLot, org, code=code) is not None:

@@ -18,6 +18,7 @@ from .base import unit_of_work
 from .errors import InvalidState, ValidationFailed
 from .inventory import ItemSummary
 from .pagination import Page, paginate
+from .validation import clean_text
 
 MAX_PRICE = Decimal("1e7")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
@@ -77,12 +78,12 @@ def restore_product(org, actor, product_id) -> Product:
 def _product_values(org, fields: dict, product: Product | None = None) -> dict:
     values = {}
     if product is None or "name" in fields:
-        values["name"] = _text(fields.get("name"), "name", 120, required=True, label="a product name")
+        values["name"] = clean_text(fields.get("name"), "name", 120, required=True, label="a product name")
         _check_product_name_free(org, values["name"], exclude_id=product.id if product else None)
     if "description" in fields:
-        values["description"] = _text(fields["description"], "description", 5000)
+        values["description"] = clean_text(fields["description"], "description", 5000)
     if "category" in fields:
-        values["category"] = _text(fields["category"], "category", 80)
+        values["category"] = clean_text(fields["category"], "category", 80)
     return values
 
 
@@ -100,7 +101,7 @@ def add_variant(org, actor, product_id, *, name) -> ProductVariant:
     """Add a scent/colour variant to a product."""
     authorize(actor, org, "products.edit")
     product = tenancy.get_for_org(Product, product_id, org)
-    name = _text(name, "name", 80, required=True, label="a variant name")
+    name = clean_text(name, "name", 80, required=True, label="a variant name")
     taken = db.session.scalar(tenancy.scoped(ProductVariant, org, ProductVariant.id).where(
         ProductVariant.product_id == product.id, func.lower(ProductVariant.name) == name.lower()).limit(1))
     if taken is not None:
@@ -122,7 +123,7 @@ def create_sku(org, actor, product_id, *, variant_id=None, size_label="", item_i
     if product.archived_at is not None:
         raise InvalidState(f"{product.name} is archived; restore it to add SKUs.")
     variant = _variant(org, product, variant_id)
-    size_label = _text(size_label, "size_label", 80)
+    size_label = clean_text(size_label, "size_label", 80)
     if item_id not in (None, ""):
         item = _product_item(org, item_id)
     else:
@@ -155,7 +156,7 @@ def update_sku(org, actor, sku_id, **fields) -> Sku:
         variant = _variant(org, product, fields["variant_id"])
         sku.variant_id = variant.id if variant else None
     if "size_label" in fields:
-        sku.size_label = _text(fields["size_label"], "size_label", 80)
+        sku.size_label = clean_text(fields["size_label"], "size_label", 80)
     if "code" in fields:
         sku.code = _given_code(org, fields["code"], exclude_id=sku.id)
     for key in ("retail_price", "wholesale_price"):
@@ -209,7 +210,7 @@ def _container_id(org, value) -> int | None:
 
 
 def _given_code(org, value, exclude_id: int | None = None) -> str:
-    code = _text(value, "code", 40, required=True, label="a SKU code").upper()
+    code = clean_text(value, "code", 40, required=True, label="a SKU code").upper()
     if not CODE_RE.match(code):
         raise ValidationFailed("SKU codes use letters, digits, dots, dashes and underscores.",
                                fields={"code": "Letters, digits, . - _ only."})
@@ -260,7 +261,7 @@ def parse_price(value, field: str = "unit_price") -> Decimal:
 
 
 def _barcode(org, value, exclude_id: int | None = None) -> str | None:
-    code = _text(value, "barcode", 64)
+    code = clean_text(value, "barcode", 64)
     if not code:
         return None
     stmt = tenancy.scoped(Sku, org, Sku.id).where(Sku.barcode == code)
@@ -270,14 +271,6 @@ def _barcode(org, value, exclude_id: int | None = None) -> str | None:
         raise ValidationFailed(f"Barcode {code} is already on another SKU.", fields={"barcode": "Already used."})
     return code
 
-
-def _text(value, field: str, max_length: int, *, required: bool = False, label: str = "a value") -> str:
-    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if required and not text:
-        raise ValidationFailed(f"Enter {label}.", fields={field: f"Enter {label}."})
-    if len(text) > max_length:
-        raise ValidationFailed(f"At most {max_length} characters.", fields={field: f"At most {max_length} characters."})
-    return text
 
 
 def _int(value, field: str) -> int:

@@ -17,6 +17,7 @@ from .base import unit_of_work
 from .errors import InvalidState, PermissionDenied, ValidationFailed
 from .features import feature_enabled
 from .pagination import Page, paginate
+from .validation import clean_text
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -30,7 +31,7 @@ def create_reservation(org, actor, *, item_id, quantity, order_ref, customer="",
     _check_feature(org)
     item = tenancy.get_for_org_for_update(InventoryItem, item_id, org)  # serializes with sales of this item
     qty = units.to_item_quantity(org, item, units.parse_quantity(quantity), unit)
-    order_ref = _text(order_ref, "order_ref", 80, required=True, label="the order reference")
+    order_ref = clean_text(order_ref, "order_ref", 80, required=True, label="the order reference")
     now = utcnow()
     expires = _expiry(expires_at)
     if expires is None:
@@ -43,7 +44,7 @@ def create_reservation(org, actor, *, item_id, quantity, order_ref, customer="",
     if qty > free:
         raise sales.insufficient(item, qty, free)
     reservation = Reservation(organization_id=org.id, item_id=item.id, quantity=qty, order_ref=order_ref,
-                              customer=_text(customer, "customer", 120), notes=_text(notes, "notes", 5000),
+                              customer=clean_text(customer, "customer", 120), notes=clean_text(notes, "notes", 5000),
                               status="open", expires_at=expires, user_id=getattr(actor, "id", None), created_at=now)
     db.session.add(reservation)
     db.session.flush()
@@ -109,14 +110,6 @@ def _check_feature(org) -> None:
     if not feature_enabled(org, "reservations"):
         raise PermissionDenied("Reservations are not part of this plan.")
 
-
-def _text(value, field: str, max_length: int, *, required: bool = False, label: str = "a value") -> str:
-    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if required and not text:
-        raise ValidationFailed(f"Enter {label}.", fields={field: f"Enter {label}."})
-    if len(text) > max_length:
-        raise ValidationFailed(f"At most {max_length} characters.", fields={field: f"At most {max_length} characters."})
-    return text
 
 
 # ---- reads -------------------------------------------------------------------------------------------

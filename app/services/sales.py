@@ -24,6 +24,7 @@ from .errors import DomainError, InsufficientStock, InvalidState, PermissionDeni
 from .features import feature_enabled
 from .pagination import Page, page_args
 from .products import parse_price
+from .validation import clean_text
 
 SALE_CHANGE_TYPE = "sale"
 RETURN_CHANGE_TYPE = "returned"
@@ -80,8 +81,9 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
         raise insufficient(item, qty, free)
     sale = Sale(organization_id=org.id, item_id=item.id, sku_id=sku.id if sku else None, quantity=qty,
                 unit_price=price, revenue=money(qty * price), cogs=Decimal(0), margin=Decimal(0),
-                order_ref=_text(order_ref, "order_ref", 80) or None, channel=_text(channel, "channel", 40) or None,
-                customer=_text(customer, "customer", 120) or None, notes=_text(notes, "notes", 5000),
+                order_ref=clean_text(order_ref, "order_ref", 80) or None,
+                channel=clean_text(channel, "channel", 40) or None,
+                customer=clean_text(customer, "customer", 120) or None, notes=clean_text(notes, "notes", 5000),
                 reservation_id=reservation.id if reservation else None, user_id=getattr(actor, "id", None),
                 created_at=when)
     db.session.add(sale)
@@ -168,7 +170,7 @@ def return_sale(org, actor, sale_id, *, quantity=None, notes="") -> list[Invento
         raise ValidationFailed(message, fields={"quantity": message})
     rows = list(db.session.scalars(tenancy.scoped(SaleConsumption, org).where(SaleConsumption.sale_id == sale.id)
                                    .order_by(SaleConsumption.id.desc())))
-    notes = _text(notes, "notes", 5000) or f"Return from sale {sale.order_ref or sale.id}"
+    notes = clean_text(notes, "notes", 5000) or f"Return from sale {sale.order_ref or sale.id}"
     events, rest, cost = [], qty, Decimal(0)
     for row in rows:
         take = min(rest, row.quantity - row.returned_quantity)
@@ -344,13 +346,6 @@ def _int(value, field_name: str) -> int:
     except (TypeError, ValueError):
         raise ValidationFailed("Choose one from the list.", fields={field_name: "Invalid id."}) from None
 
-
-def _text(value, field_name: str, max_length: int) -> str:
-    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-    if len(text) > max_length:
-        raise ValidationFailed(f"At most {max_length} characters.",
-                               fields={field_name: f"At most {max_length} characters."})
-    return text
 
 
 # ---- CSV import --------------------------------------------------------------------------------------
