@@ -12,7 +12,7 @@ from sqlalchemy import func, or_
 from ..extensions import db
 from ..models import (Batch, BatchConsumption, BatchLogEntry, BatchOutput, BatchTimer, InventoryEvent,
                       InventoryItem, InventoryLot, Recipe, RecipeVersion, User)
-from ..models.types import COST_QUANTUM, MONEY_QUANTUM, QUANTUM
+from ..models.types import COST_QUANTUM, QUANTUM
 from . import expiration, fifo, inventory, recipes, sequences, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
@@ -447,6 +447,3 @@ def running_timers(org, actor) -> list[tuple[BatchTimer, Batch]]:
     batches = {b.id: b for b in db.session.scalars(tenancy.scoped(Batch, org).where(Batch.id.in_(ids)))} if ids else {}
     return [(t, batches[t.batch_id]) for t in timers if t.batch_id in batches]
 
-
-def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(MONEY_QUANTUM, rounding=ROUND_HALF_EVEN)
