@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
+from ...links import absolute_url
 from ...services import accounts
 from ...services.errors import Unauthorized, ValidationFailed
 from ...services.mailer import send_mail
@@ -111,7 +112,7 @@ def forgot_password():
         result = accounts.request_password_reset(form.email.data, current_app.config["PASSWORD_RESET_TTL"])
         if result is not None:
             user, token = result
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = absolute_url("auth.reset_password", token=token)
             send_mail(user.email, "Reset your BatchTrack password",
                       f"Hello {user.display_name},\n\nOpen this link within an hour to choose a new password:\n"
                       f"{link}\n\nIf you did not ask for this, ignore this email.")

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import qrcode
 import qrcode.image.svg
-from flask import render_template, url_for
+from flask import render_template
 from flask_login import current_user
 from markupsafe import Markup
 
+from ...links import absolute_url
 from ...services import batches, production_views, recipes
 from ..decorators import require_permission
 from .routes import bp
@@ -26,7 +27,7 @@ def batch_label(batch_id: int):
     ingredients = _ingredients(org, record)
     expiries = [lot.expires_on for _, _, lot in record.outputs if lot.expires_on]
     holds = [lot.hold_until for _, _, lot in record.outputs if lot.hold_until]
-    url = url_for("batches.batch_detail", batch_id=record.batch.id, _external=True)
+    url = absolute_url("batches.batch_detail", batch_id=record.batch.id)
     return render_template("batches/batch_label.html", record=record, batch=record.batch, recipe=record.recipe,
                            ingredients=[entry["name"] for entry in ingredients],
                            allergens=_allergens(entry["item"] for entry in ingredients),

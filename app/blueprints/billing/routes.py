@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...links import absolute_url
 from ...services import billing, reference
 from ...services.authz import has_permission
 from ...services.errors import DomainError
@@ -77,8 +78,8 @@ def checkout():
     try:
         url = billing.start_checkout(
             org, current_user, request.form.get("tier", ""),
-            success_url=url_for("billing.billing_page", checkout="success", _external=True),
-            cancel_url=url_for("billing.billing_page", checkout="canceled", _external=True))
+            success_url=absolute_url("billing.billing_page", checkout="success"),
+            cancel_url=absolute_url("billing.billing_page", checkout="canceled"))
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("billing.billing_page"))
@@ -94,7 +95,7 @@ def portal():
         flash("The form expired; try again.", "error")
         return redirect(url_for("billing.billing_page"))
     try:
-        url = billing.portal_url(org, current_user, return_url=url_for("billing.billing_page", _external=True))
+        url = billing.portal_url(org, current_user, return_url=absolute_url("billing.billing_page"))
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("billing.billing_page"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...links import absolute_url
 from ...services import organizations
 from ...services.errors import DomainError, NotFound
 from ...services.mailer import send_mail
@@ -63,7 +64,7 @@ def _render_users(invite_form=None, status=200, limit_error=None):
 
 
 def _send_invite(org, user, raw_token: str) -> None:
-    link = url_for("organization.accept_invite", token=raw_token, _external=True)
+    link = absolute_url("organization.accept_invite", token=raw_token)
     send_mail(user.email, f"You're invited to {org.name} on BatchTrack",
               f"Hello{(' ' + user.name) if user.name else ''},\n\n{current_user.display_name} invited you to join "
               f"{org.name} on BatchTrack as {user.role.name if user.role else 'a member'}.\n\n"
