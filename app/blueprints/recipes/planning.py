@@ -92,7 +92,7 @@ def _plan_context() -> tuple[dict, int]:
     for recipe_id, scale in raw:
         row = {"recipe_id": recipe_id, "scale": scale, "error": None}
         rows.append(row)
-        if not recipe_id and not scale.strip():
+        if not recipe_id:  # a spare row (the page pre-fills scale 1): ignored, not an error
             continue
         if recipe_id not in known:
             row["error"] = "Choose one of your recipes."
@@ -104,6 +104,8 @@ def _plan_context() -> tuple[dict, int]:
     problem, plan = None, None
     if any(row["error"] for row in rows):
         status = 422
+    elif raw and not entries:
+        problem, status = "Choose a recipe in at least one row.", 422
     elif entries:
         try:
             plan = recipes.production_plan(org, current_user, entries)
