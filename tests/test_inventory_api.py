@@ -135,7 +135,7 @@ def test_item_detail_lists_lots_with_stock_in_consumption_order(org, owner, make
     now = datetime.now(timezone.utc)
     newer = make_lot(org, oil, "10", "0.2", received_at=now - timedelta(days=1), expires_on=TODAY + timedelta(days=364))
     expired = make_lot(org, oil, "5", "0.1", received_at=now - timedelta(days=9), expires_on=TODAY - timedelta(days=1))
-    held = make_lot(org, oil, "4", "0.3", received_at=now, hold_until=now + timedelta(days=2))
+    held = make_lot(org, oil, "4", "0.3", received_at=now, hold_until=TODAY + timedelta(days=2))
     empty = make_lot(org, oil, "1", "1", received_at=now - timedelta(days=20))
     inventory.dispose_lot(org, owner, empty.id, change_type="trash")
     body = maker.get(f"/api/v1/inventory/{oil.id}").get_json()

@@ -151,7 +151,7 @@ def test_expired_and_held_lots_are_skipped(org, owner, oil):
     today_expiry = _restock(org, owner, oil, "10", "2", received_at=_ago(19).isoformat(),
                             expires_at=TODAY.isoformat()).events[0].lot
     cured = make_lot(org, inventory.get_item(org, oil.id), "10", "3", received_at=_ago(18),
-                     hold_until=datetime.now(timezone.utc) + timedelta(days=3))
+                     hold_until=TODAY + timedelta(days=3))
     recalled = make_lot(org, inventory.get_item(org, oil.id), "10", "4", received_at=_ago(17), hold_reason="recall")
     fresh = _restock(org, owner, oil, "10", "5").events[0].lot
     events = inventory.deduct(org, owner, oil.id, "15", change_type="use")

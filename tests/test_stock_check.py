@@ -25,8 +25,8 @@ def test_available_excludes_expired_and_held_lots(org, owner):
     item = inventory.create_item(org, owner, name="Tallow", kind="ingredient", unit="g")
     make_lot(org, item, "10", "1", expires_on=TODAY - timedelta(days=1))
     make_lot(org, item, "20", "1", expires_on=TODAY)
-    make_lot(org, item, "40", "1", hold_until=datetime.now(timezone.utc) + timedelta(hours=1))
-    make_lot(org, item, "80", "1", hold_until=datetime.now(timezone.utc) - timedelta(hours=1))
+    make_lot(org, item, "40", "1", hold_until=TODAY + timedelta(days=1))  # cured by tomorrow: on hold today
+    make_lot(org, item, "80", "1", hold_until=TODAY)  # cured by today: usable today
     make_lot(org, item, "160", "1", hold_reason="recall")
     item = inventory.get_item(org, item.id)
     assert item.quantity == D("310")

@@ -105,8 +105,10 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     unit_cost: Mapped[Decimal] = mapped_column(UnitCost, default=Decimal("0"))  # per item unit
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     supplier_lot_code: Mapped[str | None] = mapped_column(String(80))
-    expires_on: Mapped[date | None] = mapped_column(Date)  # expired from the day after (UTC)
-    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # e.g. soap cure
+    expires_on: Mapped[date | None] = mapped_column(Date)  # expired from the day after (org's time zone)
+    # A calendar date in the org's time zone (e.g. soap cure): on hold while the org's today < hold_until,
+    # usable ON that date ("cured by 12-26" means usable on 12-26).
+    hold_until: Mapped[date | None] = mapped_column(Date)
     hold_reason: Mapped[str | None] = mapped_column(String(255))  # recall hold: until released
     notes: Mapped[str] = mapped_column(Text, default="")
 
@@ -114,10 +116,12 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     supplier: Mapped[Supplier | None] = relationship(lazy="select")
 
     def status(self, today: date, now: datetime) -> str:
-        """active | expired | on_hold | depleted — derived when read, no job needed."""
+        """active | expired | on_hold | depleted — derived when read, no job needed.
+
+        `today` is the organization's date (services.expiration.org_today)."""
         if self.remaining_quantity <= 0:
             return "depleted"
-        if self.hold_reason or (self.hold_until is not None and self.hold_until > now):
+        if self.hold_reason or (self.hold_until is not None and self.hold_until > today):
             return "on_hold"
         if self.expires_on is not None and self.expires_on < today:
             return "expired"

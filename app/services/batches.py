@@ -268,7 +268,7 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
     actual = units.parse_quantity(yield_quantity, "yield_quantity")
     waste = units.parse_quantity(waste_quantity, "waste_quantity", allow_zero=True) \
         if waste_quantity not in (None, "") else None
-    hold = expiration.parse_datetime(hold_until, "hold_until") if hold_until not in (None, "") else None
+    hold = expiration.parse_date(hold_until, "hold_until") if hold_until not in (None, "") else None
     specs = _parse_outputs(org, batch, recipe, actual, output_item_id, outputs)
     container_cost = Decimal(0)
     needs = _container_needs(org, batch, specs)

@@ -1,6 +1,8 @@
 """Expiration: expiry dates from shelf life, expiring-soon and expired lots, disposing of expired lots.
 
-A lot is expired from the day after its `expires_on` date (UTC). Status is derived when read, so no job
+A lot is expired from the day after its `expires_on` date in the organization's time zone, and on hold
+while the organization's today is before its `hold_until` date (usable on that date): both are calendar
+dates a person entered (timezones.org_today). Status is derived when read, so no job
 has to run for a lot to count as expired; consumption and stock checks skip expired lots.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from . import tenancy
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, ValidationFailed
+from .timezones import org_today
 
 MAX_SHELF_LIFE_DAYS = 36500
 
@@ -31,7 +34,7 @@ def expiry_for_receipt(item, received_at: datetime | date | None, expires_at=Non
     if not item.shelf_life_days:
         return None
     received = parse_datetime(received_at, "received_at") if received_at is not None else utcnow()
-    return received.date() + timedelta(days=int(item.shelf_life_days))
+    return org_today(item.organization_id, received) + timedelta(days=int(item.shelf_life_days))
 
 
 def parse_date(value, field: str) -> date | None:
@@ -81,7 +84,7 @@ def _aware(value: datetime) -> datetime:
 def list_expiring(org, actor, *, days: int | None = None, now: datetime | None = None) -> list[InventoryLot]:
     """Lots with stock that are not expired yet but expire within `days` (default: the org's setting)."""
     authorize(actor, org, "inventory.view")
-    today = utc_today(now)
+    today = org_today(org, now)
     days = org.expiring_soon_days if days is None else days
     if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_SHELF_LIFE_DAYS:
         raise ValidationFailed("Days must be a whole number from 0.", fields={"days": "Whole number from 0."})
@@ -95,7 +98,7 @@ def list_expired(org, actor, *, now: datetime | None = None) -> list[InventoryLo
     """Lots that still hold stock past their expiry date (dispose of them, or they just sit there)."""
     authorize(actor, org, "inventory.view")
     stmt = (tenancy.scoped(InventoryLot, org)
-            .where(InventoryLot.remaining_quantity > 0, InventoryLot.expires_on < utc_today(now)))
+            .where(InventoryLot.remaining_quantity > 0, InventoryLot.expires_on < org_today(org, now)))
     return _with_items(stmt)
 
 
@@ -105,7 +108,7 @@ def _with_items(stmt) -> list[InventoryLot]:
 
 
 def is_expired(lot: InventoryLot, now: datetime | None = None) -> bool:
-    return lot.expires_on is not None and lot.expires_on < utc_today(now)
+    return lot.expires_on is not None and lot.expires_on < org_today(lot.organization_id, now)
 
 
 @unit_of_work

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import InventoryEvent, InventoryItem, InventoryLot
 from ..models.types import utcnow
 from . import sequences, tenancy
+from .timezones import org_today
 
 # change type → event code prefix
 EVENT_PREFIXES = {
@@ -31,12 +32,14 @@ MAX_CHUNK = 512
 
 
 def usable_condition(now: datetime, today: date | None = None):
-    """SQL: the lot can be consumed now (has stock, not expired, not on hold). Never NULL."""
+    """SQL: the lot can be consumed now (has stock, not expired, not on hold). Never NULL.
+
+    `today` is the organization's date (timezones.org_today); a hold ends on its date."""
     today = today or now.date()
     return and_(
         InventoryLot.remaining_quantity > 0,
         or_(InventoryLot.hold_reason.is_(None), InventoryLot.hold_reason == ""),
-        or_(InventoryLot.hold_until.is_(None), InventoryLot.hold_until <= now),
+        or_(InventoryLot.hold_until.is_(None), InventoryLot.hold_until <= today),
         or_(InventoryLot.expires_on.is_(None), InventoryLot.expires_on >= today),
     )
 
@@ -86,7 +89,8 @@ def _after(org, lot: InventoryLot):
 def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: datetime, usable: bool = True,
                      skip: set[int] | None = None) -> Plan:
     """Walk the item's lots in consumption order and take `quantity`; `short` > 0 if they run out."""
-    condition = usable_condition(now) if usable else unusable_condition(now)
+    today = org_today(org, now)
+    condition = usable_condition(now, today) if usable else unusable_condition(now, today)
     plan, needed, after, chunk = Plan(), quantity, None, FIRST_CHUNK
     while needed > 0:
         stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id, condition)

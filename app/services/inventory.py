@@ -20,10 +20,11 @@ from . import tenancy, units
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InsufficientStock, InvalidState, NotFound, UnknownChangeType, ValidationFailed
-from .expiration import expiry_for_receipt, parse_datetime, utc_today
+from .expiration import expiry_for_receipt, parse_date, parse_datetime
 from .fifo import Plan, apply_plan, consumption_order, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
 from .stock_check import reserved_quantities, usable_quantities
+from .timezones import org_today
 from .validation import clean_text
 
 CHANGE_TYPES: dict[str, tuple[str, ...]] = {
@@ -320,7 +321,7 @@ def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires
                     expires_on=expiry_for_receipt(item, received, expires_at),
                     supplier_id=_supplier_id(org, supplier_id) if supplier_id not in (None, "") else item.supplier_id,
                     supplier_lot_code=clean_text(supplier_lot_code, "supplier_lot_code", 80) or None, code=code,
-                    hold_until=parse_datetime(hold_until, "hold_until"), notes=clean_text(notes, "notes", 5000),
+                    hold_until=parse_date(hold_until, "hold_until"), notes=clean_text(notes, "notes", 5000),
                     batch_id=batch_id, sale_id=sale_id)
     return event
 
@@ -519,7 +520,7 @@ def _lot_of_item(org, item, lot_code) -> InventoryLot:
 
 def _plan_named_lot(org, item, qty: Decimal, lot_code, change_type: str, now: datetime) -> Plan:
     lot = _lot_of_item(org, item, lot_code)
-    status = lot.status(utc_today(now), now)
+    status = lot.status(org_today(org, now), now)
     if change_type in DEDUCTIONS and status == "expired":
         message = f"Lot {lot.code} expired on {lot.expires_on.isoformat()}; dispose of it instead of using it."
         raise ValidationFailed(message, fields={"lot_code": message})
@@ -654,7 +655,7 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
     if not ids:
         return {}
     now = now or utcnow()
-    today = utc_today(now)
+    today = org_today(org, now)
     soon = today + timedelta(days=org.expiring_soon_days or 0)
     acc = {item_id: {"usable": Decimal(0), "value": Decimal(0), "total": Decimal(0), "expired": Decimal(0),
                      "expiring": Decimal(0), "lots": 0} for item_id in ids}
@@ -672,7 +673,7 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
             row["expired"] += remaining
         elif expires_on is not None and expires_on <= soon:
             row["expiring"] += remaining
-        held = bool(hold_reason) or (hold_until is not None and hold_until > now)
+        held = bool(hold_reason) or (hold_until is not None and hold_until > today)
         if not expired and not held:
             row["usable"] += remaining
     reserved = reserved_quantities(org, ids)

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models.inventory import InventoryItem, InventoryLot
 from ..models.units import ItemUnitMapping
 from .fifo import usable_condition
+from .timezones import org_today
 from .pagination import Page
 from .tenancy import scoped
 
@@ -83,7 +84,7 @@ def inventory_stats(org, now: datetime, days: int) -> dict:
 
     Low stock matches item_summaries: usable stock (not expired, not on hold) at or below the reorder point.
     """
-    today = now.date()
+    today = org_today(org, now)
     active = InventoryItem.archived_at.is_(None)
     items = db.session.scalar(scoped(InventoryItem, org, func.count(InventoryItem.id)).where(active)) or 0
     usable = (scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),

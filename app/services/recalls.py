@@ -20,7 +20,7 @@ from . import tenancy, traceability
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, PermissionDenied, ValidationFailed
-from .expiration import utc_today
+from .timezones import org_today
 from .features import feature_enabled
 from .pagination import Page, paginate
 
@@ -218,7 +218,7 @@ def recall_report(org, actor, recall_id) -> RecallReport:
     items = {i.id: i for i in db.session.scalars(tenancy.scoped(InventoryItem, org)
                                                  .where(InventoryItem.id.in_(item_ids)))} if item_ids else {}
     now = utcnow()
-    today = utc_today(now)
+    today = org_today(org, now)
     creator = db.session.get(User, recall.created_by_id) if recall.created_by_id else None
     return RecallReport(
         recall=recall, lot=lots.get(recall.lot_id) or tenancy.get_for_org(InventoryLot, recall.lot_id, org),

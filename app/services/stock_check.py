@@ -15,6 +15,7 @@ from . import tenancy, units
 from .authz import authorize
 from .errors import NotFound
 from .fifo import usable_condition
+from .timezones import org_today
 
 
 def reserved_quantities(org, item_ids, *, now: datetime | None = None) -> dict[int, Decimal]:
@@ -43,7 +44,7 @@ def usable_quantities(org, item_ids, *, now: datetime | None = None) -> dict[int
         return result
     now = now or utcnow()
     stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, func.sum(InventoryLot.remaining_quantity))
-            .where(InventoryLot.item_id.in_(ids), usable_condition(now))
+            .where(InventoryLot.item_id.in_(ids), usable_condition(now, org_today(org, now)))
             .group_by(InventoryLot.item_id))
     for item_id, total in db.session.execute(stmt):
         result[item_id] = Decimal(total or 0).quantize(QUANTUM)

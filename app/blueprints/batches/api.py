@@ -72,7 +72,8 @@ class BatchFinish(Schema):
     output_item_id = fields.Raw(load_default=None, allow_none=True, metadata={"type": "integer"})
     outputs = fields.List(fields.Nested(OutputInput), load_default=None, allow_none=True)
     waste_quantity = QuantityInput(load_default=None, allow_none=True)
-    hold_until = fields.String(load_default=None, allow_none=True, metadata={"format": "date-time"})
+    hold_until = fields.String(load_default=None, allow_none=True, metadata={
+        "format": "date", "description": "Cure / hold date (YYYY-MM-DD): the output lots are usable from it"})
     notes = fields.String(load_default="", allow_none=True)
 
 

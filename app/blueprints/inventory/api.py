@@ -8,7 +8,7 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from ...models.types import utcnow
 from ...services import inventory
-from ...services.expiration import utc_today
+from ...services.timezones import org_today
 from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 
@@ -41,7 +41,8 @@ class LotSchema(Schema):
     expires_at = fields.Date(allow_none=True)
     status = fields.String(metadata={"enum": ["active", "expired", "on_hold", "depleted"]})
     supplier_lot_code = fields.String(allow_none=True)
-    hold_until = UTCTime(allow_none=True)
+    hold_until = fields.Date(allow_none=True, metadata={"description": "Cure / hold date (YYYY-MM-DD, the "
+                                                             "organization's calendar date): on hold before it"})
 
 
 class ItemSchema(Schema):
@@ -238,7 +239,7 @@ def lot_json(lot, now=None) -> dict:
     return {
         "id": lot.id, "code": lot.code, "item_id": lot.item_id, "remaining": lot.remaining_quantity,
         "original": lot.original_quantity, "unit_cost": lot.unit_cost, "received_at": lot.received_at,
-        "expires_at": lot.expires_on, "status": lot.status(utc_today(now), now),
+        "expires_at": lot.expires_on, "status": lot.status(org_today(lot.organization_id, now), now),
         "supplier_lot_code": lot.supplier_lot_code, "hold_until": lot.hold_until,
     }
 

@@ -14,6 +14,7 @@ from ...models.types import utcnow
 from ...services import inventory, units
 from ...services.authz import has_permission
 from ...services.errors import DomainError, MissingDensity, MissingUnitMapping
+from ...services.timezones import org_today
 from ...web import format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
@@ -122,7 +123,7 @@ def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, s
     mappings = units.list_item_unit_mappings(org, item.id)
     _fill_adjust_choices(form, org, item, lots, mappings)
     now = utcnow()
-    statuses = {lot.id: lot.status(now.date(), now) for lot in lots}
+    statuses = {lot.id: lot.status(org_today(org, now), now) for lot in lots}
     return render_template(
         "inventory/item_detail.html", item=item, summary=summary, form=form, fix=fix,
         lots=[lot for lot in lots if show_depleted or statuses[lot.id] != "depleted"],

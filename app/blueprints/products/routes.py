@@ -8,6 +8,7 @@ from flask_login import current_user
 from ...models.types import utcnow
 from ...services import commerce_views, production_views, products, units
 from ...services.errors import DomainError, NotFound
+from ...services.timezones import org_today
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import ID, choices, error_status, page_arg, text_arg, unit_choices
@@ -178,7 +179,7 @@ def _render_detail(product_id: int, *, variant_form=None, sku_form=None, status:
         sku_form = SkuForm(formdata=None)
         _fill_sku_choices(sku_form, org, detail.variants)
     now = utcnow()
-    statuses = {lot.id: lot.status(now.date(), now) for row in detail.skus for lot, _ in row.lots}
+    statuses = {lot.id: lot.status(org_today(org, now), now) for row in detail.skus for lot, _ in row.lots}
     return render_template("products/product_detail.html", detail=detail, product=detail.product,
                            variant_form=variant_form or VariantForm(formdata=None), sku_form=sku_form,
                            statuses=statuses, button_form=EmptyForm()), status
