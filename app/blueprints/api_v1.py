@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from ..extensions import db
 from ..services import accounts
 from ..services.authz import has_permission
+from .api_docs import ErrorResponsesPlugin, ErrorSchema
 from ..web import json_error
 
 API_PREFIX = "/api/v1"
@@ -22,6 +23,9 @@ MAX_ABS = Decimal("1e12")
 class BatchTrackApi(Api):
     """flask-smorest Api whose errors use the API.md error shape (handled app-wide in app.web)."""
 
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own error answers (api_docs)
+
     def _register_error_handlers(self):
         return None
 
@@ -30,9 +34,13 @@ def init_api(app: Flask) -> BatchTrackApi:
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config["OPENAPI_URL_PREFIX"] = API_PREFIX
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    error_docs = ErrorResponsesPlugin()
     api = BatchTrackApi(app, spec_kwargs={
-        "info": {"description": "BatchTrack public JSON API. Quantities and money are decimal strings."},
+        "info": {"description": "BatchTrack public JSON API. Quantities and money are decimal strings. "
+                               "Every error is {\"error\": {\"code\", \"message\", \"fields\"?}}."},
+        "extra_plugins": [error_docs],
     })
+    error_docs.register_components()
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     app.before_request(_authenticate_api_request)
@@ -103,6 +111,31 @@ class DecimalString(fields.Field):
         return number
 
 
+MAX_INTEGER = 2**31 - 1  # what the database holds (32-bit on PostgreSQL); larger numbers name nothing
+
+
+class BoundedInteger(fields.Integer):
+    """A whole number that fits the database: out of range is a field message (422), never an overflow.
+
+    Every integer the API reads (query arguments and JSON bodies) uses it or `Id`; the bounds appear in
+    the OpenAPI document as minimum/maximum.
+    """
+
+    def __init__(self, *, minimum: int = -MAX_INTEGER, maximum: int = MAX_INTEGER, **kwargs):
+        validators = kwargs.pop("validate", None)
+        validators = [validators] if callable(validators) else list(validators or [])
+        validators.insert(0, validate.Range(min=minimum, max=maximum,
+                                            error=f"Must be a whole number from {minimum} to {maximum}."))
+        super().__init__(validate=validators, **kwargs)
+
+
+class Id(BoundedInteger):
+    """A row id given as input (query argument or JSON): a positive 32-bit integer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(minimum=1, **kwargs)
+
+
 class QuantityInput(fields.Field):
     """A quantity passed through untouched; the unit service validates it (invalid_quantity)."""
 
@@ -142,4 +175,4 @@ def validation_message(error: ValidationError) -> dict:
             for key, value in error.normalized_messages().items()}
 
 
-__all__ = ["DecimalString", "PageArgs", "QuantityInput", "api_actor", "decimal_text", "db", "page_envelope"]
+__all__ = ["BoundedInteger", "DecimalString", "Id", "PageArgs", "QuantityInput", "api_actor", "decimal_text", "db", "page_envelope"]

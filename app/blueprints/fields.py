@@ -3,10 +3,48 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from wtforms import StringField
-from wtforms.validators import ValidationError
+from wtforms import IntegerField, StringField
+from wtforms.validators import StopValidation, ValidationError
 
 MAX_DECIMAL = Decimal("1e12")
+# Integers the database can hold (32-bit on PostgreSQL); a larger one names nothing and would overflow.
+MAX_INTEGER = 2**31 - 1
+
+
+class BoundedIntegerField(IntegerField):
+    """An IntegerField that refuses numbers beyond 32 bits with a field message (never an overflow).
+
+    Every page form's whole-number input uses it: WTForms' NumberRange turns a 400-digit number into
+    float and raises OverflowError, and the database cannot store it either. A bad value stops the
+    field's validation with one message, so no second validator repeats it.
+    """
+
+    def __init__(self, label=None, validators=None, *, maximum: int = MAX_INTEGER, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.maximum = maximum
+        self._parse_error = None
+
+    def process_formdata(self, valuelist):
+        self._parse_error = None
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        self.data = None
+        if not text:
+            return
+        try:
+            value = int(text)
+        except (ValueError, TypeError):
+            self._parse_error = "Enter a whole number, like 12."
+            return
+        if abs(value) > self.maximum:
+            self._parse_error = f"That number is too large (at most {self.maximum:,})."
+            return
+        self.data = value
+
+    def pre_validate(self, form):
+        if self._parse_error:
+            raise StopValidation(self._parse_error)
 
 
 class DecimalText(StringField):

@@ -1,7 +1,7 @@
 """Small helpers shared by page routes: paging arguments, error statuses, safe redirects, unit choices."""
 from __future__ import annotations
 
-from flask import request
+from flask import abort, request
 from wtforms.fields.choices import SelectChoice
 
 from ..services.errors import DomainError
@@ -16,6 +16,23 @@ def page_arg(name: str = "page") -> int:
     """The 1-based page number from the query string; junk and out-of-range values become 1."""
     value = request.args.get(name, 1, type=int)
     return value if 1 <= value <= MAX_PAGE else 1
+
+
+MAX_ID = 2147483647
+
+
+def id_arg(name: str) -> int | None:
+    """A row id from the query string (a list filter such as ?recipe_id=); None when absent or blank.
+
+    Anything else than a whole number from 1 to 2147483647 is a 400 naming the argument: an id the
+    database cannot hold names no row, and passing it on would overflow the database driver.
+    """
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+        abort(400, description=f"{name}: must be a whole number from 1 to {MAX_ID:,}.")
+    return int(raw)
 
 
 def text_arg(name: str, max_length: int = 120) -> str:

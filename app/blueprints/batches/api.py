@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...services import batches
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
+from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import LotSchema, UTCTime, lot_json
 
@@ -86,7 +86,7 @@ class ReasonInput(Schema):
 
 class BatchListArgs(PageArgs):
     status = fields.String(load_default=None)
-    recipe_id = fields.Integer(load_default=None)
+    recipe_id = Id(load_default=None)
 
 
 def total_cost(batch):

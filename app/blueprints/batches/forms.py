@@ -5,10 +5,10 @@ The batch page shows several forms at once, so each has a prefix (ids and names 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..fields import DecimalText
+from ..fields import BoundedIntegerField, DecimalText
 
 OUTPUT_ROWS = 3
 
@@ -26,7 +26,8 @@ class NoteForm(FlaskForm):
 
 class TimerForm(FlaskForm):
     label = StringField("Timer", validators=[DataRequired(message="Name the timer."), Length(max=80)])
-    duration_minutes = IntegerField("Minutes (optional)", validators=[Optional(), NumberRange(min=1, max=129600)])
+    duration_minutes = BoundedIntegerField("Minutes (optional)",
+                                           validators=[Optional(), NumberRange(min=1, max=129600)])
 
 
 class ExtraForm(FlaskForm):

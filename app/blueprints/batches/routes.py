@@ -16,7 +16,7 @@ from ...services import batches, production_views, recipes, units
 from ...services.errors import DomainError, InsufficientStock, NotFound
 from ...web import display_zone
 from ..decorators import require_permission
-from ..pages import choices, error_status, page_arg, unit_choices
+from ..pages import choices, error_status, id_arg, page_arg, unit_choices
 from .forms import EmptyForm, ExtraForm, FinishForm, NoteForm, ReasonForm, StartForm, SubstituteForm, TimerForm
 
 bp = Blueprint("batches", __name__)
@@ -32,7 +32,7 @@ def batch_list():
     org = current_user.organization
     args = request.args
     status = args.get("status") if args.get("status") in BATCH_STATUSES else ""
-    recipe_id = args.get("recipe_id") if (args.get("recipe_id") or "").isdigit() else ""
+    recipe_id = str(id_arg("recipe_id") or "")
     q = (args.get("q") or "").strip()[:40]
     date_from, date_to = _date_arg("from"), _date_arg("to")
     page = batches.list_batches(org, current_user, status=status or None, recipe_id=recipe_id or None, q=q or None,

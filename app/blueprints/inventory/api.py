@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from ...models.types import utcnow
 from ...services import inventory
 from ...services.timezones import org_today
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
+from ..api_v1 import BoundedInteger, DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 
 blp = Blueprint("inventory_api", __name__, url_prefix="/api/v1/inventory", description="Inventory")
@@ -113,16 +113,16 @@ class ItemCreate(Schema):
                                                            "product"]})
     unit = fields.String(required=True)
     density = DecimalString(allow_none=True, load_default=None)
-    shelf_life_days = fields.Integer(allow_none=True, load_default=None)
+    shelf_life_days = BoundedInteger(allow_none=True, load_default=None)
     reorder_point = DecimalString(allow_none=True, load_default=None)
     safety_stock = DecimalString(allow_none=True, load_default=None)
     inci_name = fields.String(allow_none=True, load_default=None)
     allergens = fields.String(allow_none=True, load_default="")
     capacity = DecimalString(allow_none=True, load_default=None)
     capacity_unit = fields.String(allow_none=True, load_default=None)
-    supplier_id = fields.Integer(allow_none=True, load_default=None)
+    supplier_id = Id(allow_none=True, load_default=None)
     notes = fields.String(allow_none=True, load_default="")
-    global_item_id = fields.Integer(allow_none=True, load_default=None)
+    global_item_id = Id(allow_none=True, load_default=None)
 
 
 class ItemListArgs(PageArgs):
@@ -142,7 +142,7 @@ class AdjustmentRequest(Schema):
     unit_cost = DecimalString(allow_none=True, load_default=None)
     expires_at = fields.String(allow_none=True, load_default=None, metadata={"format": "date"})
     received_at = fields.String(allow_none=True, load_default=None, metadata={"format": "date-time"})
-    supplier_id = fields.Integer(allow_none=True, load_default=None)
+    supplier_id = Id(allow_none=True, load_default=None)
     supplier_lot_code = fields.String(allow_none=True, load_default=None)
     lot_code = fields.String(allow_none=True, load_default=None)
     notes = fields.String(allow_none=True, load_default="")

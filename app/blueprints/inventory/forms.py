@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...models.inventory import ITEM_KINDS
-from ..fields import DecimalText
+from ..fields import BoundedIntegerField, DecimalText
 
 KIND_CHOICES = [(kind, kind.capitalize()) for kind in ITEM_KINDS]
 
@@ -34,7 +34,7 @@ class ItemForm(FlaskForm):
                        description="Stock is counted and costed in this unit.")
     density = DecimalText("Density (g/mL)", validators=[Optional()], allow_zero=False,
                           description="Lets recipes mix weights and volumes, e.g. 0.92 for olive oil.")
-    shelf_life_days = IntegerField("Shelf life (days)", validators=[Optional(), NumberRange(min=1, max=36500)],
+    shelf_life_days = BoundedIntegerField("Shelf life (days)", validators=[Optional(), NumberRange(min=1, max=36500)],
                                    description="New lots expire this many days after they are received.")
     reorder_point = DecimalText("Reorder point", validators=[Optional()],
                                 description="Flag the item as low stock below this quantity (stock unit).")

@@ -1,10 +1,11 @@
 """Organization administration forms."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from ...services.organizations import CONSUMPTION_ORDERS, CURRENCIES
 from ...services.timezones import timezone_choices
+from ..fields import BoundedIntegerField
 
 
 class InviteForm(FlaskForm):
@@ -27,7 +28,7 @@ class RoleForm(FlaskForm):
 class SettingsForm(FlaskForm):
     name = StringField("Organization name", validators=[DataRequired(), Length(max=120)])
     timezone = SelectField("Time zone", choices=timezone_choices)
-    expiring_soon_days = IntegerField("Expiring soon window (days)",
+    expiring_soon_days = BoundedIntegerField("Expiring soon window (days)",
                                       validators=[DataRequired(), NumberRange(min=1, max=365)],
                                       description="Lots expiring within this many days are flagged.")
     consumption_order = SelectField("Lot consumption order", choices=CONSUMPTION_ORDERS)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...models.recipes import LINE_ROLES, RECIPE_CATEGORIES
-from ..fields import DecimalText
+from ..fields import BoundedIntegerField, DecimalText
 
 BLANK_LINES = 8
 MAX_LINES = 200
@@ -44,7 +44,7 @@ class RecipeForm(FlaskForm):
     yield_unit = SelectField("Yield unit", validate_choice=False, default="g")
     output_item_id = SelectField("Output item", coerce=str, default="",
                                  description="The intermediate ingredient or product a batch makes.")
-    portion_count = IntegerField("Portions", validators=[Optional(), NumberRange(min=1, max=100000)],
+    portion_count = BoundedIntegerField("Portions", validators=[Optional(), NumberRange(min=1, max=100000)],
                                  description="e.g. 12 bars per batch (per-portion lines use it).")
     portion_name = StringField("Portion name", validators=[Optional(), Length(max=40)])
     instructions = TextAreaField("Instructions", validators=[Optional(), Length(max=20000)])

@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from ...models.types import utcnow
 from ...services import products, reservations, sales
-from ..api_v1 import DecimalString, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
+from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import EventSchema, UTCTime, event_json
 
@@ -133,8 +133,8 @@ class SaleCreate(Schema):
 class SaleListArgs(PageArgs):
     q = fields.String(load_default=None)
     channel = fields.String(load_default=None)
-    item_id = fields.Integer(load_default=None)
-    sku_id = fields.Integer(load_default=None)
+    item_id = Id(load_default=None)
+    sku_id = Id(load_default=None)
     date_from = fields.String(load_default=None, metadata={"format": "date"})
     date_to = fields.String(load_default=None, metadata={"format": "date"})
 
@@ -173,7 +173,7 @@ class ReservationConvert(Schema):
 
 class ReservationListArgs(PageArgs):
     status = fields.String(load_default=None)
-    item_id = fields.Integer(load_default=None)
+    item_id = Id(load_default=None)
     q = fields.String(load_default=None)
 
 
