@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import database
 from .config import INSTANCE_DIR, config_for
 from .extensions import bcrypt, cache, csrf, db, limiter, login_manager, mail, migrate, session_store
 
@@ -35,7 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     session_store.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)
-    _configure_database(app)
+    database.init_app(app)
 
     from . import models  # noqa: F401  (every table registered before anything queries)
     from .blueprints import register_blueprints
@@ -95,28 +96,3 @@ def _instance_secret_key() -> str:
         finally:
             temp.unlink(missing_ok=True)
     return path.read_text().strip()
-
-
-def _configure_database(app: Flask) -> None:
-    """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE so concurrent writers queue instead of failing."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

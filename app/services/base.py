@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 from contextlib import contextmanager
 
+from ..database import begin_write
 from ..extensions import db
 
 _DEPTH_KEY = "batchtrack_uow_depth"
@@ -16,6 +17,8 @@ def transaction():
     depth = session.info.get(_DEPTH_KEY, 0)
     session.info[_DEPTH_KEY] = depth + 1
     try:
+        if depth == 0:
+            begin_write()
         yield session
         if depth == 0:
             session.commit()
