@@ -47,7 +47,10 @@ class BaseConfig:
     CACHE_DEFAULT_TIMEOUT = 300
 
     WTF_CSRF_TIME_LIMIT = None
+    # Mail: suppressed (and written to the log with its links) except in production, which sends
+    # through MAIL_SERVER and never logs a body. The MAIL_* variables are read again at start-up.
     MAIL_SUPPRESS_SEND = True
+    MAIL_LOG_BODIES = True
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "BatchTrack <no-reply@batchtrack.local>")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -80,6 +83,23 @@ class BaseConfig:
         redis_url = os.environ.get("REDIS_URL")
         if redis_url:
             use_redis(config, redis_url)
+        apply_mail_environment(config)
+
+
+def apply_mail_environment(config: dict) -> None:
+    """MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS, MAIL_USE_SSL and
+    MAIL_DEFAULT_SENDER from the environment, when set."""
+    for name in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
+        if os.environ.get(name):
+            config[name] = os.environ[name]
+    if os.environ.get("MAIL_PORT"):
+        try:
+            config["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
+        except ValueError:
+            raise ConfigError(f"MAIL_PORT must be a port number, not {os.environ['MAIL_PORT']!r}.") from None
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if os.environ.get(name):
+            config[name] = os.environ[name].strip().lower() in ("1", "true", "yes", "on")
 
 
 def use_redis(config: dict, redis_url: str) -> None:
@@ -115,6 +135,8 @@ class ProductionConfig(BaseConfig):
     REMEMBER_COOKIE_SECURE = True
     SESSION_TYPE = "redis"
     PREFERRED_URL_SCHEME = "https"
+    MAIL_SUPPRESS_SEND = False  # mail really goes out through MAIL_SERVER
+    MAIL_LOG_BODIES = False  # one-time links never reach the log
 
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
 

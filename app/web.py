@@ -204,6 +204,7 @@ def _org_currency() -> str:
 
 def register_web(app: Flask) -> None:
     from .services import accounts
+    from .no_store import mark_private_responses
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -216,6 +217,7 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected)
     app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)
+    app.after_request(mark_private_responses)  # Cache-Control: no-store for signed-in users and tokens
 
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["qty"] = format_quantity

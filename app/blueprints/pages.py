@@ -1,7 +1,10 @@
 """Small helpers shared by page routes: paging arguments, error statuses, safe redirects, unit choices."""
 from __future__ import annotations
 
-from flask import abort, request
+import re
+from urllib.parse import unquote, urlsplit
+
+from flask import abort, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from ..services.errors import DomainError
@@ -45,11 +48,36 @@ def error_status(error: DomainError) -> int:
     return error.status if error.status in (402, 403, 404, 409) else 422
 
 
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths are followed after a POST (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """The one redirect-target check (login `?next=`, forms' `next`): only same-site paths survive.
+
+    The target is judged the way a browser would read it: percent-decoded (repeatedly, against double
+    encoding), with control characters (tab, newline, …) dropped and backslashes read as slashes. It
+    must then be a path (one leading slash, no scheme, no host); otherwise, or when the raw value itself
+    holds control characters or backslashes, the answer is `fallback` (default: the dashboard).
+    """
+    fallback = fallback or url_for("main.dashboard")
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return fallback
+    if _UNSAFE_CHARS.search(target):
+        return fallback
+    decoded = target
+    for _ in range(5):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    decoded = _UNSAFE_CHARS.sub(lambda m: "/" if m.group() == "\\" else "", decoded)
+    if not decoded.startswith("/") or decoded.startswith("//"):
+        return fallback
+    parts = urlsplit(decoded)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
+
+
+# C0 controls, DEL, C1 controls and the backslash (browsers read "\\" as "/").
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 
 
 def choices(pairs, *, optgroup: str | None = None) -> list[SelectChoice]:

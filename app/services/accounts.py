@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import email_validator
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..extensions import bcrypt, db
 from ..models import ApiToken, OneTimeToken, Organization, User
@@ -178,14 +178,42 @@ def request_password_reset(email: str, ttl: timedelta) -> tuple[User, str] | Non
     return user, create_one_time_token(user, "reset", ttl)
 
 
+LINK_GONE = "This link is invalid, already used or expired. Ask for a new one."
+
+
 def _usable_token(raw: str, purpose: str) -> OneTimeToken:
     token = db.session.scalar(
         select(OneTimeToken).where(OneTimeToken.token_hash == hash_token(raw or ""), OneTimeToken.purpose == purpose)
     )
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
-        raise ValidationFailed("This link is invalid, already used or expired. Ask for a new one.",
-                               fields={"token": "Invalid or expired."})
+        raise ValidationFailed(LINK_GONE, fields={"token": "Invalid or expired."})
     return token
+
+
+def claim_one_time_token(token: OneTimeToken) -> None:
+    """Mark a token used, atomically: a conditional UPDATE … WHERE used_at IS NULL that only one of
+    several concurrent requests can win (on PostgreSQL the losers wait for the row, then match nothing).
+    Call inside the caller's transaction, after every other check, so a refusal never burns the link."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None), OneTimeToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ValidationFailed(LINK_GONE, fields={"token": "Invalid or expired."})
+    db.session.expire(token, ["used_at"])
+
+
+def _cancel_reset_links(user: User) -> None:
+    """Every outstanding reset link of `user` stops working."""
+    db.session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == "reset", OneTimeToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def check_one_time_token(raw: str, purpose: str) -> User:
@@ -195,24 +223,39 @@ def check_one_time_token(raw: str, purpose: str) -> User:
 
 @unit_of_work
 def reset_password(raw_token: str, new_password: str) -> User:
-    """Set a new password with a reset token; the token works once, and older sessions end."""
+    """Set a new password with a reset link (a forgotten password: the account may be in other hands).
+
+    The link works exactly once, even when posted many times at once (claim_one_time_token). Every
+    session of the user ends, every other reset link stops working, and every API token is revoked.
+    """
     token = _usable_token(raw_token, "reset")
     new_password = check_password_rules(new_password)
-    token.used_at = utcnow()
+    password_hash = bcrypt.generate_password_hash(new_password).decode()  # slow: before the row is claimed
+    claim_one_time_token(token)
     user = token.user
-    user.password_hash = bcrypt.generate_password_hash(new_password).decode()
+    user.password_hash = password_hash
     user.session_version += 1
+    _cancel_reset_links(user)
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     return user
 
 
 @unit_of_work
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change the password after checking the current one; other sessions end."""
+    """Change the password after checking the current one: every session ends (the caller signs the
+    current one in again under the new session version) and outstanding reset links stop working;
+    API tokens keep working."""
     if not user.password_hash or not bcrypt.check_password_hash(user.password_hash, current_password or ""):
         raise ValidationFailed("The current password is wrong.", fields={"current_password": "Wrong password."})
     new_password = check_password_rules(new_password, "new_password")
     user.password_hash = bcrypt.generate_password_hash(new_password).decode()
     user.session_version += 1
+    _cancel_reset_links(user)
 
 
 @unit_of_work

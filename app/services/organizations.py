@@ -229,7 +229,7 @@ def accept_invite(raw_token: str, *, name: str, password: str) -> User:
             select(func.count(User.id)).where(User.organization_id == org.id, User.active.is_(True)))
         if active + 1 > limit:
             raise UserLimitReached(f"{org.name} has reached its plan's user limit. Ask its owner to upgrade.")
-    token.used_at = accounts.utcnow()
+    accounts.claim_one_time_token(token)  # works once, even when submitted twice at the same moment
     user.name = name
     user.password_hash = bcrypt.generate_password_hash(password).decode()
     user.active = True

@@ -10,37 +10,27 @@ from ...services import accounts
 from ...services.errors import Unauthorized, ValidationFailed
 from ...services.mailer import send_mail
 from ..forms_support import apply_field_errors
+from ..pages import safe_next
 from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from .throttle import login_throttle
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
-def _start_session(user) -> None:
-    """Sign in with a fresh session id (defeats session fixation)."""
+def renew_session(user) -> None:
+    """Sign `user` in under a fresh session id (defeats session fixation; after a password change the
+    new id also carries the new session version, so this session outlives the others)."""
     interface = current_app.session_interface
     if hasattr(interface, "regenerate"):
         interface.regenerate(session)
     session.clear()
     login_user(user)
+
+
+def _start_session(user) -> None:
+    """Sign in with a fresh session id and remember the sign-in."""
+    renew_session(user)
     accounts.record_login(user)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.dashboard")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -65,24 +55,24 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key, deduct_when=_failed)
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password (failed attempts are throttled: see auth/throttle.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = login_throttle.check(form.email.data)
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except Unauthorized as exc:
+            attempt.failed()
             form.password.errors.append(exc.message)
         else:
             _start_session(user)
             flash("Signed in.", "success")
             if user.is_developer:
                 return redirect(_developer_home())
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 401 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from ...services import accounts
 from ...services import dashboard as dashboard_service
 from ...services.errors import DomainError, ValidationFailed
+from ..auth.routes import renew_session
 from ..decorators import signed_in
 from ..forms_support import apply_field_errors
 from .forms import EmptyForm, PasswordForm, ProfileForm, TokenForm
@@ -72,7 +73,7 @@ def settings_profile():
 @bp.route("/settings/password", methods=["POST"])
 @signed_in
 def settings_password():
-    """Change the password (signs out other sessions)."""
+    """Change the password: every other session ends; this one stays signed in under a new session id."""
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -80,9 +81,9 @@ def settings_password():
         except ValidationFailed as exc:
             apply_field_errors(form, exc)
         else:
-            logout_user()
-            flash("Password changed. Sign in again with the new password.", "success")
-            return redirect(url_for("auth.login"))
+            renew_session(current_user._get_current_object())
+            flash("Password changed. Your other sessions are signed out; this one stays signed in.", "success")
+            return redirect(url_for("main.settings"))
     return _render_settings(password_form=form, status=422)
 
 

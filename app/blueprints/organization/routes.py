@@ -63,13 +63,18 @@ def _render_users(invite_form=None, status=200, limit_error=None):
         action_form=EmptyForm(), limit_error=limit_error), status
 
 
-def _send_invite(org, user, raw_token: str) -> None:
+def _send_invite(org, user, raw_token: str) -> bool:
+    """Mail the invitation link; False (and an error flash) when the mail server refused it."""
     link = absolute_url("organization.accept_invite", token=raw_token)
-    send_mail(user.email, f"You're invited to {org.name} on BatchTrack",
-              f"Hello{(' ' + user.name) if user.name else ''},\n\n{current_user.display_name} invited you to join "
-              f"{org.name} on BatchTrack as {user.role.name if user.role else 'a member'}.\n\n"
-              f"Open this link within 7 days to choose your password and join:\n{link}\n\n"
-              "The link works once. If you were not expecting this, ignore this email.")
+    sent = send_mail(user.email, f"You're invited to {org.name} on BatchTrack",
+                     f"Hello{(' ' + user.name) if user.name else ''},\n\n{current_user.display_name} invited "
+                     f"you to join {org.name} on BatchTrack as {user.role.name if user.role else 'a member'}.\n\n"
+                     f"Open this link within 7 days to choose your password and join:\n{link}\n\n"
+                     "The link works once. If you were not expecting this, ignore this email.")
+    if not sent:
+        flash(f"The invitation for {user.email} is saved, but its email could not be sent; check the mail "
+              "settings, then use Resend.", "error")
+    return sent
 
 
 @bp.route("/organization/users/invite", methods=["POST"])
@@ -88,8 +93,8 @@ def user_invite():
         except DomainError as exc:
             apply_field_errors(form, exc)
             return _render_users(form, error_status(exc))
-        _send_invite(org, user, raw)
-        flash(f"Invitation sent to {user.email}. The link works once and expires in 7 days.", "success")
+        if _send_invite(org, user, raw):
+            flash(f"Invitation sent to {user.email}. The link works once and expires in 7 days.", "success")
         return redirect(url_for("organization.user_list"))
     return _render_users(form, 422)
 
@@ -166,8 +171,8 @@ def user_resend_invite(user_id: int):
         except DomainError as exc:
             flash(exc.message, "error")
         else:
-            _send_invite(org, user, raw)
-            flash(f"A new invitation link was sent to {user.email}.", "success")
+            if _send_invite(org, user, raw):
+                flash(f"A new invitation link was sent to {user.email}.", "success")
     return redirect(url_for("organization.user_list"))
 
 
