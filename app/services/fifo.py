@@ -26,6 +26,7 @@ EVENT_PREFIXES = {
     "returned": "RET", "batch_cancelled": "BCN",
     "reversal": "REV",
     "produced": "PRD",  # batch output lots (written only by services.batches)
+    "hold": "HLD",  # a lot's cure / hold date set, changed or released: quantity 0 (services.inventory.set_lot_hold)
 }
 FIRST_CHUNK = 8
 MAX_CHUNK = 512

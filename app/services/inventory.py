@@ -23,6 +23,7 @@ from .errors import InsufficientStock, InvalidState, NotFound, UnknownChangeType
 from .expiration import expiry_for_receipt, parse_date, parse_datetime
 from .fifo import Plan, apply_plan, consumption_order, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
+from .stock_check import hold_notes as stock_hold_notes
 from .stock_check import reserved_quantities, usable_quantities
 from .timezones import org_today
 from .validation import clean_text
@@ -39,6 +40,7 @@ DISPOSALS = frozenset(CHANGE_TYPES["disposals"])
 CREDITS = frozenset(CHANGE_TYPES["credits"])
 ALL_CHANGE_TYPES = frozenset(t for group in CHANGE_TYPES.values() for t in group)
 REVERSAL = "reversal"  # written only by reverse_event
+HOLD_CHANGE = "hold"  # written only by set_lot_hold: quantity 0, the ledger's record of a hold change
 MAX_UNIT_COST = Decimal("1e7")
 LIST_SORTS = ("name", "quantity", "value", "kind", "updated")
 LIBRARY_LOCKED = ("name", "inci_name", "density")
@@ -343,7 +345,7 @@ def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=No
     else:
         plan = plan_consumption(org, item, qty, now=now)
     if plan.short > 0:
-        raise _insufficient([(item, qty, plan.total)])
+        raise _insufficient([(item, qty, plan.total)], org, now)
     _respect_reservations(org, {item.id: (item, qty)}, change_type, now)
     return apply_plan(org, actor, item, plan, change_type=change_type, notes=clean_text(notes, "notes", 5000),
                       batch_id=batch_id, sale_id=sale_id)
@@ -361,7 +363,7 @@ def _respect_reservations(org, wanted: dict, change_type: str, now: datetime) ->
     short = [(wanted[item_id][0], wanted[item_id][1], max(usable[item_id] - held, Decimal(0)))
              for item_id, held in reserved.items() if wanted[item_id][1] > usable[item_id] - held]
     if short:
-        raise _insufficient(short)
+        raise _insufficient(short, org, now)
 
 
 @unit_of_work
@@ -388,7 +390,7 @@ def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, 
         if plans[item_id].short > 0:
             short.append((items[item_id], totals[item_id], plans[item_id].total))
     if short:
-        raise _insufficient(short)
+        raise _insufficient(short, org, now)
     _respect_reservations(org, {item_id: (items[item_id], totals[item_id]) for item_id in ids}, change_type, now)
     notes = clean_text(notes, "notes", 5000)
     codes = iter(event_codes(org, change_type, sum(len(plans[item_id].takes) for item_id in ids)))
@@ -453,6 +455,8 @@ def reverse_event(org, actor, event_id, *, notes="") -> InventoryEvent:
     item = _lock_item(org, original.item_id)
     if original.change_type == REVERSAL:
         raise InvalidState("A reversal cannot be reversed; record a new adjustment instead.")
+    if original.change_type == HOLD_CHANGE:
+        raise InvalidState(f"Event {original.code} changed a hold, not stock; change the lot's hold instead.")
     if tenancy.find_for_org(InventoryEvent, org, reverses_event_id=original.id) is not None:
         raise InvalidState(f"Event {original.code} has already been reversed.")
     if original.lot_id is None:
@@ -482,6 +486,34 @@ def dispose_lot(org, actor, lot_id, *, change_type="expired", notes="") -> Inven
         raise InvalidState(f"Lot {lot.code} is already empty.")
     return move_lot(org, actor, item, lot, -lot.remaining_quantity, change_type=change_type,
                     notes=clean_text(notes, "notes", 5000))
+
+
+@unit_of_work
+def set_lot_hold(org, actor, lot_id, hold_until, *, notes="") -> InventoryLot:
+    """Change a lot's cure / hold date, or release it (None): the lot is usable from that date (the org's
+    calendar). Recorded in the item's ledger as a `hold` event of quantity 0, so the history shows who and when."""
+    authorize(actor, org, "inventory.adjust")
+    found = tenancy.get_for_org(InventoryLot, lot_id, org)
+    item = _lock_item(org, found.item_id)
+    lot = _reload_lot(org, found.id)
+    new = parse_date(hold_until, "hold_until")
+    if lot.remaining_quantity <= 0:
+        raise InvalidState(f"Lot {lot.code} is empty; there is nothing to hold or release.")
+    if new == lot.hold_until:
+        return lot
+    before = lot.hold_until
+    lot.hold_until = new
+    if new is None:
+        change = f"Hold released (was until {before.isoformat()})."
+    elif before is None:
+        change = f"On hold until {new.isoformat()}."
+    else:
+        change = f"Hold moved from {before.isoformat()} to {new.isoformat()}."
+    if lot.hold_reason:
+        change += f" Still held by a recall: {lot.hold_reason}"
+    extra = clean_text(notes, "notes", 4000)
+    move_lot(org, actor, item, lot, Decimal(0), change_type=HOLD_CHANGE, notes=f"{change} {extra}".strip())
+    return lot
 
 
 def _check_change_type(change_type, allowed) -> None:
@@ -525,22 +557,28 @@ def _plan_named_lot(org, item, qty: Decimal, lot_code, change_type: str, now: da
         message = f"Lot {lot.code} expired on {lot.expires_on.isoformat()}; dispose of it instead of using it."
         raise ValidationFailed(message, fields={"lot_code": message})
     if change_type in DEDUCTIONS and status == "on_hold":
-        message = f"Lot {lot.code} is on hold and cannot be used yet."
+        message = (f"Lot {lot.code} is on hold ({lot.hold_reason}) and cannot be used." if lot.hold_reason else
+                   f"Lot {lot.code} is curing until {lot.hold_until.isoformat()} and cannot be used before then.")
         raise ValidationFailed(message, fields={"lot_code": message})
     take = min(qty, lot.remaining_quantity)
     return Plan(takes=[(lot, take)] if take > 0 else [], short=qty - take)
 
 
-def _insufficient(lines) -> InsufficientStock:
-    """One error naming every short line: (item, needed, usable)."""
-    fields, shortages = {}, []
+def _insufficient(lines, org=None, now=None) -> InsufficientStock:
+    """One error naming every short line: (item, needed, usable), and the lots on hold that hold it back."""
+    fields, shortages, sentences = {}, [], []
+    held = stock_hold_notes(org, [item for item, _, _ in lines], now=now) if org is not None else {}
     for item, needed, usable in lines:
+        note = held.get(item.id, "")
         fields[item.name] = (f"Needs {units.clean_decimal(needed)} {item.unit}; "
-                             f"{units.clean_decimal(usable)} {item.unit} usable.")
+                             f"{'only ' if note else ''}{units.clean_decimal(usable)} {item.unit} usable"
+                             f"{': ' + note if note else ''}.")
         shortages.append({"item_id": item.id, "name": item.name, "needed": needed, "available": usable,
-                          "unit": item.unit, "shortfall": needed - usable})
+                          "unit": item.unit, "shortfall": needed - usable, "held": note})
+        if note:
+            sentences.append(f"{item.name}: only {units.clean_decimal(usable)} {item.unit} usable; {note}.")
     names = ", ".join(item.name for item, _, _ in lines)
-    error = InsufficientStock(f"Not enough usable stock of {names}.", fields=fields)
+    error = InsufficientStock(" ".join([f"Not enough usable stock of {names}.", *sentences]), fields=fields)
     error.shortages = shortages
     return error
 

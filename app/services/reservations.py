@@ -42,7 +42,7 @@ def create_reservation(org, actor, *, item_id, quantity, order_ref, customer="",
         raise ValidationFailed("Hold stock for at most a year.", fields={"expires_at": "Within a year."})
     free = sales.free_to_sell(org, item, now=now)
     if qty > free:
-        raise sales.insufficient(item, qty, free)
+        raise sales.insufficient(item, qty, free, org, now)
     reservation = Reservation(organization_id=org.id, item_id=item.id, quantity=qty, order_ref=order_ref,
                               customer=clean_text(customer, "customer", 120), notes=clean_text(notes, "notes", 5000),
                               status="open", expires_at=expires, user_id=getattr(actor, "id", None), created_at=now)

@@ -78,7 +78,7 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
         raise ValidationFailed("A sale cannot be dated in the future.", fields={"date": "Cannot be in the future."})
     free = free_to_sell(org, item, reservation=reservation, now=now)
     if qty > free:
-        raise insufficient(item, qty, free)
+        raise insufficient(item, qty, free, org, now)
     sale = Sale(organization_id=org.id, item_id=item.id, sku_id=sku.id if sku else None, quantity=qty,
                 unit_price=price, revenue=money(qty * price), cogs=Decimal(0), margin=Decimal(0),
                 order_ref=clean_text(order_ref, "order_ref", 80) or None,
@@ -121,9 +121,12 @@ def free_to_sell(org, item, *, reservation: Reservation | None = None, now: date
     return max(usable - max(reserved, Decimal(0)), Decimal(0))
 
 
-def insufficient(item, needed: Decimal, available: Decimal) -> InsufficientStock:
-    detail = (f"Needs {units.clean_decimal(needed)} {item.unit}; {units.clean_decimal(available)} {item.unit} "
-              "available (usable lots less open reservations).")
+def insufficient(item, needed: Decimal, available: Decimal, org=None, now=None) -> InsufficientStock:
+    """The shortfall of one item, naming its lots on hold (when `org` is given) so the cause is visible."""
+    note = stock_check.hold_note(org, item, now=now) if org is not None else ""
+    detail = (f"Needs {units.clean_decimal(needed)} {item.unit}; {'only ' if note else ''}"
+              f"{units.clean_decimal(available)} {item.unit} available (usable lots less open reservations)"
+              f"{': ' + note if note else ''}.")
     error = InsufficientStock(f"Not enough available stock of {item.name}: {detail}",
                               fields={item.name: detail, "quantity": detail})
     error.shortages = [{"item_id": item.id, "name": item.name, "needed": needed, "available": available,
@@ -438,10 +441,12 @@ def validate_sales_csv(org, actor, file_text) -> ImportReport:
         if item is not None and qty is not None:
             wanted[item.id] = wanted.get(item.id, Decimal(0)) + qty
             if wanted[item.id] > free[item.id]:
+                note = stock_check.hold_note(org, item, now=now)
                 report.add(number, "quantity",
                            f"Not enough available stock of {item.name}: the rows so far need "
                            f"{units.clean_decimal(wanted[item.id])} {item.unit}, "
-                           f"{units.clean_decimal(free[item.id])} {item.unit} available.")
+                           f"{units.clean_decimal(free[item.id])} {item.unit} available"
+                           f"{': ' + note if note else ''}.")
         if len(report.problems) == before:
             report.rows.append(ImportRow(row=number, item=item, sku=sku, quantity=qty, unit_price=price,
                                          sold_at=sold_at, **texts))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 
 from ..extensions import db
 from ..models import InventoryItem, InventoryLot
@@ -51,6 +51,47 @@ def usable_quantities(org, item_ids, *, now: datetime | None = None) -> dict[int
     return result
 
 
+HELD_LOTS_NAMED = 3  # per item; more are summed up as "and N more lots on hold"
+
+
+def hold_notes(org, items, *, now: datetime | None = None) -> dict[int, str]:
+    """Why stock is not usable, per item id: its lots on hold named with their hold, e.g. "lot LOT-000007
+    (12 each) is curing until 2026-12-26" (one query; items without held stock are left out)."""
+    items = {item.id: item for item in items}
+    if not items:
+        return {}
+    now = now or utcnow()
+    today = org_today(org, now)
+    held = or_(and_(InventoryLot.hold_reason.is_not(None), InventoryLot.hold_reason != ""),
+               and_(InventoryLot.hold_until.is_not(None), InventoryLot.hold_until > today))
+    stmt = (tenancy.scoped(InventoryLot, org)
+            .where(InventoryLot.item_id.in_(sorted(items)), InventoryLot.remaining_quantity > 0, held)
+            .order_by(InventoryLot.item_id, InventoryLot.hold_until, InventoryLot.id))
+    found: dict[int, list[InventoryLot]] = defaultdict(list)
+    for lot in db.session.scalars(stmt):
+        found[lot.item_id].append(lot)
+    notes = {}
+    for item_id, lots in found.items():
+        unit = items[item_id].unit
+        parts = [_hold_phrase(lot, unit) for lot in lots[:HELD_LOTS_NAMED]]
+        if len(lots) > HELD_LOTS_NAMED:
+            parts.append(f"{len(lots) - HELD_LOTS_NAMED} more lots are on hold")
+        notes[item_id] = "; ".join(parts)
+    return notes
+
+
+def hold_note(org, item, *, now: datetime | None = None) -> str:
+    """hold_notes for one item ("" when none of its stock is on hold)."""
+    return hold_notes(org, [item], now=now).get(item.id, "")
+
+
+def _hold_phrase(lot: InventoryLot, unit: str) -> str:
+    amount = f"{units.clean_decimal(lot.remaining_quantity)} {unit}"
+    if lot.hold_reason:
+        return f"lot {lot.code} ({amount}) is on hold: {lot.hold_reason}"
+    return f"lot {lot.code} ({amount}) is curing until {lot.hold_until.isoformat()}"
+
+
 def available_quantities(org, item_ids, *, now: datetime | None = None) -> dict[int, Decimal]:
     """Available per item: usable stock minus reservations, never below zero."""
     usable = usable_quantities(org, item_ids, now=now)
@@ -71,6 +112,7 @@ class StockLine:
     unit: str
     ok: bool
     shortfall: Decimal
+    held: str = ""  # on a short line: the item's lots on hold, named (hold_notes)
 
 
 @dataclass
@@ -100,6 +142,12 @@ def check_stock(org, actor, needs, *, now: datetime | None = None) -> StockCheck
         shortfall = min(shortfall, needed)
         lines.append(StockLine(item=item, needed=needed, available=available[item.id], unit=item.unit,
                                ok=shortfall == 0, shortfall=shortfall))
+    short = [line.item for line in lines if not line.ok]
+    if short:
+        notes = hold_notes(org, short, now=now)
+        for line in lines:
+            if not line.ok:
+                line.held = notes.get(line.item.id, "")
     return StockCheck(ok=all(line.ok for line in lines), lines=lines)
 
 

@@ -217,4 +217,4 @@ def _item_fields(form: ItemForm) -> dict:
     }
 
 
-from . import dashboard, expiring, stock  # noqa: E402,F401  (more views on this blueprint + dashboard widget)
+from . import dashboard, expiring, holds, stock  # noqa: E402,F401  (more views on this blueprint + dashboard widget)

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
 from ...models.types import utcnow
-from ...services import recalls, traceability
+from ...services import inventory, recalls, traceability
 from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import LotSchema, UTCTime, lot_json
@@ -91,6 +91,15 @@ class RecallCreate(Schema):
     reason = fields.String(load_default="", allow_none=True)
 
 
+class LotHoldInput(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    hold_until = fields.Raw(required=True, allow_none=True, metadata={
+        "type": "string", "format": "date", "nullable": True,
+        "description": "The date (YYYY-MM-DD, the organization's calendar) the lot can be used from; null releases"})
+
+
 class RecallListArgs(PageArgs):
     status = fields.String(load_default=None)
 
@@ -116,6 +125,21 @@ def lot_trace(code: str):
             "batches": [{"id": b.id, "label": b.label, "status": b.status} for b in trace.backward.batches],
         },
     }
+
+
+@blp.route("/lots/<string:code>/hold", methods=["POST"])
+@blp.arguments(LotHoldInput)
+@blp.response(200, LotSchema)
+@blp.alt_response(404, description="not_found: no such lot")
+@blp.alt_response(409, description="invalid_state: the lot is empty")
+@blp.alt_response(422, description="validation_error: not a date")
+@require_permission("inventory.adjust")
+def lot_hold(data, code: str):
+    """Change a lot's cure / hold date, or release it with null (recorded in the ledger as a `hold` event)."""
+    org, user = api_actor()
+    lot = inventory.get_lot_by_code(org, code, user)
+    lot = inventory.set_lot_hold(org, user, lot.id, data["hold_until"])
+    return lot_json(lot)
 
 
 @blp.route("/lots/<string:code>/recall", methods=["POST"])
