@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from ..extensions import db
 from ..services import accounts
 from ..services.authz import has_permission
+from .api_docs import ErrorResponsesPlugin, ErrorSchema
 from ..web import json_error
 
 API_PREFIX = "/api/v1"
@@ -22,6 +23,9 @@ MAX_ABS = Decimal("1e12")
 class BatchTrackApi(Api):
     """flask-smorest Api whose errors use the API.md error shape (handled app-wide in app.web)."""
 
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own error answers (api_docs)
+
     def _register_error_handlers(self):
         return None
 
@@ -30,9 +34,13 @@ def init_api(app: Flask) -> BatchTrackApi:
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config["OPENAPI_URL_PREFIX"] = API_PREFIX
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    error_docs = ErrorResponsesPlugin(public_endpoints=PUBLIC_API_ENDPOINTS)
     api = BatchTrackApi(app, spec_kwargs={
-        "info": {"description": "BatchTrack public JSON API. Quantities and money are decimal strings."},
+        "info": {"description": "BatchTrack public JSON API. Quantities and money are decimal strings. "
+                               "Every error is {\"error\": {\"code\", \"message\", \"fields\"?}}."},
+        "extra_plugins": [error_docs],
     })
+    error_docs.register_components()
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     app.before_request(_authenticate_api_request)

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from ...services import organizations
 from ..api_v1 import api_actor
 from ..decorators import require_permission
+from ..inventory.api import UTCTime
 
 blp = Blueprint("organization_api", __name__, url_prefix="/api/v1/organization",
                 description="The token's organization, its plan and billing state")
@@ -19,7 +20,7 @@ class OrganizationOut(Schema):
     name = fields.String()
     tier = fields.String(metadata={"description": "Tier key: free, solo, team, enterprise"})
     billing_status = fields.String(validate=validate.OneOf(BILLING_STATUSES))
-    grace_until = fields.DateTime(format="%Y-%m-%dT%H:%M:%SZ", allow_none=True)
+    grace_until = UTCTime(allow_none=True)  # ISO 8601 UTC with Z; documented as format date-time
     user_count = fields.Integer(metadata={"description": "Active users"})
     user_limit = fields.Integer(allow_none=True, metadata={"description": "null when unlimited"})
 
