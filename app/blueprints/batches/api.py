@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from ...services import batches
 from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
+from ..idempotency import idempotent
 from ..inventory.api import LotSchema, UTCTime, lot_json
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1/batches", description="Batches")
@@ -122,6 +123,7 @@ def _brief(batch) -> dict:
 
 
 @blp.route("", methods=["POST"])
+@idempotent
 @blp.arguments(BatchStart)
 @blp.response(201, BatchSchema)
 @blp.alt_response(422, description="insufficient_stock naming each short item; nothing is deducted")

@@ -11,6 +11,7 @@ from ...services import inventory
 from ...services.timezones import org_today
 from ..api_v1 import BoundedInteger, DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
+from ..idempotency import idempotent
 
 blp = Blueprint("inventory_api", __name__, url_prefix="/api/v1/inventory", description="Inventory")
 
@@ -190,6 +191,7 @@ def item_detail(item_id: int):
 
 
 @blp.route("/<int:item_id>/adjustments", methods=["POST"])
+@idempotent
 @require_permission("inventory.adjust")
 @blp.arguments(AdjustmentRequest)
 @blp.response(201, AdjustmentResponse)

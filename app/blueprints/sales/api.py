@@ -8,6 +8,7 @@ from ...models.types import utcnow
 from ...services import products, reservations, sales
 from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
+from ..idempotency import idempotent
 from ..inventory.api import EventSchema, UTCTime, event_json
 
 blp = Blueprint("sales_api", __name__, url_prefix="/api/v1", description="Sales, returns, reservations, products")
@@ -186,6 +187,7 @@ class ProductListArgs(PageArgs):
 # ---- sales -------------------------------------------------------------------------------------------
 
 @blp.route("/sales", methods=["POST"])
+@idempotent
 @blp.arguments(SaleCreate)
 @blp.response(201, SaleSchema)
 @blp.alt_response(422, description="insufficient_stock, invalid_quantity, or validation_error (e.g. unit_price)")
@@ -230,6 +232,7 @@ def sale_detail(sale_id: int):
 
 
 @blp.route("/sales/<int:sale_id>/returns", methods=["POST"])
+@idempotent
 @blp.arguments(ReturnCreate)
 @blp.response(201, ReturnResponse)
 @blp.alt_response(409, description="Everything was already returned")
