@@ -6,12 +6,13 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
 from .services.errors import DomainError
+from .tenant import find_current_org, resolve_request_org
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ def set_security_headers(response):
 def display_zone() -> ZoneInfo:
     name = "UTC"
     if current_user and getattr(current_user, "is_authenticated", False):
-        name = current_user.timezone or (current_user.organization.timezone if current_user.organization else "UTC")
+        org = find_current_org()
+        name = current_user.timezone or (org.timezone if org is not None else "UTC")
     try:
         return ZoneInfo(name)
     except Exception:  # an invalid stored zone never breaks a page
@@ -198,7 +200,7 @@ def format_unit_cost(value) -> str:
 
 
 def _org_currency() -> str:
-    org = getattr(g, "org", None)
+    org = find_current_org()
     return getattr(org, "currency", None) or "USD"
 
 
@@ -224,13 +226,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["unit_cost"] = format_unit_cost
 
-    @app.before_request
-    def _load_request_context():
-        g.org = None
-        if request.endpoint == "static":  # assets never need the user: no database work for them
-            return
-        if current_user and getattr(current_user, "is_authenticated", False):
-            g.org = current_user.organization
+    app.before_request(resolve_request_org)  # g.org: the member's, the API token's or the viewed organization
 
     @app.context_processor
     def _inject_helpers():
@@ -240,7 +236,7 @@ def register_web(app: Flask) -> None:
         def can(permission: str) -> bool:
             return has_permission(current_user, permission)
 
-        org = getattr(g, "org", None)
+        org = find_current_org()
         return {
             "can": can,
             "nav_items": navigation(can) if current_user.is_authenticated else [],

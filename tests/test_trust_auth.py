@@ -18,6 +18,7 @@ from app.services.reference import get_system_role
 from .conftest import IS_POSTGRES
 from .factories import PASSWORD, ensure_inventory_reference_data, make_lot, make_user
 from .helpers import CSRF_RE, csrf_token, post_form
+from .stripe_fake import stripe_fake  # noqa: F401  (fixture)
 
 BASE = "https://app.batchtrack.test"
 LINK_RE = re.compile(r"(\S+/(?:reset-password|invite)/\S+)")
@@ -66,6 +67,23 @@ def test_invitation_link_is_built_from_base_url_not_the_host_header(client, org,
     links = LINK_RE.findall(outbox[0].body)
     assert links and links[0].startswith(BASE + "/invite/")
     assert "evil.example" not in outbox[0].body
+
+
+def test_stripe_return_urls_come_from_base_url(client, db, stripe_fake, base_url):  # noqa: F811
+    """Checkout and portal sessions opened from a request with a forged Host: are the return URLs BASE_URL's?"""
+    from .factories import make_org
+
+    shop = make_org(name="Fern Lotions", tier="free")
+    boss = make_user(shop, email="boss@fern.test", role="owner")
+    _post_on_host(client, "/login", {"email": boss.email, "password": PASSWORD}, "evil.example")
+    response = _post_on_host(client, "/billing/checkout", {"tier": "team"}, "evil.example", form_url="/pricing")
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    session = stripe_fake.last("/v1/checkout/sessions")["params"]
+    assert session["success_url"] == BASE + "/billing?checkout=success"
+    assert session["cancel_url"] == BASE + "/billing?checkout=canceled"
+    response = _post_on_host(client, "/billing/portal", {}, "evil.example", form_url="/billing")
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert stripe_fake.last("/v1/billing_portal/sessions")["params"]["return_url"] == BASE + "/billing"
 
 
 def test_absolute_url_helper_ignores_the_request_host(app, base_url):

@@ -12,7 +12,7 @@ from ..models import GlobalItem
 from .base import unit_of_work
 from .errors import NotFound
 from .pagination import Page, paginate
-from .tenancy import MAX_ID
+from .tenancy import parse_id
 
 LIBRARY_FILE = Path(__file__).resolve().parent.parent / "seeds" / "data" / "global_library.json"
 
@@ -69,13 +69,8 @@ def list_categories() -> list[str]:
 
 def get_library_item(global_item_id) -> GlobalItem:
     """One library entry, or NotFound."""
-    try:
-        entry_id = int(global_item_id)
-    except (TypeError, ValueError, OverflowError):
-        entry_id = 0
-    # ids are 32-bit on PostgreSQL; a larger number names no entry (and would overflow the driver)
-    usable = 0 < entry_id <= MAX_ID and not isinstance(global_item_id, bool)
-    entry = db.session.get(GlobalItem, entry_id) if usable else None
+    entry_id = parse_id(global_item_id)  # junk, or beyond a 32-bit id (a driver overflow): names no entry
+    entry = db.session.get(GlobalItem, entry_id) if entry_id is not None else None
     if entry is None:
         raise NotFound("Library entry not found.")
     return entry

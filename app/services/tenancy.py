@@ -24,14 +24,29 @@ def scoped(model: type[T], org, *entities: Any) -> Select:
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names no row
 
 
+def parse_id(raw: Any) -> int | None:
+    """The one id parser: a row id from input (path, query argument, form or JSON value), or None.
+
+    Accepts an int or a string of digits (surrounding spaces allowed); anything else (junk, a bool,
+    zero or less, a number beyond a 32-bit id) names no row and gives None, never an overflow.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 12:
+        value = int(raw.strip())
+    else:
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
 def _row_id(model, object_id, label) -> int:
     """A usable id, or NotFound (never a database overflow for absurd numbers)."""
-    try:
-        value = int(object_id)
-    except (TypeError, ValueError, OverflowError):
-        raise NotFound(f"{label or _label(model)} not found.") from None
-    if isinstance(object_id, bool) or not 0 < value <= MAX_ID:
-        raise NotFound(f"{label or _label(model)} {object_id} not found.")
+    value = parse_id(object_id)
+    if value is None:
+        shown = f" {object_id}" if isinstance(object_id, (int, str)) and str(object_id).strip().isdigit() else ""
+        raise NotFound(f"{label or _label(model)}{shown[:24]} not found.")
     return value
 
 

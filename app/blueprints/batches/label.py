@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from ...links import absolute_url
 from ...services import batches, production_views, recipes
+from ...tenant import current_org
 from ..decorators import require_permission
 from .routes import bp
 
@@ -22,7 +23,7 @@ LABEL_KINDS = ("container", "packaging")
 @require_permission("batches.view")
 def batch_label(batch_id: int):
     """A print-ready label: ingredients by descending weight (INCI names where set) and allergens."""
-    org = current_user.organization
+    org = current_org()
     record = batches.batch_record(org, current_user, batch_id)
     ingredients = _ingredients(org, record)
     expiries = [lot.expires_on for _, _, lot in record.outputs if lot.expires_on]
