@@ -19,6 +19,7 @@ from .conftest import IS_POSTGRES
 from .factories import PASSWORD, ensure_inventory_reference_data, make_lot, make_user
 from .helpers import CSRF_RE, csrf_token, post_form
 from .stripe_fake import stripe_fake  # noqa: F401  (fixture)
+from .test_batch_pages import soap  # noqa: F401  (fixture: a soap recipe with stock)
 
 BASE = "https://app.batchtrack.test"
 LINK_RE = re.compile(r"(\S+/(?:reset-password|invite)/\S+)")
@@ -84,6 +85,18 @@ def test_stripe_return_urls_come_from_base_url(client, db, stripe_fake, base_url
     response = _post_on_host(client, "/billing/portal", {}, "evil.example", form_url="/billing")
     assert response.status_code == 303, response.get_data(as_text=True)[:300]
     assert stripe_fake.last("/v1/billing_portal/sessions")["params"]["return_url"] == BASE + "/billing"
+
+
+def test_label_qr_link_comes_from_base_url(client, org, owner, soap, base_url):  # noqa: F811
+    """Is the link a printed label's QR code carries built from BASE_URL, whatever Host the page was asked on?"""
+    from app.services import batches
+
+    batch = batches.start_batch(org, owner, soap[0].id, "1")
+    _post_on_host(client, "/login", {"email": owner.email, "password": PASSWORD}, "evil.example")
+    html = client.get(f"/batches/{batch.id}/label", base_url="http://evil.example").get_data(as_text=True)
+    printed = re.search(r'<p class="label-url[^"]*">([^<]+)</p>', html)
+    assert printed and printed.group(1).startswith(BASE + "/"), html[:300]
+    assert "evil.example" not in html
 
 
 def test_absolute_url_helper_ignores_the_request_host(app, base_url):
