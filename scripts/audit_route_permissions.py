@@ -18,6 +18,7 @@ PUBLIC = {
     "static", "main.index", "auth.login", "auth.logout", "auth.signup", "auth.forgot_password",
     "auth.reset_password", "auth_api.create_token", "api-docs.openapi_json",
     "billing.pricing", "billing.stripe_webhook", "organization.accept_invite",
+    "public.lot_page",  # a lot's label facts only, behind an unguessable token (the label's QR code)
 }
 # Blueprints that guard every route themselves (developer console: developers only, else 404).
 SELF_GUARDED_BLUEPRINTS = {"developer"}

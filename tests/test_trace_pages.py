@@ -39,7 +39,7 @@ def test_search_page_and_exact_code_redirects(client, owner, login, sold):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/trace/lots/{code}")
     html = client.get("/trace?q=LOT").get_data(as_text=True)
     assert sold["oil_lot"].code in html and sold["output_lot"].code in html
-    assert "No lot matches" in client.get("/trace?q=zzz-nothing").get_data(as_text=True)
+    assert "No lot, batch or SKU matches" in client.get("/trace?q=zzz-nothing").get_data(as_text=True)
 
 
 def test_ingredient_lot_page_shows_forward_batch_lot_and_sale(client, owner, login, sold):

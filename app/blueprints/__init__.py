@@ -9,7 +9,7 @@ from ..extensions import csrf
 
 # Page blueprints: app.blueprints.<name>.routes defines `bp`.
 PAGE_BLUEPRINTS = ["auth", "main", "organization", "billing", "developer", "inventory", "suppliers", "units", "library",
-                   "recipes", "batches", "products", "sales", "trace"]
+                   "recipes", "batches", "products", "sales", "trace", "public"]
 # API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
 API_BLUEPRINTS = ["auth", "organization", "inventory", "units", "recipes", "batches", "sales", "trace"]
 

@@ -1,6 +1,7 @@
 """Inventory: items, lots (FIFO layers), the append-only ledger, suppliers, the global library."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -83,6 +84,11 @@ class InventoryItem(TenantMixin, TimestampMixin, db.Model):
     supplier: Mapped[Supplier | None] = relationship(lazy="select")
 
 
+def new_public_token() -> str:
+    """An unguessable token for a lot's public page (the QR code on its label): 128 random bits."""
+    return secrets.token_urlsafe(16)
+
+
 class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     """One receipt (or batch output) of an item: a FIFO layer with its own cost and expiry."""
 
@@ -111,6 +117,8 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     hold_until: Mapped[date | None] = mapped_column(Date)
     hold_reason: Mapped[str | None] = mapped_column(String(255))  # recall hold: until released
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The lot's public page is /l/<public_token> (no login): random, never derived from ids or codes.
+    public_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_token)
 
     item: Mapped[InventoryItem] = relationship(lazy="select")
     supplier: Mapped[Supplier | None] = relationship(lazy="select")

@@ -116,3 +116,14 @@ def count_per_day(model, since) -> dict[str, int]:
     day = func.date(model.created_at)
     stmt = select(day, func.count(model.id)).where(model.created_at >= since).group_by(day)
     return {str(d): count for d, count in db.session.execute(stmt)}
+
+
+PUBLIC_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def find_by_public_token(model: type[T], token: Any) -> T | None:
+    """The row of `model` whose unguessable `public_token` is `token`, or None. Public pages only: the
+    token itself is the right to see what the page shows, so no organization scopes this read."""
+    if not isinstance(token, str) or not 16 <= len(token) <= 64 or not set(token) <= PUBLIC_TOKEN_CHARS:
+        return None
+    return db.session.scalars(select(model).where(model.public_token == token).limit(1)).first()

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from sqlalchemy import func
 from sqlalchemy.orm import lazyload
 
 from ..extensions import db
-from ..models import Batch, BatchConsumption, BatchOutput, InventoryItem, InventoryLot, Sale, SaleConsumption
+from ..models import Batch, BatchConsumption, BatchOutput, InventoryItem, InventoryLot, Sale, SaleConsumption, Sku
 from . import tenancy
 from .authz import authorize
 from .errors import NotFound
@@ -76,6 +77,65 @@ def trace_lot(org, actor, lot_or_code) -> Trace:
     """Everything downstream and upstream of a lot (by id, code or the lot itself), any depth."""
     authorize(actor, org, "traceability.view")
     return build_trace(org, resolve_lot(org, lot_or_code))
+
+
+LOOKUP_LOTS = 25  # a SKU's lots to choose from, newest first
+
+
+@dataclass
+class CodeLookup:
+    """What a code from a label names. kind: "lot" | "batch" | "sku"; `lots` are (lot, item) to trace —
+    one for a lot code, the batch's output lots, or the SKU item's lots; `message` says why there are none."""
+
+    kind: str
+    code: str
+    lots: list[tuple[InventoryLot, InventoryItem]] = field(default_factory=list)
+    batch: Batch | None = None
+    sku: Sku | None = None
+    message: str = ""
+
+
+def lookup_code(org, actor, code) -> CodeLookup:
+    """A lot code, a batch label (→ its output lots) or a SKU code (→ its item's lots, newest first), any case;
+    NotFound when the code names none of them."""
+    authorize(actor, org, "traceability.view")
+    text = str(code or "").strip()
+    wanted = text.upper()
+    if not text:
+        raise NotFound("Enter a lot, batch or SKU code.")
+    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
+            .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+            .where(func.upper(InventoryLot.code) == wanted).limit(1))
+    row = db.session.execute(stmt).first()
+    if row is not None:
+        return CodeLookup("lot", row[0].code, [(row[0], row[1])])
+    batch = db.session.scalars(tenancy.scoped(Batch, org).where(func.upper(Batch.label) == wanted)
+                               .options(*BATCH_LAZY).limit(1)).first()
+    if batch is not None:
+        stmt = (tenancy.scoped(BatchOutput, org, InventoryLot, InventoryItem).select_from(BatchOutput)
+                .join(InventoryLot, InventoryLot.id == BatchOutput.lot_id)
+                .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+                .where(BatchOutput.batch_id == batch.id).order_by(BatchOutput.id))
+        lots = [(lot, item) for lot, item in db.session.execute(stmt)]
+        message = "" if lots else _no_output(batch)
+        return CodeLookup("batch", batch.label, lots, batch=batch, message=message)
+    sku = db.session.scalars(tenancy.scoped(Sku, org).where(func.upper(Sku.code) == wanted).limit(1)).first()
+    if sku is not None:
+        stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
+                .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+                .where(InventoryLot.item_id == sku.item_id)
+                .order_by(InventoryLot.received_at.desc(), InventoryLot.id.desc()).limit(LOOKUP_LOTS))
+        lots = [(lot, item) for lot, item in db.session.execute(stmt)]
+        message = "" if lots else f"SKU {sku.code} has no lots yet: nothing of it has been made or received."
+        return CodeLookup("sku", sku.code, lots, sku=sku, message=message)
+    raise NotFound(f"No lot, batch or SKU matches {text}.")
+
+
+def _no_output(batch: Batch) -> str:
+    if batch.status == "in_progress":
+        return (f"Batch {batch.label} is still in progress, so it has no output lot yet. Finish it to get one; "
+                "its ingredient lots are on the batch page.")
+    return f"Batch {batch.label} was {batch.status.replace('_', ' ')} and made no output lot."
 
 
 def resolve_lot(org, lot_or_code) -> InventoryLot:

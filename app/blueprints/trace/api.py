@@ -100,6 +100,32 @@ class LotHoldInput(Schema):
         "description": "The date (YYYY-MM-DD, the organization's calendar) the lot can be used from; null releases"})
 
 
+class LookupArgs(Schema):
+    code = fields.String(required=True, metadata={"description": "A lot code, a batch code or a SKU code",
+                                                  "maxLength": 80})
+
+
+class LookupBatchSchema(Schema):
+    id = fields.Integer()
+    label = fields.String()
+    status = fields.String()
+
+
+class LookupSkuSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    item_id = fields.Integer()
+
+
+class LookupSchema(Schema):
+    kind = fields.String(metadata={"enum": ["lot", "batch", "sku"]})
+    code = fields.String()
+    lots = fields.List(fields.Nested(LotSchema), metadata={"description": "Lots to trace (choose one)"})
+    batch = fields.Nested(LookupBatchSchema, allow_none=True)
+    sku = fields.Nested(LookupSkuSchema, allow_none=True)
+    message = fields.String(metadata={"description": "Why there is no lot (a batch still in progress …)"})
+
+
 class RecallListArgs(PageArgs):
     status = fields.String(load_default=None)
 
@@ -124,6 +150,26 @@ def lot_trace(code: str):
             "lots": [lot_json(lot, now) for lot in trace.backward.lots],
             "batches": [{"id": b.id, "label": b.label, "status": b.status} for b in trace.backward.batches],
         },
+    }
+
+
+@blp.route("/trace/lookup", methods=["GET"])
+@blp.arguments(LookupArgs, location="query")
+@blp.response(200, LookupSchema)
+@blp.alt_response(404, description="not_found: no lot, batch or SKU has this code")
+@require_permission("traceability.view")
+def trace_lookup(args):
+    """What a code from a label names: a lot, a batch (its output lots) or a SKU (its lots, newest first)."""
+    org, user = api_actor()
+    found = traceability.lookup_code(org, user, args["code"][:80])
+    now = utcnow()
+    return {
+        "kind": found.kind, "code": found.code, "lots": [lot_json(lot, now) for lot, _ in found.lots],
+        "batch": {"id": found.batch.id, "label": found.batch.label, "status": found.batch.status}
+        if found.batch is not None else None,
+        "sku": {"id": found.sku.id, "code": found.sku.code, "item_id": found.sku.item_id}
+        if found.sku is not None else None,
+        "message": found.message,
     }
 
 

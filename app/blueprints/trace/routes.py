@@ -7,6 +7,7 @@ from flask_login import current_user
 from ...models.types import utcnow
 from ...services import commerce_views, inventory, recalls, traceability
 from ...services.errors import DomainError, NotFound
+from ...services.timezones import org_today
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import ID, error_status, page_arg, text_arg
@@ -20,17 +21,25 @@ PER_PAGE = 50
 @bp.route("/trace")
 @require_permission("traceability.view")
 def lot_search():
-    """Find a lot by its code (or supplier lot code); an exact code opens its trace."""
+    """Find a lot by its code, a batch code (its output lots) or a SKU code (its lots), or part of a lot or
+    supplier lot code; a code that names exactly one lot opens its trace."""
     org = current_user.organization
     q = text_arg("q", 80)
-    matches = commerce_views.search_lots(org, current_user, q) if q else []
-    exact = [lot for lot, _ in matches if lot.code.lower() == q.lower()]
-    if len(exact) == 1:
-        return redirect(url_for("trace.lot_trace", code=exact[0].code))
+    found = None
+    if q:
+        try:
+            found = traceability.lookup_code(org, current_user, q)
+        except NotFound:
+            found = None
+    if found is not None and len(found.lots) == 1:
+        return redirect(url_for("trace.lot_trace", code=found.lots[0][0].code))
+    matches = found.lots if found is not None else (commerce_views.search_lots(org, current_user, q) if q else [])
     active = recalls.list_recalls(org, current_user, status="active", page=1, per_page=5)
     now = utcnow()
-    statuses = {lot.id: lot.status(now.date(), now) for lot, _ in matches}
-    return render_template("trace/lot_search.html", q=q, matches=matches, statuses=statuses, active=active)
+    today = org_today(org, now)
+    statuses = {lot.id: lot.status(today, now) for lot, _ in matches}
+    return render_template("trace/lot_search.html", q=q, found=found, matches=matches, statuses=statuses,
+                           active=active)
 
 
 @bp.route("/trace/lots/<path:code>")
@@ -121,7 +130,7 @@ def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
     trace = traceability.trace_lot(org, current_user, lot_or_code)
     now = utcnow()
     lots = [trace.lot, *trace.forward.lots, *trace.backward.lots]
-    statuses = {lot.id: lot.status(now.date(), now) for lot in lots}
+    statuses = {lot.id: lot.status(org_today(org, now), now) for lot in lots}
     lot_recalls = commerce_views.recalls_for_lot(org, trace.lot.id)
     active = [(recall, level) for recall, level in lot_recalls if recall.status == "active"]
     made_by = next((child.obj for child in trace.backward_tree.children if child.kind == "batch"), None)
