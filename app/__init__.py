@@ -46,6 +46,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_web(app)
     register_blueprints(app)
     register_cli(app)
+    from .redis_outage import register_redis_outage
+
+    register_redis_outage(app)  # last: its gate must run before CSRF, rate limits and the API's token check
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app

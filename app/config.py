@@ -106,10 +106,13 @@ def use_redis(config: dict, redis_url: str) -> None:
     """Point sessions, cache and rate limits at one Redis server."""
     import redis
 
+    # Short timeouts: an unreachable Redis must turn into a quick 503 (app/redis_outage.py), not a hung worker.
+    timeouts = {"socket_connect_timeout": 2, "socket_timeout": 5}
     config["REDIS_URL"] = redis_url
     config["SESSION_TYPE"] = "redis"
-    config["SESSION_REDIS"] = redis.Redis.from_url(redis_url)
+    config["SESSION_REDIS"] = redis.Redis.from_url(redis_url, **timeouts)
     config["RATELIMIT_STORAGE_URI"] = redis_url
+    config["RATELIMIT_STORAGE_OPTIONS"] = {**timeouts, **(config.get("RATELIMIT_STORAGE_OPTIONS") or {})}
     config["CACHE_TYPE"] = "RedisCache"
     config["CACHE_REDIS_URL"] = redis_url
 

@@ -68,6 +68,12 @@ def _flatten_messages(messages) -> dict:
 
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
+    if status == 500:
+        from .redis_outage import outage_response_for
+
+        outage = outage_response_for(error)  # Redis went away while the session was being saved
+        if outage is not None:
+            return outage
     if is_api_request():
         data = getattr(error, "data", None) or {}
         fields = _flatten_messages(data.get("messages")) if data.get("messages") else None

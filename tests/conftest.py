@@ -199,3 +199,27 @@ def api(client, api_token):
         return ApiClient(client, api_token(user))
 
     return _api
+
+
+@pytest.fixture()
+def make_app():
+    """make_app(**config) → a separate app (own database, own Redis settings) for configuration tests.
+
+    The rate limiter is one module-level object that every create_app() re-binds to its app's storage;
+    its state is put back afterwards so the suite's own app keeps working.
+    """
+    saved = dict(limiter.__dict__)
+    made = []
+
+    def _make(**config):
+        application = create_app("testing", {"TESTING": True, **config})
+        made.append(application)
+        return application
+
+    yield _make
+    limiter.__dict__.clear()
+    limiter.__dict__.update(saved)
+    for application in made:
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()

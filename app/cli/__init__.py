@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from . import jobs, orgs, seed, users
+    from . import doctor, jobs, orgs, seed, users
 
-    for module in (seed, users, orgs, jobs):
+    for module in (seed, users, orgs, jobs, doctor):
         module.register(app)
