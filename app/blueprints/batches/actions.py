@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ...services import batches
 from ...services.errors import DomainError, InsufficientStock, NotFound
+from ...tenant import current_org
 from ...web import format_quantity
 from ..decorators import require_permission
 from ..pages import error_status
@@ -23,7 +24,7 @@ OUTPUT_FIELD = re.compile(r"^outputs\.(\d+)\.(\w+)$")
 
 def _run(batch_id: int, name: str, form, call, success, *, anchor: str = "", check=None):
     """Validate `form`, run the service `call`, flash `success`; on refusal re-render the page (4xx)."""
-    org = current_user.organization
+    org = current_org()
     record = batches.batch_record(org, current_user, batch_id)  # another organization's batch is a 404
     fill_choices(org, record, {name: form})
     if not form.validate_on_submit() or (check is not None and not check()):
@@ -60,7 +61,7 @@ def batch_note(batch_id: int):
     """Add a note to the batch timeline."""
     form = NoteForm(prefix="note")
     return _run(batch_id, "note", form,
-                lambda: batches.add_note(current_user.organization, current_user, batch_id, form.note.data),
+                lambda: batches.add_note(current_org(), current_user, batch_id, form.note.data),
                 "Note added.", anchor="#timeline")
 
 
@@ -70,7 +71,7 @@ def batch_timer_start(batch_id: int):
     """Start a named timer (e.g. "Gel phase", "Cure in mold 48 h")."""
     form = TimerForm(prefix="timer")
     return _run(batch_id, "timer", form,
-                lambda: batches.start_timer(current_user.organization, current_user, batch_id,
+                lambda: batches.start_timer(current_org(), current_user, batch_id,
                                             label=form.label.data, duration_minutes=form.duration_minutes.data),
                 lambda timer: f"Timer “{timer.label}” started.", anchor="#timers")
 
@@ -79,7 +80,7 @@ def batch_timer_start(batch_id: int):
 @require_permission("batches.start")
 def batch_timer_stop(batch_id: int, timer_id: int):
     """Stop a running timer."""
-    org = current_user.organization
+    org = current_org()
     batches.get_batch(org, current_user, batch_id)  # another organization's batch is a 404
     if EmptyForm().validate_on_submit():
         try:
@@ -101,7 +102,7 @@ def batch_extra(batch_id: int):
     """Use an extra ingredient in the batch (oldest lot first, or a named lot); its cost joins the batch."""
     form = ExtraForm(prefix="extra")
     return _run(batch_id, "extra", form,
-                lambda: batches.add_extra(current_user.organization, current_user, batch_id,
+                lambda: batches.add_extra(current_org(), current_user, batch_id,
                                           item_id=form.item_id.data, quantity=form.quantity.data,
                                           unit=form.unit.data or None, lot_code=(form.lot_code.data or "").strip(),
                                           notes=(form.notes.data or "").strip()),
@@ -114,7 +115,7 @@ def batch_substitute(batch_id: int):
     """Swap an ingredient: its stock goes back to the exact lots, the substitute is deducted."""
     form = SubstituteForm(prefix="sub")
     return _run(batch_id, "substitute", form,
-                lambda: batches.substitute(current_user.organization, current_user, batch_id,
+                lambda: batches.substitute(current_org(), current_user, batch_id,
                                            replace_item_id=form.replace_item_id.data,
                                            with_item_id=form.with_item_id.data, quantity=form.quantity.data,
                                            unit=form.unit.data or None),
@@ -144,7 +145,7 @@ def batch_finish(batch_id: int):
         return ok
 
     def finish():
-        return batches.finish_batch(current_user.organization, current_user, batch_id,
+        return batches.finish_batch(current_org(), current_user, batch_id,
                                     yield_quantity=form.yield_quantity.data,
                                     output_item_id=form.output_item_id.data or None, outputs=outputs or None,
                                     waste_quantity=form.waste_quantity.data, hold_until=form.hold_until.data,
@@ -161,7 +162,7 @@ def batch_fail(batch_id: int):
     """Mark the batch failed: what it consumed stays consumed, recorded as a loss."""
     form = ReasonForm(prefix="fail")
     return _run(batch_id, "fail", form,
-                lambda: batches.fail_batch(current_user.organization, current_user, batch_id,
+                lambda: batches.fail_batch(current_org(), current_user, batch_id,
                                            reason=form.reason.data or ""),
                 lambda batch: f"Batch {batch.label} marked failed; its cost is recorded as a loss.")
 
@@ -172,6 +173,6 @@ def batch_cancel(batch_id: int):
     """Cancel: every consumed quantity goes back to the exact lot it came from."""
     form = ReasonForm(prefix="cancel")
     return _run(batch_id, "cancel", form,
-                lambda: batches.cancel_batch(current_user.organization, current_user, batch_id,
+                lambda: batches.cancel_batch(current_org(), current_user, batch_id,
                                              reason=form.reason.data or ""),
                 lambda batch: f"Batch {batch.label} cancelled; all stock went back to its lots.")

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ...models.batches import BATCH_STATUSES
 from ...services import batches, production_views, recipes, units
 from ...services.errors import DomainError, InsufficientStock, NotFound
+from ...tenant import current_org
 from ...web import display_zone
 from ..decorators import require_permission
 from ..pages import choices, error_status, id_arg, page_arg, unit_choices
@@ -29,7 +30,7 @@ STATUS_LABELS = {"in_progress": "In progress", "completed": "Completed", "failed
 @require_permission("batches.view")
 def batch_list():
     """Batches newest first, filtered by status, recipe and start date; label search."""
-    org = current_user.organization
+    org = current_org()
     args = request.args
     status = args.get("status") if args.get("status") in BATCH_STATUSES else ""
     recipe_id = str(id_arg("recipe_id") or "")
@@ -68,7 +69,7 @@ def _day_start(day: date | None, *, days: int = 0) -> datetime | None:
 @require_permission("batches.start")
 def batch_new():
     """Pick a recipe and scale, check stock, start: every ingredient is deducted oldest lot first."""
-    org = current_user.organization
+    org = current_org()
     if request.method == "GET":
         query = MultiDict(request.args)
         query.setdefault("scale", "1")
@@ -139,7 +140,7 @@ def batch_detail(batch_id: int):
 
 def render_detail(batch_id: int, *, submitted: str | None = None, form=None, status: int = 200):
     """The batch page; `form` (named `submitted`) is the one just posted, shown with its errors."""
-    org = current_user.organization
+    org = current_org()
     record = batches.batch_record(org, current_user, batch_id)
     forms = {}
     if record.batch.status == "in_progress":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...links import absolute_url
@@ -11,6 +11,7 @@ from ...services import billing, reference
 from ...services.authz import has_permission
 from ...services.errors import DomainError
 from ...services.features import feature_enabled
+from ...tenant import current_org, find_current_org
 from ..decorators import require_permission
 from ..main.forms import EmptyForm
 
@@ -38,25 +39,18 @@ def _included(tier) -> list[str]:
 def pricing():
     """Plans with price, user limit and what's included; owners can upgrade from here."""
     tiers = [t for t in reference.list_tiers() if t.is_public]
-    org = getattr(g, "org", None)
+    org = find_current_org()
     can_buy = org is not None and has_permission(current_user, "billing.manage") and not current_user.is_developer
     return render_template("billing/pricing.html", tiers=tiers, included={t.key: _included(t) for t in tiers},
                            current_tier=org.tier if org is not None else None, can_buy=can_buy,
                            checkout_form=EmptyForm())
 
 
-def _org():
-    org = getattr(g, "org", None)
-    if org is None:
-        abort(404)
-    return org
-
-
 @bp.route("/billing")
 @require_permission("billing.view")
 def billing_page():
     """The plan, billing status, grace deadline and next invoice date."""
-    org = _org()
+    org = current_org()
     if request.args.get("checkout") == "success":
         flash("Thank you! Your plan changes as soon as the payment provider confirms the payment "
               "(usually within a minute).", "success")
@@ -71,7 +65,7 @@ def billing_page():
 @require_permission("billing.manage")
 def checkout():
     """Send the owner to Stripe Checkout for the chosen plan."""
-    org = _org()
+    org = current_org()
     if not EmptyForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("billing.pricing"))
@@ -90,7 +84,7 @@ def checkout():
 @require_permission("billing.manage")
 def portal():
     """Send the owner to the Stripe customer portal (card, invoices, plan, cancellation)."""
-    org = _org()
+    org = current_org()
     if not EmptyForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("billing.billing_page"))
@@ -105,7 +99,7 @@ def portal():
 @bp.app_context_processor
 def _grace_banner():
     """Owners (billing.manage) see a banner on every page while a failed payment's grace period runs."""
-    org = getattr(g, "org", None)
+    org = find_current_org()
     if org is None or not getattr(current_user, "is_authenticated", False) or current_user.is_developer:
         return {"billing_grace_until": None}
     if billing.in_grace(org) and has_permission(current_user, "billing.manage"):

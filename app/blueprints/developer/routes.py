@@ -1,18 +1,18 @@
 """Developer console pages. Every /developer URL answers 404 to anyone but a platform developer."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...services import developer
-from ...services.errors import DomainError, NotFound
+from ...services.errors import DomainError
+from ...tenant import VIEW_AS_KEY, find_current_org, is_viewing_as
 from ..forms_support import apply_field_errors
 from ..main.forms import EmptyForm
 from ..pages import error_status, page_arg
 from .forms import GlobalItemForm, SuspendForm, TierForm
 
 bp = Blueprint("developer", __name__, url_prefix="/developer")
-VIEW_AS_KEY = "developer_view_as_org_id"
 
 
 @bp.before_request
@@ -22,23 +22,12 @@ def _developers_only():
 
 
 @bp.before_app_request
-def _apply_view_as():
-    """While a developer views an organization, g.org is that organization (authorize() refuses writes)."""
-    g.view_as = False
+def _developer_needs_an_org():
+    """While a developer views an organization, app.tenant resolves it (authorize() refuses writes);
+    a developer viewing none is sent to the console from tenant pages."""
     if request.endpoint == "static" or request.path.startswith("/api/"):
-        return
-    org_id = session.get(VIEW_AS_KEY)
-    if org_id is None:
-        return _developer_without_org()
-    if not (current_user.is_authenticated and current_user.is_developer):
-        session.pop(VIEW_AS_KEY, None)
-        return
-    try:
-        g.org = developer.get_organization_for_view(current_user, org_id)
-    except NotFound:
-        session.pop(VIEW_AS_KEY, None)
-        return
-    g.view_as = True
+        return None
+    return _developer_without_org()
 
 
 # Pages a developer may open without viewing an organization (everything else needs an organization).
@@ -48,7 +37,7 @@ _ORGLESS_ENDPOINTS = {"billing.pricing", "billing.stripe_webhook", "organization
 
 def _developer_without_org():
     """A developer who is not viewing an organization is sent to the console instead of a tenant page."""
-    if not (current_user.is_authenticated and current_user.is_developer) or g.get("org") is not None:
+    if not (current_user.is_authenticated and current_user.is_developer) or find_current_org() is not None:
         return None
     endpoint = request.endpoint or ""
     if endpoint in _ORGLESS_ENDPOINTS or endpoint.split(".", 1)[0] in _ORGLESS_BLUEPRINTS or not endpoint:
@@ -60,10 +49,10 @@ def _developer_without_org():
 @bp.app_context_processor
 def _view_as_banner():
     """The view-as banner, and developer navigation in place of tenant links when viewing no organization."""
-    context = {"view_as_org": g.get("org") if g.get("view_as") else None}
+    context = {"view_as_org": find_current_org() if is_viewing_as() else None}
     if current_user.is_authenticated and current_user.is_developer:
         console = [{"label": "Console", "url": url_for("developer.console"), "endpoint": "developer.console"}]
-        if g.get("view_as"):
+        if is_viewing_as():
             return context
         context["nav_items"] = console + [{"label": "Ingredient library", "url": url_for("developer.library_list"),
                                            "endpoint": "developer.library_list"}]

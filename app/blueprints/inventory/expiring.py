@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ...services import expiration
 from ...services.errors import DomainError, NotFound
+from ...tenant import current_org
 from ...web import format_quantity
 from ..decorators import require_permission
 from ..pages import safe_next
@@ -26,7 +27,7 @@ def expiring_list():
 @require_permission("inventory.adjust")
 def lot_dispose(lot_id: int):
     """Dispose of what is left of one expired lot (an `expired` ledger event on that exact lot)."""
-    org = current_user.organization
+    org = current_org()
     form = DisposeForm()
     back = safe_next(request.form.get("next"), url_for("inventory.expiring_list"))
     if not form.validate_on_submit():
@@ -44,7 +45,7 @@ def lot_dispose(lot_id: int):
 
 
 def _render_expiring(status: int = 200):
-    org = current_user.organization
+    org = current_org()
     days = request.args.get("days", type=int)
     if days is not None and not 0 <= days <= MAX_DAYS:
         days = None

@@ -7,6 +7,8 @@ from flask_login import current_user
 from ...models.inventory import ITEM_KINDS
 from ...services import inventory, library, suppliers, units
 from ...services.errors import DomainError, NotFound, PermissionDenied
+from ...services.tenancy import parse_id
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import choices, error_status, page_arg, unit_choices
@@ -24,7 +26,7 @@ LIBRARY_LOCKED = ("name", "inci_name", "density")
 @require_permission("inventory.view")
 def item_list():
     """Items with stock, availability, value and alerts; searchable, filterable, sortable."""
-    org = current_user.organization
+    org = current_org()
     q = (request.args.get("q") or "").strip()[:120]
     kind = request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else ""
     sort = request.args.get("sort") if request.args.get("sort") in dict(SORTS) else "name"
@@ -43,7 +45,7 @@ def item_list():
 @require_permission("inventory.edit")
 def item_new():
     """Add an item, optionally prefilled from a global library entry (?library_id=)."""
-    org = current_user.organization
+    org = current_org()
     form = ItemForm()
     _fill_item_choices(form, org)
     library_item = _library_item(request.args.get("library_id") or form.global_item_id.data)
@@ -77,7 +79,7 @@ def item_new():
 @require_permission("inventory.edit")
 def item_edit(item_id: int):
     """Edit an item's details (stock changes go through the adjust form)."""
-    org = current_user.organization
+    org = current_org()
     item = inventory.get_item(org, item_id)
     form = ItemForm(obj=item) if request.method == "GET" else ItemForm()
     _fill_item_choices(form, org)
@@ -130,7 +132,7 @@ def item_restore(item_id: int):
 
 
 def _archive_or_restore(item_id: int, *, archive: bool):
-    org = current_user.organization
+    org = current_org()
     form = EmptyForm()
     if form.validate_on_submit():
         try:
@@ -171,8 +173,8 @@ def _library_item(library_id):
     if not library_id:
         return None
     try:
-        return library.get_library_item(int(library_id))
-    except (NotFound, ValueError, TypeError):
+        return library.get_library_item(library_id)  # junk and absurd ids are NotFound there
+    except NotFound:
         flash("That library entry was not found; fill the details in yourself.", "warning")
         return None
 
@@ -212,7 +214,7 @@ def _item_fields(form: ItemForm) -> dict:
         "allergens": (form.allergens.data or "").strip(),
         "capacity": form.capacity.data,
         "capacity_unit": form.capacity_unit.data or None,
-        "supplier_id": int(form.supplier_id.data) if (form.supplier_id.data or "").isdigit() else None,
+        "supplier_id": parse_id(form.supplier_id.data),
         "notes": (form.notes.data or "").strip(),
     }
 

@@ -14,7 +14,9 @@ from ...models.types import utcnow
 from ...services import inventory, units
 from ...services.authz import has_permission
 from ...services.errors import DomainError, MissingDensity, MissingUnitMapping
+from ...services.tenancy import parse_id
 from ...services.timezones import org_today
+from ...tenant import current_org
 from ...web import format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
@@ -42,7 +44,7 @@ def item_detail(item_id: int):
 @require_permission("inventory.adjust")
 def item_adjust(item_id: int):
     """Record a stock change (restock, use, disposal, recount, credit) through the inventory service."""
-    org = current_user.organization
+    org = current_org()
     item = inventory.get_item(org, item_id)
     form = AdjustForm()
     if not form.validate_on_submit():
@@ -56,7 +58,7 @@ def item_adjust(item_id: int):
             unit_cost=form.unit_cost.data,
             expires_at=form.expires_at.data,
             received_at=form.received_at.data,
-            supplier_id=int(form.supplier_id.data) if (form.supplier_id.data or "").isdigit() else None,
+            supplier_id=parse_id(form.supplier_id.data),
             supplier_lot_code=(form.supplier_lot_code.data or "").strip() or None,
             # the lot picker names a lot to take from or credit; a restock or recount makes its own lot
             lot_code=(form.lot_code.data or None) if form.change_type.data not in ("restock", "recount") else None,
@@ -79,7 +81,7 @@ def item_adjust(item_id: int):
 @require_permission("inventory.export")
 def item_events_csv(item_id: int):
     """The item's whole ledger as CSV, newest first."""
-    org = current_user.organization
+    org = current_org()
     item = inventory.get_item(org, item_id)
     lot_codes = {lot.id: lot.code for lot in inventory.lots_in_consumption_order(org, item.id, include_depleted=True)}
     buffer = io.StringIO()
@@ -114,7 +116,7 @@ def render_fix_error(item_id: int, query: str, *, kind: str, message: str, unit_
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, status: int = 200):
-    org = current_user.organization
+    org = current_org()
     item = inventory.get_item(org, item_id)
     summary = inventory.item_summaries(org, [item]).get(item.id)
     lots = inventory.lots_in_consumption_order(org, item.id, include_depleted=True)

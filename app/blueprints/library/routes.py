@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from ...services import inventory_views, library
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..pages import page_arg
 
@@ -21,7 +22,7 @@ def library_list():
     categories = library.list_categories()
     category = request.args.get("category") if request.args.get("category") in categories else ""
     page = library.list_library(q=q or None, category=category or None, page=page_arg(), per_page=PER_PAGE)
-    linked = inventory_views.items_linked_to_library(current_user.organization, [e.id for e in page.items])
+    linked = inventory_views.items_linked_to_library(current_org(), [e.id for e in page.items])
     args = {key: value for key, value in (("q", q), ("category", category)) if value}
     return render_template("library/library_list.html", page=page, q=q, category=category,
                            categories=categories, args=args, linked=linked)

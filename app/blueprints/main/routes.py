@@ -1,12 +1,13 @@
 """Dashboard and personal settings (profile, time zone, password, API tokens)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...services import accounts
 from ...services import dashboard as dashboard_service
 from ...services.errors import DomainError, ValidationFailed
+from ...tenant import find_current_org
 from ..auth.routes import renew_session
 from ..decorators import signed_in
 from ..forms_support import apply_field_errors
@@ -27,7 +28,7 @@ def index():
 @signed_in
 def dashboard():
     """The organization's dashboard: real counts and alerts."""
-    org = g.org  # a developer viewing an organization read-only sees that organization's dashboard
+    org = find_current_org()  # a developer viewing an organization read-only sees that organization's dashboard
     if current_user.is_developer and org is None:
         return render_template("main/developer_home.html")
     summary = dashboard_service.summarize(org, current_user)

@@ -7,12 +7,13 @@ from flask_login import current_user
 from ...services import organizations
 from ...services.authz import has_permission
 from ...services.errors import DomainError, NotFound
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..main.forms import EmptyForm
 from ..pages import error_status
 from .forms import RoleForm
-from .routes import bp, current_org
+from .routes import bp
 
 
 def _matrix(org) -> list[dict]:

@@ -1,13 +1,14 @@
 """Team pages: members and invitations, accepting an invitation, organization settings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...links import absolute_url
 from ...services import organizations
 from ...services.errors import DomainError, NotFound
 from ...services.mailer import send_mail
+from ...tenant import current_org
 from ..auth.routes import _start_session
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
@@ -16,14 +17,6 @@ from ..pages import error_status
 from .forms import AcceptInviteForm, InviteForm, RoleChangeForm, SettingsForm
 
 bp = Blueprint("organization", __name__)
-
-
-def current_org():
-    """The organization this request acts on (a developer's view-as organization included)."""
-    org = getattr(g, "org", None)
-    if org is None:
-        abort(404)
-    return org
 
 
 def role_choices(org, actor) -> list[tuple[int, str]]:

@@ -9,6 +9,7 @@ from ...models.types import utcnow
 from ...services import commerce_views, production_views, products, units
 from ...services.errors import DomainError, NotFound
 from ...services.timezones import org_today
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import ID, choices, error_status, page_arg, text_arg, unit_choices
@@ -26,7 +27,7 @@ def product_list():
     """Products with their SKUs: code, stock on hand, value and price; searchable, paginated."""
     q = text_arg("q")
     archived = request.args.get("archived") == "1"
-    page = products.list_products(current_user.organization, current_user, q=q or None, include_archived=archived,
+    page = products.list_products(current_org(), current_user, q=q or None, include_archived=archived,
                                   page=page_arg(), per_page=PER_PAGE)
     args = {key: value for key, value in (("q", q), ("archived", "1" if archived else "")) if value}
     return render_template("products/product_list.html", page=page, q=q, archived=archived, args=args)
@@ -42,7 +43,7 @@ def product_new():
         status = 422
         if form.validate_on_submit():
             try:
-                product = products.create_product(current_user.organization, current_user, **_product_fields(form))
+                product = products.create_product(current_org(), current_user, **_product_fields(form))
             except DomainError as exc:
                 apply_field_errors(form, exc)
                 status = error_status(exc)
@@ -56,7 +57,7 @@ def product_new():
 @require_permission("products.edit")
 def product_edit(product_id: int):
     """Edit a product's name, category and description."""
-    org = current_user.organization
+    org = current_org()
     product = products.get_product(org, current_user, product_id)
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
     status = 200
@@ -99,7 +100,7 @@ def product_detail(product_id: int):
 @require_permission("products.edit")
 def variant_create(product_id: int):
     """Add a variant (scent, colour) to a product."""
-    org = current_user.organization
+    org = current_org()
     product = products.get_product(org, current_user, product_id)
     form = VariantForm()
     if not form.validate_on_submit():
@@ -117,7 +118,7 @@ def variant_create(product_id: int):
 @require_permission("products.edit")
 def sku_create(product_id: int):
     """Add a SKU: a new product stock item (or an existing one) with its code, prices and container."""
-    org = current_user.organization
+    org = current_org()
     detail = products.get_product_detail(org, current_user, product_id)
     product = detail.product
     form = SkuForm()
@@ -142,7 +143,7 @@ def sku_create(product_id: int):
 @require_permission("products.edit")
 def sku_edit(sku_id: int):
     """Edit a SKU's variant, size, code, prices, barcode or container."""
-    org = current_user.organization
+    org = current_org()
     sku = products.get_sku(org, current_user, sku_id)
     detail = products.get_product_detail(org, current_user, sku.product_id)
     product = detail.product
@@ -172,7 +173,7 @@ def sku_edit(sku_id: int):
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _render_detail(product_id: int, *, variant_form=None, sku_form=None, status: int = 200, detail=None):
-    org = current_user.organization
+    org = current_org()
     if detail is None:
         detail = products.get_product_detail(org, current_user, product_id)
     if sku_form is None:
@@ -186,7 +187,7 @@ def _render_detail(product_id: int, *, variant_form=None, sku_form=None, status:
 
 
 def _archive_or_restore(product_id: int, *, archive: bool):
-    org = current_user.organization
+    org = current_org()
     if EmptyForm().validate_on_submit():
         try:
             if archive:

@@ -12,6 +12,8 @@ from flask_login import current_user
 
 from ...services import production_views, recipes, units
 from ...services.errors import DomainError, NotFound
+from ...services.tenancy import parse_id
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..pages import choices, error_status, unit_choices
 from .forms import BLANK_LINES, MAX_LINES, RecipeForm
@@ -25,7 +27,7 @@ LINE_FIELD = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
 @require_permission("recipes.edit")
 def recipe_new():
     """Write a recipe: header, yield, portions, craft fields and its lines (version 1)."""
-    org = current_user.organization
+    org = current_org()
     if request.method == "GET":
         form = RecipeForm(formdata=None)
         form.output_item_id.data = request.args.get("output_item_id", "")
@@ -59,7 +61,7 @@ def recipe_new():
 @require_permission("recipes.edit")
 def recipe_edit(recipe_id: int):
     """Edit a recipe; changing the yield or lines of a locked version saves version N+1."""
-    org = current_user.organization
+    org = current_org()
     recipe = recipes.get_recipe(org, current_user, recipe_id)
     version = recipes.get_version(org, recipe)
     if recipe.archived_at is not None:
@@ -194,7 +196,7 @@ def _version_changed(org, current, values: dict, payload: list[dict]) -> bool:
     items = production_views.items_by_id(org, [line.item_id for line in current.lines])
     for raw, line in zip(payload, current.lines):
         item = items.get(line.item_id)
-        if item is None or int(raw["item_id"]) != line.item_id:
+        if item is None or parse_id(raw["item_id"]) != line.item_id:
             return True
         role = raw["role"] or {"container": "container", "packaging": "packaging"}.get(item.kind, "ingredient")
         if (role, raw["basis"], bool(raw["is_base"]), raw["notes"]) != (line.role, line.basis, line.is_base,

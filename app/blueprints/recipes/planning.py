@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from ...services import production_views, recipes, units
 from ...services.errors import DomainError
+from ...services.tenancy import parse_id
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..pages import unit_choices
 from .forms import EmptyForm
@@ -24,7 +26,7 @@ CSV_COLUMNS = ["item", "unit", "needed", "available", "to_buy", "supplier", "lea
 @require_permission("recipes.view")
 def recipe_stock_check(recipe_id: int):
     """Needed / available / shortfall per line at ?scale=, ?target_yield=&target_unit= or ?target_weight=."""
-    org = current_user.organization
+    org = current_org()
     recipe = recipes.get_recipe(org, current_user, recipe_id)
     version = recipes.get_version(org, recipe)
     args = request.args
@@ -84,7 +86,7 @@ def production_plan_csv():
 
 
 def _plan_context() -> tuple[dict, int]:
-    org = current_user.organization
+    org = current_org()
     options = production_views.recipe_options(org)
     known = {str(recipe_id) for recipe_id, _ in options}
     raw = list(zip(request.args.getlist("recipe_id"), request.args.getlist("scale")))[:MAX_PLAN_ROWS]
@@ -98,7 +100,7 @@ def _plan_context() -> tuple[dict, int]:
             row["error"] = "Choose one of your recipes."
             continue
         try:
-            entries.append((int(recipe_id), recipes.parse_scale(scale or "1")))
+            entries.append((parse_id(recipe_id), recipes.parse_scale(scale or "1")))
         except DomainError as exc:
             row["error"] = _scale_problem(exc)
     problem, plan = None, None

@@ -13,6 +13,7 @@ from ...models.recipes import RECIPE_CATEGORIES
 from ...services import production_views, recipes
 from ...services.errors import DomainError, NotFound
 from ...services.features import feature_enabled
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import error_status, page_arg
@@ -27,7 +28,7 @@ PER_PAGE = 50
 @require_permission("recipes.view")
 def recipe_list():
     """Recipes by name with search, category filter and archived toggle; variations under their master."""
-    org = current_user.organization
+    org = current_org()
     q = (request.args.get("q") or "").strip()[:120]
     category = request.args.get("category") if request.args.get("category") in RECIPE_CATEGORIES else ""
     archived = request.args.get("archived") == "1"
@@ -58,7 +59,7 @@ def recipe_detail(recipe_id: int):
 
 
 def _render_detail(recipe_id: int, *, clone_form=None, variation_form=None, status: int = 200):
-    org = current_user.organization
+    org = current_org()
     recipe = recipes.get_recipe(org, current_user, recipe_id)
     versions = recipes.list_versions(org, recipe)
     wanted = request.args.get("version", type=int) or recipe.current_version
@@ -100,7 +101,7 @@ def _weight_shares(org, version, items) -> dict[int, Decimal]:
 @require_permission("recipes.edit")
 def recipe_clone(recipe_id: int):
     """Copy the recipe's current version into a new recipe."""
-    org = current_user.organization
+    org = current_org()
     form = CloneForm()
     if not form.validate_on_submit():
         return _render_detail(recipe_id, clone_form=form, status=422)
@@ -119,7 +120,7 @@ def recipe_clone(recipe_id: int):
 @require_permission("recipes.edit")
 def recipe_variation(recipe_id: int):
     """Create a variation of the master recipe (a copy linked to it, e.g. another scent)."""
-    org = current_user.organization
+    org = current_org()
     form = VariationForm()
     if not feature_enabled(org, "recipe_variations"):
         flash("Recipe variations are not part of your plan.", "warning")
@@ -152,7 +153,7 @@ def recipe_restore(recipe_id: int):
 
 
 def _archive_or_restore(recipe_id: int, *, archive: bool):
-    org = current_user.organization
+    org = current_org()
     if EmptyForm().validate_on_submit():
         try:
             action = recipes.archive_recipe if archive else recipes.restore_recipe

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...services import sales
 from ...services.errors import DomainError, ValidationFailed
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..pages import error_status
 from .forms import ImportConfirmForm, ImportForm
@@ -32,7 +33,7 @@ def sale_import():
         form.file.errors = [problem]
         return _render(form, status=422)
     try:
-        report = sales.validate_sales_csv(current_user.organization, current_user, text)
+        report = sales.validate_sales_csv(current_org(), current_user, text)
     except DomainError as exc:
         flash(exc.message, "error")
         return _render(form, status=error_status(exc))
@@ -52,7 +53,7 @@ def sale_import_confirm():
             flash(f"Nothing was imported: {problem} Check the file again.", "error")
             return redirect(url_for("sales.sale_import"))
     try:
-        imported = sales.import_sales_csv(current_user.organization, current_user, text)
+        imported = sales.import_sales_csv(current_org(), current_user, text)
     except ValidationFailed as exc:
         report = getattr(exc, "report", None)
         flash(exc.message, "error")

@@ -8,6 +8,7 @@ from ...models import RESERVATION_STATUSES
 from ...services import commerce_views, reservations
 from ...services.authz import has_permission
 from ...services.errors import DomainError, NotFound
+from ...tenant import current_org
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
@@ -29,7 +30,7 @@ def reservation_list():
 @require_permission("reservations.manage")
 def reservation_create():
     """Hold available stock for an open order."""
-    org = current_user.organization
+    org = current_org()
     form = ReservationForm()
     options = _sell_options(org)
     if not form.validate_on_submit():
@@ -59,7 +60,7 @@ def reservation_release(reservation_id: int):
         flash("The request could not be read; nothing was changed. Try again.", "error")
         return redirect(url_for("sales.reservation_list"))
     try:
-        reservation = reservations.release_reservation(current_user.organization, current_user, reservation_id)
+        reservation = reservations.release_reservation(current_org(), current_user, reservation_id)
     except NotFound:
         raise
     except DomainError as exc:
@@ -73,7 +74,7 @@ def reservation_release(reservation_id: int):
 @require_permission("reservations.manage")
 def reservation_convert(reservation_id: int):
     """Turn a reservation into a sale at the given price (blank: the SKU's retail price)."""
-    org = current_user.organization
+    org = current_org()
     reservation = reservations.get_reservation(org, current_user, reservation_id)
     form = ConvertForm()
     if not form.validate_on_submit():
@@ -98,7 +99,7 @@ def reservation_convert(reservation_id: int):
 
 
 def _render_list(form: ReservationForm, *, options=None, status: int = 200):
-    org = current_user.organization
+    org = current_org()
     status_filter = request.args.get("status") if request.args.get("status") in RESERVATION_STATUSES else ""
     page = reservations.list_reservations(org, current_user, status=status_filter or None, page=page_arg(),
                                           per_page=PER_PAGE)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...services import commerce_views, sales
 from ...services.errors import DomainError, PermissionDenied
+from ...tenant import current_org
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
@@ -27,7 +28,7 @@ CSV_PAGE = 500
 @require_permission("sales.view")
 def sale_list():
     """Sales newest first, filtered by search, channel and date range, with revenue, COGS and margin totals."""
-    org = current_user.organization
+    org = current_org()
     filters = _filters()
     page = sales.list_sales(org, current_user, page=page_arg(), per_page=PER_PAGE, **filters)
     totals = page.totals
@@ -41,7 +42,7 @@ def sale_list():
 @require_permission("sales.view")
 def sale_export():
     """The filtered sales list as CSV (every page)."""
-    org = current_user.organization
+    org = current_org()
     filters = _filters(quiet=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -69,7 +70,7 @@ def sale_export():
 @require_permission("products.sell")
 def sale_new():
     """Record a sale: stock leaves oldest lot first and the cost of goods comes from those lots."""
-    org = current_user.organization
+    org = current_org()
     form = SaleForm()
     options = _sell_options(org)
     _fill_sell_choices(form, options)
@@ -113,7 +114,7 @@ def sale_detail(sale_id: int):
 @require_permission("sales.return")
 def sale_return(sale_id: int):
     """Record a return: the stock goes back to the exact lots the sale drew from."""
-    org = current_user.organization
+    org = current_org()
     sale = sales.get_sale(org, current_user, sale_id)
     form = ReturnForm()
     if not form.validate_on_submit():
@@ -133,7 +134,7 @@ def sale_return(sale_id: int):
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _render_detail(sale_id: int, form: ReturnForm, *, status: int = 200):
-    record = sales.sale_record(current_user.organization, current_user, sale_id)
+    record = sales.sale_record(current_org(), current_user, sale_id)
     net_margin_percent = commerce_views.margin_percent(record.net_revenue, record.net_margin)
     return render_template("sales/sale_detail.html", record=record, sale=record.sale, form=form,
                            margin_percent=net_margin_percent,

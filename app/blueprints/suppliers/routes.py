@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ...services import inventory_views, suppliers
 from ...services.errors import DomainError, NotFound
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import error_status, page_arg
@@ -22,7 +23,7 @@ FIELDS = ("name", "contact_name", "email", "phone", "website", "lead_time_days",
 def supplier_list():
     """Suppliers with their contact details and lead times."""
     archived = request.args.get("archived") == "1"
-    rows = suppliers.list_suppliers(current_user.organization, current_user, include_archived=archived)
+    rows = suppliers.list_suppliers(current_org(), current_user, include_archived=archived)
     return render_template("suppliers/supplier_list.html", suppliers=rows, archived=archived)
 
 
@@ -30,7 +31,7 @@ def supplier_list():
 @require_permission("suppliers.view")
 def supplier_detail(supplier_id: int):
     """One supplier and the lots received from them, most recent first."""
-    org = current_user.organization
+    org = current_org()
     supplier = suppliers.get_supplier(org, current_user, supplier_id)
     lots = inventory_views.list_supplier_lots(org, supplier.id, page=page_arg(), per_page=LOTS_PER_PAGE)
     return render_template("suppliers/supplier_detail.html", supplier=supplier, lots=lots, button_form=EmptyForm())
@@ -46,7 +47,7 @@ def supplier_new():
         status = 422
         if form.validate_on_submit():
             try:
-                supplier = suppliers.create_supplier(current_user.organization, current_user, **_fields(form))
+                supplier = suppliers.create_supplier(current_org(), current_user, **_fields(form))
             except DomainError as exc:
                 apply_field_errors(form, exc)
                 status = error_status(exc)
@@ -60,7 +61,7 @@ def supplier_new():
 @require_permission("suppliers.manage")
 def supplier_edit(supplier_id: int):
     """Edit a supplier's details."""
-    org = current_user.organization
+    org = current_org()
     supplier = suppliers.get_supplier(org, current_user, supplier_id)
     form = SupplierForm(obj=supplier) if request.method == "GET" else SupplierForm()
     status = 200
@@ -84,7 +85,7 @@ def supplier_archive(supplier_id: int):
     """Archive a supplier: kept on old lots, no longer offered for new ones."""
     if EmptyForm().validate_on_submit():
         try:
-            supplier = suppliers.archive_supplier(current_user.organization, current_user, supplier_id)
+            supplier = suppliers.archive_supplier(current_org(), current_user, supplier_id)
         except NotFound:
             raise
         except DomainError as exc:
@@ -100,7 +101,7 @@ def supplier_restore(supplier_id: int):
     """Bring an archived supplier back."""
     if EmptyForm().validate_on_submit():
         try:
-            supplier = suppliers.restore_supplier(current_user.organization, current_user, supplier_id)
+            supplier = suppliers.restore_supplier(current_org(), current_user, supplier_id)
         except NotFound:
             raise
         except DomainError as exc:

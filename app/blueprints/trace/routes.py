@@ -8,6 +8,7 @@ from ...models.types import utcnow
 from ...services import commerce_views, inventory, recalls, traceability
 from ...services.errors import DomainError, NotFound
 from ...services.timezones import org_today
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import ID, error_status, page_arg, text_arg
@@ -23,7 +24,7 @@ PER_PAGE = 50
 def lot_search():
     """Find a lot by its code, a batch code (its output lots) or a SKU code (its lots), or part of a lot or
     supplier lot code; a code that names exactly one lot opens its trace."""
-    org = current_user.organization
+    org = current_org()
     q = text_arg("q", 80)
     found = None
     if q:
@@ -53,7 +54,7 @@ def lot_trace(code: str):
 @require_permission("traceability.recall")
 def lot_recall(lot_id: int):
     """Recall a lot: it and every lot made from it, at any depth, go on hold in one action."""
-    org = current_user.organization
+    org = current_org()
     lot = traceability.resolve_lot(org, lot_id)
     form = RecallForm()
     if not form.validate_on_submit():
@@ -75,7 +76,7 @@ def lot_recall(lot_id: int):
 def recall_list():
     """Recalls, newest first, active and released."""
     status = request.args.get("status") if request.args.get("status") in ("active", "released") else ""
-    page = recalls.list_recalls(current_user.organization, current_user, status=status or None, page=page_arg(),
+    page = recalls.list_recalls(current_org(), current_user, status=status or None, page=page_arg(),
                                 per_page=PER_PAGE)
     return render_template("trace/recall_list.html", page=page, status=status,
                            args={"status": status} if status else {})
@@ -85,7 +86,7 @@ def recall_list():
 @require_permission("traceability.view")
 def recall_detail(recall_id: int):
     """The recall report: lots on hold, batches that used them, sales from them with order references."""
-    report = recalls.recall_report(current_user.organization, current_user, recall_id)
+    report = recalls.recall_report(current_org(), current_user, recall_id)
     on_shelf: dict[int, list] = {}  # item id → [item, quantity still in the held lots]
     for line in report.lots:
         entry = on_shelf.setdefault(line.item.id, [line.item, 0])
@@ -98,7 +99,7 @@ def recall_detail(recall_id: int):
 @require_permission("traceability.view")
 def recall_csv(recall_id: int):
     """The recall report as CSV, for the regulator, the insurer or your own records."""
-    text = recalls.recall_csv(current_user.organization, current_user, recall_id)
+    text = recalls.recall_csv(current_org(), current_user, recall_id)
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="recall-{recall_id}.csv"'})
 
@@ -111,7 +112,7 @@ def recall_release(recall_id: int):
         flash("The request could not be read; nothing was changed. Try again.", "error")
         return redirect(url_for("trace.recall_detail", recall_id=recall_id))
     try:
-        recall = recalls.release_recall(current_user.organization, current_user, recall_id)
+        recall = recalls.release_recall(current_org(), current_user, recall_id)
     except NotFound:
         raise
     except DomainError as exc:
@@ -122,7 +123,7 @@ def recall_release(recall_id: int):
 
 
 def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
-    org = current_user.organization
+    org = current_org()
     if isinstance(lot_or_code, str):  # the page is addressed by lot code only (never by a numeric id)
         if "\x00" in lot_or_code:
             raise NotFound("Lot not found.")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ...models.units import BASE_UNITS, DIMENSIONS
 from ...services import inventory_views, units
 from ...services.errors import DomainError, NotFound
+from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import choices, error_status, page_arg, safe_next, unit_choices
@@ -33,7 +34,7 @@ def unit_create():
     form = CustomUnitForm()
     if form.validate_on_submit():
         try:
-            unit = units.create_custom_unit(current_user.organization, current_user, name=form.name.data.strip(),
+            unit = units.create_custom_unit(current_org(), current_user, name=form.name.data.strip(),
                                             dimension=form.dimension.data, factor=form.factor.data,
                                             label=(form.label.data or "").strip())
         except DomainError as exc:
@@ -50,7 +51,7 @@ def unit_delete(unit_id: int):
     """Delete an organization unit nothing uses."""
     if EmptyForm().validate_on_submit():
         try:
-            units.delete_custom_unit(current_user.organization, current_user, unit_id)
+            units.delete_custom_unit(current_org(), current_user, unit_id)
         except NotFound:
             raise
         except DomainError as exc:
@@ -68,7 +69,7 @@ def set_density(item_id: int):
     back = safe_next(request.form.get("next"), url_for("units.unit_manager") + "#densities")
     if form.validate_on_submit():
         try:
-            item = units.set_item_density(current_user.organization, current_user, item_id, form.density.data)
+            item = units.set_item_density(current_org(), current_user, item_id, form.density.data)
         except NotFound:
             raise
         except DomainError as exc:
@@ -91,7 +92,7 @@ def mapping_create():
     back = safe_next(request.form.get("next"), url_for("units.unit_manager") + "#mappings")
     if form.validate_on_submit():
         try:
-            mapping = units.add_item_unit_mapping(current_user.organization, current_user, form.item_id.data,
+            mapping = units.add_item_unit_mapping(current_org(), current_user, form.item_id.data,
                                                   unit_name=form.unit_name.data, quantity=form.quantity.data,
                                                   in_unit=form.in_unit.data)
         except NotFound:
@@ -115,7 +116,7 @@ def mapping_create():
 def mapping_delete(mapping_id: int):
     """Remove an item unit mapping."""
     if EmptyForm().validate_on_submit():
-        units.delete_item_unit_mapping(current_user.organization, current_user, mapping_id)
+        units.delete_item_unit_mapping(current_org(), current_user, mapping_id)
         flash("Unit mapping deleted.", "success")
     return redirect(url_for("units.unit_manager") + "#mappings")
 
@@ -123,7 +124,7 @@ def mapping_delete(mapping_id: int):
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _render_manager(unit_form=None, mapping_form=None, status: int = 200):
-    org = current_user.organization
+    org = current_org()
     unit_list = units.list_units(org)
     grouped = {dimension: [u for u in unit_list if u.dimension == dimension] for dimension in DIMENSIONS}
     items = inventory_views.list_items_for_units(org, page=page_arg(), per_page=ITEMS_PER_PAGE)
