@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import IdempotencyKey, InventoryEvent, Sale
 from app.services import idempotency, tenancy
 
+from .conftest import IS_POSTGRES
 from .factories import ensure_inventory_reference_data, make_item, make_lot, make_user
 
 
@@ -176,3 +178,43 @@ def test_the_header_is_documented_on_creating_posts(client):
         assert "Idempotency-Key" in names, path
         header = next(p for p in paths[path]["post"]["parameters"] if p.get("name") == "Idempotency-Key")
         assert header["in"] == "header" and header["schema"]["maxLength"] == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL: the test SQLite database is one shared connection")
+def test_concurrent_duplicates_take_effect_once(app, org, api_token):
+    """Do 6 simultaneous requests with one key make one change, all answering the first's response?"""
+    import threading
+
+    ensure_inventory_reference_data()
+    owner = make_user(org, email="idem-race@juniper.test", role="owner")
+    item = make_item(org, name="Cocoa butter", unit="g")
+    make_lot(org, item, quantity="1000", unit_cost="0.03")
+    before = _events(org, item)
+    headers = {"Authorization": f"Bearer {api_token(owner)}", "Idempotency-Key": "race-1"}
+    url = f"/api/v1/inventory/{item.id}/adjustments"
+    barrier = threading.Barrier(6)
+    answers, errors = [], []
+
+    def post():
+        with app.app_context():
+            try:
+                client = app.test_client()
+                barrier.wait(timeout=30)
+                response = client.post(url, json={"change_type": "use", "quantity": "10"}, headers=headers)
+                answers.append((response.status_code, response.get_json()))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[0] if errors else ""
+    assert [status for status, _ in answers] == [201] * 6
+    assert all(body == answers[0][1] for _, body in answers)
+    db.session.expire_all()
+    assert _events(org, item) == before + 1

@@ -81,6 +81,14 @@ class ErrorResponsesPlugin(BasePlugin):
                 continue
             if rule is not None and rule.endpoint in self.public_endpoints:
                 operation["security"] = []
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter, dict) and parameter.get("in") == "query":
+                    # a query value is text or absent, never JSON null
+                    parameter.get("schema", {}).pop("nullable", None)
+                    if parameter.get("schema", {}).get("default", 0) is None:
+                        del parameter["schema"]["default"]
+                    if None in parameter.get("schema", {}).get("enum", []):
+                        parameter["schema"]["enum"].remove(None)
             responses = operation.setdefault("responses", {})
             public = operation.get("security") == []
             has_body = "requestBody" in operation

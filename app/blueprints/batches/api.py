@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ...models import BATCH_STATUSES
 from ...services import batches
 from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
@@ -86,7 +87,7 @@ class ReasonInput(Schema):
 
 
 class BatchListArgs(PageArgs):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(BATCH_STATUSES))
     recipe_id = Id(load_default=None)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ...models import ITEM_KINDS
 from ...models.types import utcnow
 from ...services import inventory
 from ...services.timezones import org_today
@@ -127,9 +128,9 @@ class ItemCreate(Schema):
 
 
 class ItemListArgs(PageArgs):
-    kind = fields.String(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(ITEM_KINDS))
     q = fields.String(load_default=None)
-    sort = fields.String(load_default="name", metadata={"enum": list(inventory.LIST_SORTS)})
+    sort = fields.String(load_default="name", validate=validate.OneOf(inventory.LIST_SORTS))
     include_archived = fields.Boolean(load_default=False)
 
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ...models import RESERVATION_STATUSES
 from ...models.types import utcnow
 from ...services import products, reservations, sales
 from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
@@ -173,7 +174,7 @@ class ReservationConvert(Schema):
 
 
 class ReservationListArgs(PageArgs):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(RESERVATION_STATUSES))
     item_id = Id(load_default=None)
     q = fields.String(load_default=None)
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ...models import RECALL_STATUSES
 from ...models.types import utcnow
 from ...services import inventory, recalls, traceability
 from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope, page_schema
@@ -88,7 +89,9 @@ class RecallCreate(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    reason = fields.String(load_default="", allow_none=True)
+    # the service refuses a recall without a reason (blank after trimming) or over 255 characters
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                           metadata={"description": "Why the lot is recalled (required)"})
 
 
 class LotHoldInput(Schema):
@@ -127,7 +130,7 @@ class LookupSchema(Schema):
 
 
 class RecallListArgs(PageArgs):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(RECALL_STATUSES))
 
 
 @blp.route("/lots/<string:code>/trace", methods=["GET"])
