@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
+# `make run PORT=8080` serves on another port; mailed links follow it unless BASE_URL is set.
+PORT ?= 5000
+BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install install-dev browser migrate seed bench clean
 
@@ -24,12 +27,12 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: install, migrate the embedded SQLite database, seed reference data and a demo
-## organization (a fresh random password is printed), serve on http://127.0.0.1:5000
+## organization (a fresh random password is printed), serve on http://127.0.0.1:$(PORT) (default 5000)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) init-production
 	$(FLASK) seed-users --reset-password
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:5000 wsgi:app
+	BASE_URL=$(BASE_URL) $(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## make test: install with test tools, make sure Debian chromium is there for browser tests, run everything
 test: install-dev browser

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Endpoints anyone may open (no tenant data), or that authenticate in their own way.
 PUBLIC = {
-    "static", "main.index", "auth.login", "auth.logout", "auth.signup", "auth.forgot_password",
+    "static", "main.index", "main.favicon", "auth.login", "auth.logout", "auth.signup", "auth.forgot_password",
     "auth.reset_password", "auth_api.create_token", "api-docs.openapi_json",
     "billing.pricing", "billing.stripe_webhook", "organization.accept_invite",
     "public.lot_page",  # a lot's label facts only, behind an unguessable token (the label's QR code)

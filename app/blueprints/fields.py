@@ -1,6 +1,7 @@
 """Form fields shared by page forms."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from wtforms import IntegerField, StringField
@@ -47,6 +48,19 @@ class BoundedIntegerField(IntegerField):
             raise StopValidation(self._parse_error)
 
 
+# A number written with thousands separators as the app prints them ("1,000", "12,345.5") or with spaces
+# ("1 000", also no-break and thin spaces): groups of exactly three digits after a first group of one to
+# three, one kind of separator per number. Anything else ("1,0,0.5", "1,00") is not read as a number.
+_GROUPED = re.compile(r"^([+-]?)(\d{1,3})(?:(?P<sep>[, \u00a0\u202f])\d{3})(?:(?P=sep)\d{3})*(\.\d*)?$")
+
+
+def ungroup_number(text: str) -> str:
+    """`text` without its thousands separators when it is a well-grouped number; otherwise unchanged."""
+    if _GROUPED.match(text):
+        return re.sub(r"[, \u00a0\u202f]", "", text)
+    return text
+
+
 class DecimalText(StringField):
     """A typed decimal number (Decimal, or None when blank); rejects NaN, infinity and absurd sizes.
 
@@ -71,12 +85,12 @@ class DecimalText(StringField):
         if not text:
             return
         try:
-            value = Decimal(text)
+            value = Decimal(ungroup_number(text))
         except (InvalidOperation, ValueError):
-            self._parse_error = "Enter a number, like 12 or 0.5."
+            self._parse_error = "Enter a number, like 12, 0.5 or 1,000."
             return
         if not value.is_finite():
-            self._parse_error = "Enter a number, like 12 or 0.5."
+            self._parse_error = "Enter a number, like 12, 0.5 or 1,000."
         elif abs(value) >= MAX_DECIMAL:
             self._parse_error = "That number is too large."
         elif self.minimum is not None and value < self.minimum:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -75,6 +75,8 @@ class InventoryItem(TenantMixin, TimestampMixin, db.Model):
     capacity: Mapped[Decimal | None] = mapped_column(Quantity)
     capacity_unit: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Items in a count unit (each, dozen) move in whole stock units unless the maker allows fractions.
+    allow_fractions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     global_item_id: Mapped[int | None] = mapped_column(ForeignKey("global_items.id"), index=True)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,7 +19,7 @@ from ..models.types import COST_QUANTUM, QUANTUM, utcnow
 from . import tenancy, units
 from .authz import authorize
 from .base import unit_of_work
-from .errors import InsufficientStock, InvalidState, NotFound, UnknownChangeType, ValidationFailed
+from .errors import InsufficientStock, InvalidQuantity, InvalidState, NotFound, UnknownChangeType, ValidationFailed
 from .expiration import expiry_for_receipt, parse_date, parse_datetime
 from .fifo import Plan, apply_plan, consumption_order, event_codes, move_lot, new_lot, plan_consumption
 from .pagination import Page, paginate
@@ -46,7 +46,7 @@ LIST_SORTS = ("name", "quantity", "value", "kind", "updated")
 LIBRARY_LOCKED = ("name", "inci_name", "density")
 ITEM_FIELDS = frozenset({
     "name", "kind", "unit", "density", "shelf_life_days", "reorder_point", "safety_stock", "inci_name",
-    "allergens", "capacity", "capacity_unit", "supplier_id", "notes", "global_item_id",
+    "allergens", "capacity", "capacity_unit", "supplier_id", "notes", "global_item_id", "allow_fractions",
 })
 
 
@@ -75,13 +75,14 @@ class ItemSummary:
 @unit_of_work
 def create_item(org, actor, *, name, kind, unit, density=None, shelf_life_days=None, reorder_point=None,
                 safety_stock=None, inci_name=None, allergens="", capacity=None, capacity_unit=None,
-                supplier_id=None, notes="", global_item_id=None) -> InventoryItem:
+                supplier_id=None, notes="", global_item_id=None, allow_fractions=False) -> InventoryItem:
     """Add an item; linked to a library entry it takes the entry's name, INCI and density."""
     authorize(actor, org, "inventory.edit")
     values = _item_values(org, dict(
         name=name, kind=kind, unit=unit, density=density, shelf_life_days=shelf_life_days,
         reorder_point=reorder_point, safety_stock=safety_stock, inci_name=inci_name, allergens=allergens,
-        capacity=capacity, capacity_unit=capacity_unit, supplier_id=supplier_id, notes=notes))
+        capacity=capacity, capacity_unit=capacity_unit, supplier_id=supplier_id, notes=notes,
+        allow_fractions=allow_fractions))
     item = InventoryItem(organization_id=org.id, quantity=Decimal(0), **values)
     if global_item_id not in (None, ""):
         _copy_library_identity(item, _library_entry(global_item_id))
@@ -203,7 +204,23 @@ def _item_values(org, fields: dict, item: InventoryItem | None = None) -> dict:
         values["supplier_id"] = _supplier_id(org, fields["supplier_id"])
     if "notes" in fields:
         values["notes"] = clean_text(fields["notes"], "notes", 5000)
+    if "allow_fractions" in fields:
+        if fields["allow_fractions"] not in (None, True, False):
+            raise ValidationFailed("allow_fractions must be true or false.",
+                                   fields={"allow_fractions": "Must be true or false."})
+        values["allow_fractions"] = bool(fields["allow_fractions"])
     return values
+
+
+def require_whole_count(org, item: InventoryItem, quantity: Decimal, field: str = "quantity") -> None:
+    """An item stocked in a count unit (each, dozen) moves in whole stock units unless it allows fractions:
+    half a jar sold is a typo. InvalidQuantity (422 invalid_quantity) names the field."""
+    if item.allow_fractions or quantity == quantity.to_integral_value():
+        return
+    if units.unit_def(org, item.unit).dimension != "count":
+        return
+    message = f"This item is counted in whole {item.unit}; enter a whole number."
+    raise InvalidQuantity(message, fields={field: message})
 
 
 
@@ -312,6 +329,7 @@ def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires
     if item.archived_at is not None:
         raise InvalidState(f"{item.name} is archived; restore it before receiving stock.")
     qty = units.to_item_quantity(org, item, requested, unit)
+    require_whole_count(org, item, qty)
     cost = _cost_per_item_unit(unit_cost, requested, qty)
     now = utcnow()
     received = parse_datetime(received_at, "received_at") or now
@@ -339,6 +357,7 @@ def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=No
     requested = units.parse_quantity(quantity)
     item = _lock_item(org, item_id)
     qty = units.to_item_quantity(org, item, requested, unit)
+    require_whole_count(org, item, qty)
     now = utcnow()
     if lot_code not in (None, ""):
         plan = _plan_named_lot(org, item, qty, lot_code, change_type, now)
@@ -406,6 +425,7 @@ def recount(org, actor, item_id, *, quantity, unit=None, unit_cost=None, notes="
     counted_request = units.parse_quantity(quantity, allow_zero=True)
     item = _lock_item(org, item_id)
     counted = units.to_item_quantity(org, item, counted_request, unit)
+    require_whole_count(org, item, counted)
     difference = counted - item.quantity
     notes = clean_text(notes, "notes", 5000)
     now = utcnow()

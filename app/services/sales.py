@@ -71,6 +71,7 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
     price = parse_price(unit_price, "unit_price")
     item = tenancy.get_for_org_for_update(InventoryItem, item.id, org)  # serializes sales of this item
     qty = units.to_item_quantity(org, item, qty_requested, unit)
+    inventory.require_whole_count(org, item, qty)  # before the stock check: "1.5 each" is a typo, not a shortfall
     reservation = _reservation_for_sale(org, reservation_id, item) if reservation_id not in (None, "") else None
     now = utcnow()
     when = expiration.parse_datetime(sold_at, "date") if sold_at not in (None, "") else now

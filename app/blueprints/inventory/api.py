@@ -68,6 +68,7 @@ class ItemSchema(Schema):
     global_item_id = fields.Integer(allow_none=True)
     archived = fields.Boolean()
     low_stock = fields.Boolean()
+    allow_fractions = fields.Boolean()
     lots = fields.List(fields.Nested(LotSchema))
 
 
@@ -125,6 +126,8 @@ class ItemCreate(Schema):
     supplier_id = Id(allow_none=True, load_default=None)
     notes = fields.String(allow_none=True, load_default="")
     global_item_id = Id(allow_none=True, load_default=None)
+    allow_fractions = fields.Boolean(load_default=False, metadata={
+        "description": "Count-unit items (each, dozen) take whole numbers unless this is true"})
 
 
 class ItemListArgs(PageArgs):
@@ -229,7 +232,7 @@ def item_json(org, item, *, summary=None, with_lots: bool = False) -> dict:
         "value": summary.value, "inci_name": item.inci_name, "allergens": item.allergens or "",
         "capacity": item.capacity, "capacity_unit": item.capacity_unit, "supplier_id": item.supplier_id,
         "global_item_id": item.global_item_id, "archived": item.archived_at is not None,
-        "low_stock": summary.low_stock,
+        "low_stock": summary.low_stock, "allow_fractions": bool(item.allow_fractions),
     }
     if with_lots:
         data["lots"] = [lot_json(lot) for lot in inventory.lots_in_consumption_order(org, item.id)]

@@ -46,6 +46,7 @@ class ItemForm(FlaskForm):
     capacity_unit = SelectField("Capacity unit", validate_choice=False, default="")
     supplier_id = SelectField("Default supplier", coerce=str, validate_choice=False, default="")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    allow_fractions = BooleanField("Allow fractions (e.g. 1.5 each); otherwise counted items move in whole units")
     global_item_id = HiddenField()
     unlink_library = BooleanField("Unlink from the library (lets you edit name, INCI and density)")
 
@@ -65,6 +66,9 @@ class AdjustForm(FlaskForm):
     lot_code = SelectField("Lot", coerce=str, validate_choice=False, default="",
                            description="Optional for deductions (default: oldest first); required for credits.")
     notes = StringField("Notes", validators=[Optional(), Length(max=1000)])
+    confirm_expired = BooleanField("Yes, it's already expired — record it anyway")
+
+    expiry_warning = False  # set when a restock's expiry date is already past and was not confirmed
 
 
 class DisposeForm(FlaskForm):

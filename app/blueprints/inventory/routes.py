@@ -216,6 +216,7 @@ def _item_fields(form: ItemForm) -> dict:
         "capacity_unit": form.capacity_unit.data or None,
         "supplier_id": parse_id(form.supplier_id.data),
         "notes": (form.notes.data or "").strip(),
+        "allow_fractions": bool(form.allow_fractions.data),
     }
 
 

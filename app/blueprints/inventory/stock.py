@@ -49,6 +49,8 @@ def item_adjust(item_id: int):
     form = AdjustForm()
     if not form.validate_on_submit():
         return _render_detail(item.id, form, status=422)
+    if _past_expiry_unconfirmed(org, form):
+        return _render_detail(item.id, form, status=422)
     try:
         result = inventory.adjust(
             org, current_user, item.id,
@@ -114,6 +116,21 @@ def render_fix_error(item_id: int, query: str, *, kind: str, message: str, unit_
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
+
+def _past_expiry_unconfirmed(org, form: AdjustForm) -> bool:
+    """A restock dated to expire before today (in the organization's time zone) is a likely typo: the form
+    comes back once with a warning and a "yes, it's already expired" box. The API allows past dates."""
+    expires = form.expires_at.data
+    if form.change_type.data != "restock" or expires is None or form.confirm_expired.data:
+        return False
+    if expires >= org_today(org):
+        return False
+    form.expiry_warning = True
+    form.expires_at.errors = list(form.expires_at.errors) + [
+        f"{expires.isoformat()} is already past: this lot would count as expired as soon as it is received. "
+        "Check the date, or tick “Yes, it's already expired” and save again."]
+    return True
+
 
 def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, status: int = 200):
     org = current_org()

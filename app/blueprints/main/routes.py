@@ -24,6 +24,14 @@ def index():
     return render_template("main/landing.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask every site for /favicon.ico: point them at the SVG icon (a permanent redirect)."""
+    response = redirect(url_for("static", filename="favicon.svg"), code=301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.route("/dashboard")
 @signed_in
 def dashboard():

@@ -15,6 +15,7 @@ from ...services.errors import DomainError, NotFound
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
+from ..forms_support import adds_to
 from ..pages import choices, error_status, unit_choices
 from .forms import BLANK_LINES, MAX_LINES, RecipeForm
 from .routes import bp
@@ -232,5 +233,6 @@ def _place_errors(form: RecipeForm, error: DomainError, positions: list[int]) ->
         field = getattr(form, key, None)
         if field is not None and hasattr(field, "errors") and key != "lines":
             field.errors = list(field.errors) + [message]
-    return {"message": error.message, "lines": line_error, "item_id": getattr(error, "item_id", None)}
+    return {"message": error.message, "lines": line_error if adds_to(error.message, line_error) else None,
+            "item_id": getattr(error, "item_id", None)}
 

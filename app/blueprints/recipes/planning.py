@@ -13,6 +13,7 @@ from ...services.errors import DomainError
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
+from ..forms_support import problem_text
 from ..pages import unit_choices
 from .forms import EmptyForm
 from .routes import bp
@@ -54,8 +55,7 @@ def recipe_stock_check(recipe_id: int):
 
 
 def _scale_problem(error: DomainError) -> str:
-    detail = next(iter((error.fields or {}).values()), "")
-    return error.message if not detail or detail in error.message else f"{error.message} ({detail})"
+    return problem_text(error.message, next(iter((error.fields or {}).values()), ""))
 
 
 @bp.route("/recipes/plan")
