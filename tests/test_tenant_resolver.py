@@ -176,6 +176,7 @@ def _expected_get_statuses(app, rule) -> set[int]:
 
 DESIGNED_UNPERMISSIONED = {
     "main.index": {302},  # signed in: on to the dashboard
+    "main.favicon": {301},  # on to the static icon
     "auth.login": {302}, "auth.signup": {302}, "auth.forgot_password": {302, 200},
     "auth.reset_password": {302, 404, 200},
     "organization.accept_invite": {410},  # an unknown invitation link is gone

@@ -8,11 +8,12 @@ from flask import abort, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from ..services.errors import DomainError
+from ..services.tenancy import MAX_ID, parse_id
 
 MAX_PAGE = 100_000
 # Route ids beyond a 32-bit integer cannot exist: `<int(max=...)>` makes such URLs a 404 instead of a
 # database overflow error.
-ID = "int(max=2147483647)"
+ID = f"int(max={MAX_ID})"
 
 
 def page_arg(name: str = "page") -> int:
@@ -20,8 +21,6 @@ def page_arg(name: str = "page") -> int:
     value = request.args.get(name, 1, type=int)
     return value if 1 <= value <= MAX_PAGE else 1
 
-
-MAX_ID = 2147483647
 
 
 def id_arg(name: str) -> int | None:
@@ -33,9 +32,10 @@ def id_arg(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+    value = parse_id(raw)  # the one id parser (services.tenancy)
+    if value is None:
         abort(400, description=f"{name}: must be a whole number from 1 to {MAX_ID:,}.")
-    return int(raw)
+    return value
 
 
 def text_arg(name: str, max_length: int = 120) -> str:

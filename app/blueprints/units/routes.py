@@ -9,6 +9,7 @@ from flask_login import current_user
 from ...models.units import BASE_UNITS, DIMENSIONS
 from ...services import inventory_views, units
 from ...services.errors import DomainError, NotFound
+from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
@@ -144,7 +145,7 @@ def _render_manager(unit_form=None, mapping_form=None, status: int = 200):
 
 def _is_item_page(url: str) -> bool:
     parts = urlsplit(url).path.strip("/").split("/")
-    return len(parts) == 2 and parts[0] == "inventory" and parts[1].isdigit()
+    return len(parts) == 2 and parts[0] == "inventory" and parse_id(parts[1]) is not None
 
 
 def _density_failed(item_id: int, back: str, message: str, status: int):
@@ -159,5 +160,5 @@ def _fix_failed(back: str, kind: str, message: str, unit_name: str | None = None
     from ..inventory.stock import render_fix_error
 
     parts = urlsplit(back)
-    return render_fix_error(int(parts.path.strip("/").split("/")[1]), parts.query, kind=kind, message=message,
+    return render_fix_error(parse_id(parts.path.strip("/").split("/")[1]), parts.query, kind=kind, message=message,
                            unit_name=unit_name, next_url=back)
