@@ -15,7 +15,7 @@ def test_library_lists_entries_with_their_facts(client, owner, login):
     """Does the library show INCI, density, shelf life, SAP and an add link?"""
     login(owner)
     html = client.get("/library?q=olive").get_data(as_text=True)
-    assert "Olea Europaea" in html and "0.915 g/mL" in html and "0.1353" in html
+    assert "Olea Europaea" in html and "0.915 g/mL" in html and "0.1354" in html
     assert "/inventory/new?library_id=" in html
 
 

@@ -12,6 +12,9 @@ PAGE_BLUEPRINTS = ["auth", "main", "organization", "billing", "developer", "inve
                    "recipes", "batches", "products", "sales", "trace", "public"]
 # API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
 API_BLUEPRINTS = ["auth", "organization", "inventory", "units", "recipes", "batches", "sales", "trace"]
+# Craft tools: the public calculators (pages and JSON) and the public library API.
+PAGE_BLUEPRINTS += ["tools"]
+API_BLUEPRINTS += ["library", "tools"]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,7 +15,10 @@ from ..web import json_error
 
 API_PREFIX = "/api/v1"
 # Endpoints that need no token.
-PUBLIC_API_ENDPOINTS = {"auth_api.create_token", "api-docs.openapi_json"}
+PUBLIC_API_ENDPOINTS = {"auth_api.create_token", "api-docs.openapi_json",
+                        # the global library and the craft calculators (API.md: no token needed)
+                        "library_api.library_entries", "tools_api.soap_tool", "tools_api.candle_tool",
+                        "tools_api.lotion_tool"}
 MAX_PER_PAGE = 200
 MAX_ABS = Decimal("1e12")
 

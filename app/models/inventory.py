@@ -38,6 +38,10 @@ class GlobalItem(TimestampMixin, db.Model):
     allergens: Mapped[list] = mapped_column(JSON, default=list)
     capacity: Mapped[Decimal | None] = mapped_column(Quantity)
     capacity_unit: Mapped[str | None] = mapped_column(String(40))
+    # Soap qualities: iodine value and INS of the oil (SoapCalc's table); the source of the entry's figures.
+    iodine: Mapped[Decimal | None] = mapped_column(Quantity)
+    ins: Mapped[Decimal | None] = mapped_column(Quantity)
+    source: Mapped[str | None] = mapped_column(String(255))
 
 
 class Supplier(TenantMixin, TimestampMixin, db.Model):

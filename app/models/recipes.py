@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,6 +34,8 @@ class Recipe(TenantMixin, TimestampMixin, db.Model):
     superfat_pct: Mapped[Decimal | None] = mapped_column(Quantity)
     water_pct: Mapped[Decimal | None] = mapped_column(Quantity)
     fragrance_load_pct: Mapped[Decimal | None] = mapped_column(Quantity)
+    # The craft calculator's inputs this recipe was saved from ({"tool": "soap", "inputs": {...}}).
+    calculator_inputs: Mapped[dict | None] = mapped_column(JSON)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,7 +8,7 @@ from flask import current_app
 
 KNOWN_FLAGS = frozenset({
     "fifo_tracking", "cost_tracking", "expiration_tracking", "barcode_qr", "recipe_variations",
-    "csv_import", "custom_roles", "reservations", "recall", "integrations", "craft_tools",
+    "csv_import", "custom_roles", "reservations", "recall", "integrations", "craft_tools", "craft_soap",
     "kpi_dashboard",
 })
 

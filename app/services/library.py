@@ -40,7 +40,12 @@ def seed_library(path: str | Path | None = None) -> int:
         item.shelf_life_days = entry.get("shelf_life_days")
         item.sap_naoh = _decimal(entry.get("sap_naoh"))
         item.sap_koh = _decimal(entry.get("sap_koh"))
-        item.fatty_acids = entry.get("fatty_acids") or None
+        # {} is a known profile with none of the soap fatty acids (beeswax: SoapCalc counts it as zeros)
+        fatty_acids = entry.get("fatty_acids")
+        item.fatty_acids = dict(fatty_acids) if isinstance(fatty_acids, dict) else None
+        item.iodine = _decimal(entry.get("iodine"))
+        item.ins = _decimal(entry.get("ins"))
+        item.source = entry.get("source") or None
         item.allergens = list(entry.get("allergens") or [])
         item.capacity = _decimal(entry.get("capacity"))
         item.capacity_unit = entry.get("capacity_unit") or None

@@ -49,7 +49,7 @@ def signup():
         else:
             _start_session(user)
             flash(f"Welcome to BatchTrack, {user.display_name}! Start by adding your ingredients.", "success")
-            return redirect(url_for("main.dashboard"))
+            return redirect(safe_next(request.args.get("next")))  # e.g. back to save a calculation
     status = 422 if form.errors else 200
     return render_template("auth/signup.html", form=form), status
 

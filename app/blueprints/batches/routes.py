@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...models.batches import BATCH_STATUSES
 from ...services import batches, production_views, recipes, units
+from ...services.craft import lye_check as craft_lye
 from ...services.errors import DomainError, InsufficientStock, NotFound
 from ...tenant import current_org
 from ...web import display_zone
@@ -116,7 +117,7 @@ def _stock_context(org, form: StartForm, status: int) -> dict:
         _place(form, exc)
         return {"status": 422}
     return {"status": status, "recipe": recipe, "scale": scale, "check": check, "preview": preview,
-            "version": version}
+            "version": version, "lye_check": craft_lye.check_recipe_lye(org, recipe, version)}
 
 
 def _place(form, error: DomainError) -> None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ...models.recipes import RECIPE_CATEGORIES
 from ...services import production_views, recipes
+from ...services.craft import lye_check as craft_lye
 from ...services.errors import DomainError, NotFound
 from ...services.features import feature_enabled
 from ...tenant import current_org
@@ -82,6 +83,8 @@ def _render_detail(recipe_id: int, *, clone_form=None, variation_form=None, stat
         preview_error=preview_error, clone_form=clone_form or CloneForm(formdata=None),
         variation_form=variation_form or VariationForm(formdata=None), button_form=EmptyForm(),
         variations_enabled=feature_enabled(org, "recipe_variations"),
+        lye_check=craft_lye.check_recipe_lye(org, recipe, version) if version.version == recipe.current_version
+        else None,
     ), status
 
 
