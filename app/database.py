@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .models.types import ExactProductSum
 
 _IMMEDIATE = "batchtrack_immediate"
 _write_intent: ContextVar[bool] = ContextVar("batchtrack_write_intent", default=False)
@@ -42,6 +43,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        dbapi_connection.create_aggregate("exact_product_sum", 3, ExactProductSum)
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

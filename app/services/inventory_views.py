@@ -12,6 +12,7 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..models.inventory import InventoryItem, InventoryLot
+from ..models.types import exact_product_sum
 from ..models.units import ItemUnitMapping
 from .fifo import usable_condition
 from .timezones import org_today
@@ -98,7 +99,7 @@ def inventory_stats(org, now: datetime, days: int) -> dict:
     ) or 0
     in_stock = InventoryLot.remaining_quantity > 0
     value = db.session.scalar(
-        scoped(InventoryLot, org, func.sum(InventoryLot.remaining_quantity * InventoryLot.unit_cost))
+        scoped(InventoryLot, org, exact_product_sum(InventoryLot.remaining_quantity, InventoryLot.unit_cost))
         .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
         .where(in_stock, active)
     )

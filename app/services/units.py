@@ -110,12 +110,8 @@ def seed_units() -> int:
 
 
 def unit_factor(unit: Unit) -> Decimal:
-    """The unit's exact factor. SQLite keeps NUMERIC as a binary float, so read back its shortest decimal
-    form (453.59237, not 453.592370000000016717); PostgreSQL returns the exact NUMERIC as stored."""
-    factor = Decimal(unit.factor)
-    if db.engine.dialect.name == "sqlite":
-        factor = Decimal(repr(float(factor)))
-    return clean_decimal(factor)
+    """The unit's exact factor (stored exactly on every backend: models.types.ExactText)."""
+    return clean_decimal(Decimal(unit.factor))
 
 
 def _units_for(org):
