@@ -7,8 +7,8 @@ from urllib.parse import unquote, urlsplit
 from flask import abort, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from ..services.errors import DomainError
 from ..services.tenancy import MAX_ID, parse_id
+from .forms_support import error_status  # noqa: F401  (pages import it from here too)
 
 MAX_PAGE = 100_000
 # Route ids beyond a 32-bit integer cannot exist: `<int(max=...)>` makes such URLs a 404 instead of a
@@ -41,11 +41,6 @@ def id_arg(name: str) -> int | None:
 def text_arg(name: str, max_length: int = 120) -> str:
     """A trimmed query-string text (search box, filter) without NUL characters, at most `max_length` long."""
     return (request.args.get(name) or "").replace("\x00", "").strip()[:max_length]
-
-
-def error_status(error: DomainError) -> int:
-    """The status for re-rendering a form after a service refused: 422 unless the error says otherwise."""
-    return error.status if error.status in (402, 403, 404, 409) else 422
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:

@@ -18,6 +18,3 @@ class SupplierForm(FlaskForm):
                                   description="From ordering to receiving; used for reorder points.")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for POST buttons."""

@@ -5,12 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...services import inventory_views, suppliers
-from ...services.errors import DomainError, NotFound
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import error_status, page_arg
-from .forms import EmptyForm, SupplierForm
+from ..forms_support import EmptyForm, submit, submit_action
+from ..pages import page_arg
+from .forms import SupplierForm
 
 bp = Blueprint("suppliers", __name__)
 
@@ -42,19 +41,11 @@ def supplier_detail(supplier_id: int):
 def supplier_new():
     """Add a supplier."""
     form = SupplierForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                supplier = suppliers.create_supplier(current_org(), current_user, **_fields(form))
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                flash(f"Added {supplier.name}.", "success")
-                return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier.id))
-    return render_template("suppliers/supplier_form.html", form=form, supplier=None), status
+    result = submit(form, lambda: suppliers.create_supplier(current_org(), current_user, **_fields(form)))
+    if result.ok:
+        flash(f"Added {result.value.name}.", "success")
+        return redirect(url_for("suppliers.supplier_detail", supplier_id=result.value.id))
+    return render_template("suppliers/supplier_form.html", form=form, supplier=None), result.status
 
 
 @bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
@@ -64,34 +55,19 @@ def supplier_edit(supplier_id: int):
     org = current_org()
     supplier = suppliers.get_supplier(org, current_user, supplier_id)
     form = SupplierForm(obj=supplier) if request.method == "GET" else SupplierForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                supplier = suppliers.update_supplier(org, current_user, supplier.id, **_fields(form))
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                flash(f"Saved {supplier.name}.", "success")
-                return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier.id))
-    return render_template("suppliers/supplier_form.html", form=form, supplier=supplier), status
+    result = submit(form, lambda: suppliers.update_supplier(org, current_user, supplier.id, **_fields(form)))
+    if result.ok:
+        flash(f"Saved {result.value.name}.", "success")
+        return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier.id))
+    return render_template("suppliers/supplier_form.html", form=form, supplier=supplier), result.status
 
 
 @bp.route("/suppliers/<int:supplier_id>/archive", methods=["POST"])
 @require_permission("suppliers.manage")
 def supplier_archive(supplier_id: int):
     """Archive a supplier: kept on old lots, no longer offered for new ones."""
-    if EmptyForm().validate_on_submit():
-        try:
-            supplier = suppliers.archive_supplier(current_org(), current_user, supplier_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{getattr(supplier, 'name', 'Supplier')} archived.", "success")
+    submit_action(lambda: suppliers.archive_supplier(current_org(), current_user, supplier_id),
+                  lambda supplier: f"{supplier.name} archived.")
     return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier_id))
 
 
@@ -99,15 +75,8 @@ def supplier_archive(supplier_id: int):
 @require_permission("suppliers.manage")
 def supplier_restore(supplier_id: int):
     """Bring an archived supplier back."""
-    if EmptyForm().validate_on_submit():
-        try:
-            supplier = suppliers.restore_supplier(current_org(), current_user, supplier_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{supplier.name} restored.", "success")
+    submit_action(lambda: suppliers.restore_supplier(current_org(), current_user, supplier_id),
+                  lambda supplier: f"{supplier.name} restored.")
     return redirect(url_for("suppliers.supplier_detail", supplier_id=supplier_id))
 
 
