@@ -27,6 +27,7 @@ NOT_TENANT = {
     "static",  # files
     "auth.reset_password",  # a one-time token, not an id
     "organization.accept_invite",  # a one-time token, not an id
+    "public.lot_page",  # an unguessable public token, not an id (tests/test_label_trace.py)
 }
 
 # A plausible body per endpoint, so validation passes and only the ownership check can refuse the call.
@@ -60,6 +61,7 @@ API_BODIES = {
     "sales_api.sale_return": {"quantity": "1"},
     "sales_api.reservation_convert": {},
     "trace_api.lot_recall": {"reason": "Stolen recall"},
+    "trace_api.lot_hold": {"hold_until": None},
 }
 
 
@@ -87,6 +89,7 @@ def world(org, owner, member):
         "sku_id": made["sku"].id, "sale_id": sale.id, "reservation_id": reservation.id, "recall_id": recall.id,
         "unit_id": unit.id, "mapping_id": mapping.id, "role_id": role.id, "user_id": member.id,
         "token_id": token.id, "org_id": org.id, "code": made["oil_lot"].code,
+        "token": made["oil_lot"].public_token,  # the public lot page (NOT_TENANT: anyone with the token sees it)
     }
     return ids
 
