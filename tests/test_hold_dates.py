@@ -3,7 +3,7 @@ entered (labels, pages, API), a lot is on hold before its hold date and usable o
 after its expiry date — all by the organization's clock, not UTC's."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest

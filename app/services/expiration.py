@@ -23,10 +23,6 @@ from .timezones import org_today
 MAX_SHELF_LIFE_DAYS = 36500
 
 
-def utc_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(timezone.utc).date()
-
-
 def expiry_for_receipt(item, received_at: datetime | date | None, expires_at=None) -> date | None:
     """The expiry date of a new lot: the given date, else received + the item's shelf life, else None."""
     if expires_at is not None:
