@@ -20,6 +20,8 @@ ERROR_RESPONSES = {
                         "id is a 404 too)"),
     "Conflict": ("409", "invalid_state: the record is not in a state that allows this"),
     "Unprocessable": ("422", "validation_error (see fields) or another rule the request breaks"),
+    "ServiceUnavailable": ("503", "service_unavailable: Redis (sessions, rate limits) is unreachable; "
+                                  "retry after Retry-After seconds"),
 }
 
 
@@ -105,11 +107,12 @@ class ErrorResponsesPlugin(BasePlugin):
                 wanted.append("NotFound")
             if has_body or has_args:
                 wanted.append("Unprocessable")
+            wanted.append("ServiceUnavailable")
             for name in wanted:
                 responses.setdefault(ERROR_RESPONSES[name][0], name)
             for status, response in responses.items():
                 # a view's own alt_response(409/422, description=…) answers with the Error shape too
-                if str(status).startswith("4") and isinstance(response, dict) and "content" not in response \
+                if str(status)[0] in "45" and isinstance(response, dict) and "content" not in response \
                         and "$ref" not in response:
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
 
