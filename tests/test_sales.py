@@ -193,8 +193,8 @@ def test_list_sales_totals_cover_the_filter_in_a_fixed_number_of_queries(org, ow
     assert page.totals.cogs == Decimal("1.1") + Decimal("2.2") + Decimal("1.3333")
     assert page.totals.margin == page.totals.revenue - page.totals.cogs
     assert sales.list_sales(org, owner, q="b-2").total == 1
-    for _ in range(10):
-        make_sale(org, owner, bars["item"], "0.5", "1", channel="Market")
+    for _ in range(9):  # bars are counted in whole each (issue 9, item 17): nine more sales of one
+        make_sale(org, owner, bars["item"], "1", "1", channel="Market")
     db.session.expire_all()
     with count_queries() as few:
         sales.list_sales(org, owner, per_page=2)

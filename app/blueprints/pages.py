@@ -24,13 +24,14 @@ def page_arg(name: str = "page") -> int:
 
 
 def id_arg(name: str) -> int | None:
-    """A row id from the query string (a list filter such as ?recipe_id=); None when absent or blank.
+    """A row id from the query string (a list filter such as ?recipe_id=); None when absent, blank or not a
+    number (ignored like the page's other unreadable filters).
 
-    Anything else than a whole number from 1 to 2147483647 is a 400 naming the argument: an id the
-    database cannot hold names no row, and passing it on would overflow the database driver.
+    A number outside 1..2147483647 is a 400 naming the argument: an id the database cannot hold names no
+    row, and passing it on would overflow the database driver.
     """
     raw = (request.args.get(name) or "").strip()
-    if not raw:
+    if not raw or not raw.isascii() or not raw.isdigit():
         return None
     value = parse_id(raw)  # the one id parser (services.tenancy)
     if value is None:
