@@ -178,4 +178,5 @@ def validation_message(error: ValidationError) -> dict:
             for key, value in error.normalized_messages().items()}
 
 
-__all__ = ["BoundedInteger", "DecimalString", "Id", "PageArgs", "QuantityInput", "api_actor", "decimal_text", "db", "page_envelope"]
+__all__ = ["BoundedInteger", "DecimalString", "Id", "PageArgs", "QuantityInput", "api_actor", "decimal_text", "db",
+           "page_envelope"]
