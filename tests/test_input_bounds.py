@@ -204,6 +204,22 @@ def test_huge_integers_in_json_bodies_are_422_naming_the_field(api, owner):
     assert json_client.get("/api/v1/inventory").get_json()["total"] == 0
 
 
+def test_huge_integers_in_every_json_field_of_every_api_write_are_never_a_500(app, client, owner, world, api_token):
+    """Does every /api/v1 write answer a 400-digit integer in every field it reads with a 4xx error shape?"""
+    headers = {"Authorization": f"Bearer {api_token(owner)}"}
+    keys = ["shelf_life_days", "supplier_id", "global_item_id", "item_id", "sku_id", "recipe_id", "lot_id",
+            "quantity", "unit_cost", "unit_price", "scale", "yield_quantity", "output_item_id", "portion_count",
+            "expiring_soon_days", "reservation_id", "location_id", "days", "name", "unit", "kind", "change_type"]
+    failures = []
+    for rule, method in _routes(app, api=True):
+        response = client.open(_url(rule, world), method=method, json={key: 10**400 for key in keys},
+                               headers=headers)
+        payload = response.get_json(silent=True) or {}
+        if response.status_code >= 500 or (response.status_code >= 400 and "error" not in payload):
+            failures.append((rule.endpoint, method, response.status_code))
+    assert not failures, failures
+
+
 def test_the_openapi_document_states_the_integer_bounds(client):
     """Does the served document give every integer query argument of the lists a maximum (so clients know)?"""
     spec = client.get("/api/v1/openapi.json").get_json()
