@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from ..extensions import db
 from ..services import accounts
 from ..services.authz import has_permission
+from ..tenant import current_org, resolve_request_org
 from .api_docs import ErrorResponsesPlugin, ErrorSchema
 from ..web import json_error
 
@@ -66,13 +67,13 @@ def _authenticate_api_request():
     if not has_permission(user, "api.use"):
         return json_error(403, "forbidden", "Your role does not allow API access (api.use).")
     g.api_user = user
-    g.org = user.organization
+    resolve_request_org()  # app.tenant: an API request acts on the token user's organization
     return None
 
 
 def api_actor():
     """(organization, user) of the authenticated API request."""
-    return g.org, g.api_user
+    return current_org(), g.api_user
 
 
 # ---- shared schema pieces ------------------------------------------------------------------------
