@@ -3,7 +3,7 @@
 `current_org()` is the organization this request acts on, decided once per request and cached on
 `g.org`:
 
-- an API request: the Bearer token's user's organization (`api_v1._authenticate_api_request` sets it);
+- an API request: the Bearer token's user's organization (`api_v1._authenticate_api_request`);
 - a platform developer viewing an organization (view-as): that organization;
 - a signed-in member: their organization;
 - anyone else: none, and `current_org()` answers 404.
@@ -35,7 +35,7 @@ def resolve_request_org() -> None:
         g.org = api_user.organization
         return
     if request.path.startswith("/api/") or not _signed_in():
-        return  # the API's token user is resolved by api_v1 (it sets g.api_user and g.org)
+        return  # an API request: api_v1 checks the Bearer token, sets g.api_user and calls this again
     if not current_user.is_developer:
         if session.get(VIEW_AS_KEY) is not None:  # a leftover view-as from a developer's session
             session.pop(VIEW_AS_KEY, None)
