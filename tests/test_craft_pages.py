@@ -224,3 +224,12 @@ def test_candle_and_lotion_save_as_recipes(org, owner):
         {"name": "Distilled Water", "percent": "80", "phase": "water"},
         {"name": "Polawax", "percent": "20", "phase": "oil"}]})
     assert [line.quantity for line in recipes.get_version(org, lotion).lines] == [Decimal("80"), Decimal("20")]
+
+
+def test_calculators_are_linked_from_the_landing_page_and_the_menu(client, login, owner):
+    landing = client.get("/").get_data(as_text=True)
+    assert 'data-testid="landing-calculators"' in landing
+    index = client.get("/tools").get_data(as_text=True)
+    assert "/tools/soap" in index and "/tools/candle" in index and "/tools/lotion" in index
+    login(owner)
+    assert re.search(r'href="/tools"[^>]*>Calculators</a>', client.get("/dashboard").get_data(as_text=True))

@@ -86,6 +86,7 @@ def test_soap_api_custom_oil_without_profile_has_null_qualities(client):
     ({"superfat": 150}, "superfat"),
     ({"superfat": -0.5}, "superfat"),
     ({"lye": "LiOH"}, "lye"),
+    ({"lye": "dual"}, "lye"),  # the page's NaOH + KOH split is not part of the API contract
     ({"oils": [{"name": "Unobtainium butter", "weight": 10}]}, "oils.0.sap_naoh"),
     ({"water": {"mode": "lye_concentration", "value": 0}}, "water.value"),
     ({"water": "lots"}, "water"),
@@ -112,7 +113,7 @@ def test_candle_api(client):
     assert Decimal(body["wax_weight"]) + Decimal(body["fragrance_weight"]) == Decimal(2400)
     assert abs(Decimal(body["per_vessel"]["wax"]) - wax / 12) < Decimal("0.000001")
     assert abs(Decimal(body["per_vessel"]["fragrance"]) - (2400 - wax) / 12) < Decimal("0.000001")
-    for bad, field in [({"vessels": 0}, "vessels"), ({"vessels": 2.5}, "vessels"), ({"fill_weight": -1}, "fill_weight"),
+    for bad, field in [({"vessels": 0}, "vessels"), ({"vessels": 2.5}, "vessels"), ({"vessels": "x"}, "vessels"), ({"fill_weight": -1}, "fill_weight"),
                        ({"fragrance_load": 101}, "fragrance_load"), ({"fill_weight": None}, "fill_weight")]:
         assert_error(client.post("/api/v1/tools/candle", json={"vessels": 1, "fill_weight": 1, "fragrance_load": 1,
                                                                **bad}), field)

@@ -16,6 +16,7 @@ NAV = [
     ("Expiring", "inventory.expiring_list", "inventory.view"),
     ("Units", "units.unit_manager", "inventory.view"),
     ("Library", "library.library_list", "library.view"),
+    ("Calculators", "tools.tools_index", None),
     ("Reports", "reports.report_dashboard", "reports.view"),
     ("Team", "organization.user_list", "organization.manage_users"),
     ("Billing", "billing.billing_page", "billing.view"),

@@ -9,16 +9,10 @@ from ...services.craft import candle, lotion, soap
 from ...services.errors import NotFound
 from ...services.features import feature_enabled
 from ...web import json_error
-from . import public, tools_rate_limit
+from . import openapi, public, tools_rate_limit
 
 blp = Blueprint("tools_api", __name__, url_prefix="/api/v1/tools",
                 description="Craft calculators: soap (lye, water, qualities), candle and lotion. No token needed.")
-
-_ERRORS = {"400": {"description": "Malformed JSON"},
-           "422": {"description": "Bad input: {\"error\": {\"code\": \"validation_error\", \"message\", \"fields\"}}"},
-           "429": {"description": "Too many requests from this address"}}
-_PUBLIC = {"security": []}
-
 
 def _body():
     """The JSON body, or a 400 response when it is not JSON."""
@@ -29,9 +23,9 @@ def _body():
 
 
 @blp.route("/soap", methods=["POST"])
-@blp.doc(summary="Soap calculator", responses=_ERRORS, **_PUBLIC, requestBody={"content": {"application/json": {
-    "example": {"lye": "NaOH", "superfat": 5, "water": {"mode": "percent_of_oils", "value": 38},
-                "oils": [{"name": "Olive Oil", "weight": 700}, {"name": "Coconut Oil (76°F)", "weight": 300}]}}}})
+@blp.doc(**openapi.operation("Soap calculator", openapi.SOAP_REQUEST, openapi.SOAP_RESPONSE, {
+    "lye": "NaOH", "superfat": 5, "water": {"mode": "percent_of_oils", "value": 38},
+    "oils": [{"name": "Olive Oil", "weight": 700}, {"name": "Coconut Oil (76°F)", "weight": 300}]}))
 @limiter.limit(tools_rate_limit)
 @public
 def soap_tool():
@@ -45,8 +39,8 @@ def soap_tool():
 
 
 @blp.route("/candle", methods=["POST"])
-@blp.doc(summary="Candle calculator", responses=_ERRORS, **_PUBLIC, requestBody={"content": {"application/json": {
-    "example": {"vessels": 12, "fill_weight": 200, "fragrance_load": 8}}}})
+@blp.doc(**openapi.operation("Candle calculator", openapi.CANDLE_REQUEST, openapi.CANDLE_RESPONSE,
+                             {"vessels": 12, "fill_weight": 200, "fragrance_load": 8}))
 @limiter.limit(tools_rate_limit)
 @public
 def candle_tool():
@@ -60,11 +54,11 @@ def candle_tool():
 
 
 @blp.route("/lotion", methods=["POST"])
-@blp.doc(summary="Lotion calculator", responses=_ERRORS, **_PUBLIC, requestBody={"content": {"application/json": {
-    "example": {"batch_weight": 500, "ingredients": [{"name": "Distilled Water", "percent": 70, "phase": "water"},
-                                                     {"name": "Sweet Almond Oil", "percent": 20, "phase": "oil"},
-                                                     {"name": "Emulsifying Wax NF", "percent": 9, "phase": "oil"},
-                                                     {"name": "Optiphen", "percent": 1, "phase": "cool_down"}]}}}})
+@blp.doc(**openapi.operation("Lotion calculator", openapi.LOTION_REQUEST, openapi.LOTION_RESPONSE, {
+    "batch_weight": 500, "ingredients": [{"name": "Distilled Water", "percent": 70, "phase": "water"},
+                                         {"name": "Sweet Almond Oil", "percent": 20, "phase": "oil"},
+                                         {"name": "Emulsifying Wax NF", "percent": 9, "phase": "oil"},
+                                         {"name": "Optiphen", "percent": 1, "phase": "cool_down"}]}))
 @limiter.limit(tools_rate_limit)
 @public
 def lotion_tool():

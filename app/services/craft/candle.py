@@ -34,7 +34,7 @@ def calculate_candle(data) -> CandleResult:
         raise ValidationFailed("Send a JSON object.", fields={"_schema": "Expected an object."})
     vessels = inputs.number(data.get("vessels"), "vessels", "the number of vessels", minimum=1,
                             maximum=MAX_VESSELS)
-    if vessels != vessels.to_integral_value():
+    if vessels != vessels.to_integral_value() or isinstance(data.get("vessels"), float):
         raise ValidationFailed("The number of vessels is a whole number.", fields={"vessels": "A whole number."})
     fill = inputs.weight(data.get("fill_weight"), "fill_weight", "the fill weight")
     load = inputs.number(data.get("fragrance_load"), "fragrance_load", "the fragrance load", minimum=0, maximum=100)

@@ -119,10 +119,8 @@ def parse_soap(data, *, allow_dual: bool = False) -> SoapSpec:
     if not isinstance(data, dict):
         raise ValidationFailed("Send a JSON object.", fields={"_schema": "Expected an object."})
     lye = data.get("lye")
-    allowed = LYES + (("dual",) if allow_dual else ())
-    if not isinstance(lye, str) or lye.strip().lower() not in {name.lower() for name in allowed}:
+    if lye not in LYES + (("dual",) if allow_dual else ()):  # exactly as API.md spells them
         raise ValidationFailed("Choose the lye: NaOH or KOH.", fields={"lye": "NaOH or KOH."})
-    lye = next(name for name in allowed if name.lower() == lye.strip().lower())
     superfat = inputs.number(data.get("superfat"), "superfat", "the superfat", minimum=0, maximum=100)
     koh_purity = inputs.number(data.get("koh_purity"), "koh_purity", "the KOH purity", above=0, maximum=100,
                                required=False, default=DEFAULT_KOH_PURITY)
