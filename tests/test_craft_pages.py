@@ -82,6 +82,7 @@ def test_soap_page_bad_input_is_a_form_error(client, change, message):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
     assert 'data-testid="soap-result"' not in html
+    assert "session" not in response.headers.get("Set-Cookie", "")  # a visitor's mistake stores nothing
 
 
 def test_soap_page_marks_the_row_in_error(client):

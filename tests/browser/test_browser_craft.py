@@ -73,3 +73,24 @@ def test_soap_calculator_to_recipe_to_batch(live_server, page):
         consumed += line.quantity * 2 - item.quantity if item.unit == line.unit else 0
     assert consumed > 0
     screenshot(page, "craft-batch-started")
+
+
+def test_soap_calculator_fits_a_phone(live_server, page):
+    """On a 390 px wide phone the calculator page does not scroll sideways (wide tables scroll inside)."""
+    ensure_inventory_reference_data()
+    db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/tools/soap")
+    page.fill("[data-testid=oil-name-0]", "Olive Oil")
+    page.fill("[data-testid=oil-amount-0]", "500")
+    page.fill("[data-testid=superfat]", "5")
+    page.fill("[data-testid=water-value]", "38")
+    page.click("[data-testid=calculate]")
+    page.wait_for_selector("[data-testid=soap-result]")
+    wide = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 392 && !e.closest('.table-wrap')).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + (e.name || e.id || ''))""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391, wide
+    # the progressive script hides what NaOH does not need, and shows it for KOH
+    assert not page.is_visible("[name=koh_purity]")
+    page.select_option("[data-testid=lye]", "KOH")
+    assert page.is_visible("[name=koh_purity]")
+    screenshot(page, "craft-soap-phone")

@@ -80,7 +80,7 @@ def soap_calculator():
     rows = soap_rows(form)
     result = data = links = None
     errors: dict[str, str] = {}
-    status = 200
+    status, message = 200, None
     if request.method == "POST" and form.get("action") != "more":
         row_map: dict = {}
         try:
@@ -88,11 +88,11 @@ def soap_calculator():
             result = soap.calculate_soap(soap.parse_soap(data, allow_dual=True))
         except ValidationFailed as exc:
             errors = soap_error_fields(exc, row_map)
-            flash(exc.message, "error")
-            status = 422
+            message, status = exc.message, 422  # shown on the page: no session for a visitor
         else:
             links = _save_links("soap", data)
     return render_template("tools/soap.html", form=form, rows=rows, result=result, errors=errors, links=links,
+                           message=message,
                            fats=catalog.soap_fats(), additives=catalog.additive_entries(),
                            ranges=soap.QUALITY_RANGES, qualities=soap.QUALITY_NAMES,
                            fatty_acids=soap.FATTY_ACIDS), status
@@ -108,18 +108,18 @@ def candle_calculator():
     form = request.form if request.method == "POST" else _prefill("candle")
     result = links = None
     errors: dict[str, str] = {}
-    status = 200
+    status, message = 200, None
     if request.method == "POST":
         data = candle_data(form)
         try:
             result = candle.calculate_candle(data)
         except ValidationFailed as exc:
-            errors = {name: message for name, message in (exc.fields or {}).items() if name in CANDLE_FIELDS}
-            flash(exc.message, "error")
-            status = 422
+            errors = {name: text for name, text in (exc.fields or {}).items() if name in CANDLE_FIELDS}
+            message, status = exc.message, 422  # shown on the page: no session for a visitor
         else:
             links = _save_links("candle", data)
     return render_template("tools/candle.html", form=form, result=result, errors=errors, links=links,
+                           message=message,
                            waxes=catalog.candle_waxes(), fragrances=catalog.fragrances()), status
 
 
@@ -134,7 +134,7 @@ def lotion_calculator():
     rows = lotion_rows(form)
     result = links = None
     errors: dict[str, str] = {}
-    status = 200
+    status, message = 200, None
     if request.method == "POST" and form.get("action") != "more":
         data, row_map = lotion_data(form, rows)
         try:
@@ -142,11 +142,11 @@ def lotion_calculator():
         except ValidationFailed as exc:
             errors = rows_error_fields(exc, row_map, prefix="ingredients", names={
                 "name": "ing_name", "percent": "ing_percent", "phase": "ing_phase"})
-            flash(exc.message, "error")
-            status = 422
+            message, status = exc.message, 422  # shown on the page: no session for a visitor
         else:
             links = _save_links("lotion", data)
     return render_template("tools/lotion.html", form=form, rows=rows, result=result, errors=errors, links=links,
+                           message=message,
                            ingredients=catalog.lotion_ingredients()), status
 
 
