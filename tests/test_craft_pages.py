@@ -13,6 +13,7 @@ from app.extensions import db as _db
 from app.models import InventoryItem, Recipe
 from app.services import inventory, library, recipes
 from app.services.craft import lye_check, saving
+from app.services.errors import InvalidState, ValidationFailed
 from app.web import format_quantity
 
 from .factories import PASSWORD, ensure_inventory_reference_data
@@ -154,7 +155,7 @@ def test_signup_with_next_comes_back_to_the_save(client):
     assert client.get(resume).status_code == 200
 
 
-def test_save_reuses_linked_items_and_is_all_or_nothing(org, owner):
+def test_save_reuses_linked_items_and_is_all_or_nothing(org, owner, other_org, other_owner):
     olive_entry = library.list_library(q="Olive Oil").items[0]
     mine = inventory.create_item(org, owner, name="Whatever", kind="ingredient", unit="kg",
                                  global_item_id=olive_entry.id)
@@ -162,10 +163,13 @@ def test_save_reuses_linked_items_and_is_all_or_nothing(org, owner):
     assert recipe.name == "Soap from the calculator"
     lines = recipes.get_version(org, recipe).lines
     assert lines[0].item_id == mine.id and lines[0].unit == "g" and lines[0].is_base
+    # another organization's turn: its "Distilled Water" is counted in jugs, so the water line cannot be
+    # converted — after the oil and lye items were already created: nothing of it may stay
+    inventory.create_item(other_org, other_owner, name="Distilled Water", kind="ingredient", unit="each")
     before = counts()
-    bad = {**SOAP_DATA, "oils": SOAP_DATA["oils"] + [{"name": "Dragon fat", "weight": "5"}]}
-    with pytest.raises(Exception):
-        saving.save_calculation_as_recipe(org, owner, "soap", bad, name="Nope")
+    with pytest.raises(ValidationFailed) as refused:
+        saving.save_calculation_as_recipe(other_org, other_owner, "soap", SOAP_DATA, name="Nope")
+    assert "lines.3.unit" in refused.value.fields  # the water line, the fourth
     assert counts() == before
 
 
@@ -234,3 +238,28 @@ def test_calculators_are_linked_from_the_landing_page_and_the_menu(client, login
     assert "/tools/soap" in index and "/tools/candle" in index and "/tools/lotion" in index
     login(owner)
     assert re.search(r'href="/tools"[^>]*>Calculators</a>', client.get("/dashboard").get_data(as_text=True))
+
+
+def test_lye_check_reads_hand_made_items_by_library_name(org, owner):
+    """Items a maker typed by hand ("Olive Oil", "Sodium Hydroxide") are checked by their library names;
+    a recipe without a superfat, or not a soap, is not checked."""
+    olive = inventory.create_item(org, owner, name="olive oil", kind="ingredient", unit="g")
+    lye = inventory.create_item(org, owner, name="Sodium Hydroxide", kind="ingredient", unit="g")
+    lines = [{"item_id": olive.id, "quantity": "1000", "unit": "g"},
+             {"item_id": lye.id, "quantity": "142", "unit": "g"}]
+    recipe = recipes.create_recipe(org, owner, name="Hand castile", category="soap", superfat_pct="5",
+                                   yield_quantity="1", yield_unit="kg", lines=lines)
+    check = lye_check.check_recipe_lye(org, recipe)
+    expected = 1000 * Decimal("0.135449") * Decimal("0.95")
+    assert check is not None and not check.matches
+    assert abs(check.expected - expected) < Decimal("0.0001") and check.recorded == 142
+    plain = recipes.create_recipe(org, owner, name="No superfat", category="soap", yield_quantity="1",
+                                  yield_unit="kg", lines=lines)
+    candle = recipes.create_recipe(org, owner, name="Not soap", category="candle", superfat_pct="5",
+                                   yield_quantity="1", yield_unit="kg", lines=lines)
+    assert lye_check.check_recipe_lye(org, plain) is None and lye_check.check_recipe_lye(org, candle) is None
+    with pytest.raises(InvalidState):
+        lye_check.recompute_recipe_lye(org, owner, candle.id)
+    lye_check.recompute_recipe_lye(org, owner, recipe.id)
+    fresh = _db.session.get(Recipe, recipe.id)
+    assert lye_check.check_recipe_lye(org, fresh).matches

@@ -1,7 +1,7 @@
 """The soap recipe lye check: does the lye on a soap recipe still match its oils and superfat?
 
-Oils are the lines whose item is linked to a library entry with a SAP value; lye lines are items linked to
-the library's lye entries (or named sodium/potassium hydroxide, NaOH, KOH). The lye needed is the
+Oils are the lines whose item is linked to (or named like) a library entry with a SAP value; lye lines are
+items of the library's lye entries (or named sodium/potassium hydroxide, NaOH, KOH). The lye needed is the
 calculator's: Σ oil grams × SAP × (1 − superfat ÷ 100), KOH scaled by 56.1056 ÷ 39.9971 ÷ purity.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from ...extensions import db
 from ...models import GlobalItem, InventoryItem, Recipe, RecipeVersion
@@ -22,7 +22,7 @@ from . import inputs
 from .soap import DEFAULT_KOH_PURITY, KOH_PER_NAOH
 
 TOLERANCE_PERCENT = Decimal("0.5")  # the calculator's own acceptance: lye within 0.5 %
-_NAOH = re.compile(r"sodium hydroxide|\bnaoh\b|\blye\b", re.I)
+_NAOH = re.compile(r"sodium hydroxide|\bnaoh\b", re.I)
 _KOH = re.compile(r"potassium hydroxide|\bkoh\b", re.I)
 _WATER = re.compile(r"\bwater\b", re.I)
 
@@ -85,9 +85,7 @@ def _classify(org, recipe: Recipe, version: RecipeVersion):
     item_ids = sorted({line.item_id for line in version.lines})
     items = {item.id: item for item in db.session.scalars(
         tenancy.scoped(InventoryItem, org).where(InventoryItem.id.in_(item_ids)))}
-    entry_ids = {item.global_item_id for item in items.values() if item.global_item_id}
-    entries = {e.id: e for e in db.session.scalars(select(GlobalItem).where(GlobalItem.id.in_(entry_ids)))} \
-        if entry_ids else {}
+    entries = _library_entries(items.values())
     purity = _koh_purity(recipe)
     keep = (100 - superfat) / 100
     needed = recorded = oils = Decimal(0)
@@ -96,7 +94,7 @@ def _classify(org, recipe: Recipe, version: RecipeVersion):
         item = items.get(line.item_id)
         if item is None or line.role != "ingredient":
             continue
-        entry = entries.get(item.global_item_id)
+        entry = entries.get(item.id)
         grams = _grams(org, item, line.quantity, line.unit)
         kind = _lye_kind(item, entry)
         if kind is not None:
@@ -120,6 +118,26 @@ def _classify(org, recipe: Recipe, version: RecipeVersion):
     check = LyeCheck(superfat=superfat, recorded=lye_grams, expected=lye_grams * factor, factor=factor,
                      lye_names=names, oils_weight=oils)
     return check, lye_lines, water_lines
+
+
+def _library_entries(items) -> dict[int, GlobalItem]:
+    """Each item's library entry: the one it is linked to, else the entry of the same name (any case),
+    so that items a maker typed by hand ("Olive Oil") are checked too. Two queries."""
+    items = list(items)
+    linked_ids = {item.global_item_id for item in items if item.global_item_id}
+    names = {item.name.lower() for item in items if not item.global_item_id}
+    clauses = []
+    if linked_ids:
+        clauses.append(GlobalItem.id.in_(linked_ids))
+    if names:
+        clauses.append(func.lower(GlobalItem.name).in_(names))
+    if not clauses:
+        return {}
+    rows = list(db.session.scalars(select(GlobalItem).where(or_(*clauses))))
+    by_id = {entry.id: entry for entry in rows}
+    by_name = {entry.name.lower(): entry for entry in rows}
+    return {item.id: by_id.get(item.global_item_id) if item.global_item_id else by_name.get(item.name.lower())
+            for item in items}
 
 
 def _lye_kind(item: InventoryItem, entry: GlobalItem | None) -> str | None:
