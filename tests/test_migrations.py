@@ -77,3 +77,43 @@ def test_upgrade_empty_postgres_database_to_head(app):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_an_existing_sqlite_database_keeps_its_numbers_and_holds(tmp_path, app):
+    """Does upgrading a database written before exact decimals keep every number and each hold's date?"""
+    import sqlite3
+
+    path = tmp_path / "existing.db"
+    url = f"sqlite:///{path}"
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_ENV": "development"}
+    env.pop("REDIS_URL", None)
+    first = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade", "b5e62bb7c337"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    conn = sqlite3.connect(path)
+    now = "2026-11-01 10:00:00.000000"
+    conn.execute("INSERT INTO organizations (id, name, tier_id, timezone, currency, expiring_soon_days, "
+                 "consumption_order, billing_status, created_at) VALUES (1, 'Old Co', 1, 'America/Chicago', 'USD', "
+                 "30, 'fifo', 'free', ?)", (now,))
+    conn.execute("INSERT INTO units (id, organization_id, name, label, dimension, factor, is_custom, created_at) "
+                 "VALUES (1, 1, 'sack', 'sack', 'weight', 453.59237, 1, ?)", (now,))
+    conn.execute("INSERT INTO inventory_items (id, name, kind, unit, quantity, allergens, notes, updated_at, "
+                 "organization_id, created_at) VALUES (1, 'Lye', 'ingredient', 'g', 0.3, '', '', ?, 1, ?)", (now, now))
+    for lot_id, hold in ((1, "2026-12-26 00:00:00.000000"), (2, "2026-12-25 18:00:00.000000")):
+        conn.execute("INSERT INTO inventory_lots (id, item_id, code, received_at, original_quantity, "
+                     "remaining_quantity, unit_cost, hold_until, notes, organization_id, created_at) "
+                     "VALUES (?, 1, ?, ?, 0.1, 0.15, 0.0112, ?, '', 1, ?)", (lot_id, f"LOT-{lot_id}", now, hold, now))
+    conn.commit()
+    conn.close()
+
+    result = _upgrade(url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT quantity FROM inventory_items").fetchone() == (300000,)
+    assert conn.execute("SELECT factor FROM units WHERE name = 'sack'").fetchone() == ("453.59237",)
+    lots = conn.execute("SELECT id, remaining_quantity, unit_cost, hold_until, public_token FROM inventory_lots "
+                        "ORDER BY id").fetchall()
+    conn.close()
+    assert [lot[:4] for lot in lots] == [(1, 150000, 112000000, "2026-12-26"), (2, 150000, 112000000, "2026-12-26")]
+    assert all(len(lot[4]) >= 20 for lot in lots) and lots[0][4] != lots[1][4]
+    _assert_matches_models(url)
