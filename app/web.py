@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -148,10 +148,22 @@ def set_security_headers(response):
 # ---- Jinja helpers -------------------------------------------------------------------------------
 
 def display_zone() -> ZoneInfo:
+    """The viewer's time zone (theirs, else the organization's, else UTC), resolved once per request:
+    a list page formats dozens of instants and each must not go through `current_user` again."""
+    zone = g.get("_display_zone") if has_request_context() else None
+    if zone is None:
+        zone = _resolve_display_zone()
+        if has_request_context():
+            g._display_zone = zone
+    return zone
+
+
+def _resolve_display_zone() -> ZoneInfo:
     name = "UTC"
-    if current_user and getattr(current_user, "is_authenticated", False):
+    user = current_user._get_current_object() if has_request_context() else None
+    if user is not None and getattr(user, "is_authenticated", False):
         org = find_current_org()
-        name = current_user.timezone or (org.timezone if org is not None else "UTC")
+        name = user.timezone or (org.timezone if org is not None else "UTC")
     try:
         return ZoneInfo(name)
     except Exception:  # an invalid stored zone never breaks a page
@@ -211,14 +223,16 @@ def _org_currency() -> str:
 
 
 def register_web(app: Flask) -> None:
-    from .services import accounts
     from .no_store import mark_private_responses
+    from .services import accounts
+    from .session_renewal import renew_sessions_only_when_needed
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.load_session_user)
+    renew_sessions_only_when_needed(app)  # a plain page view writes no session (before redis_outage wraps it)
 
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
@@ -239,13 +253,15 @@ def register_web(app: Flask) -> None:
         from .blueprints.nav import navigation
         from .services.authz import has_permission, write_block_reason
 
+        user = current_user._get_current_object() if has_request_context() else None  # once, not per call
+
         def can(permission: str) -> bool:
-            return has_permission(current_user, permission)
+            return has_permission(user, permission)
 
         org = find_current_org()
         return {
             "can": can,
-            "nav_items": navigation(can) if current_user.is_authenticated else [],
+            "nav_items": navigation(can) if user is not None and user.is_authenticated else [],
             "current_org": org,
             "write_block_reason": write_block_reason(org) if org is not None else None,
             "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,

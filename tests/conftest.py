@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
-from app.extensions import limiter
+from app.extensions import cache, limiter
 from app.services import reference
 
 from .factories import make_org, make_user
@@ -113,6 +113,7 @@ def db(app):
     _db.session.remove()
     _truncate()
     limiter.reset()  # rate-limit counters never leak from one test into the next
+    cache.clear()  # nor cached permissions of a role id the next test's database reuses
     ctx.pop()
 
 

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo, available_timezones
 import email_validator
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import bcrypt, db
-from ..models import ApiToken, OneTimeToken, Organization, User
+from ..models import ApiToken, OneTimeToken, Organization, Role, SubscriptionTier, User
 from .base import unit_of_work
 from .errors import NotFound, Unauthorized, ValidationFailed
 from .reference import get_system_role, get_tier
@@ -303,11 +304,20 @@ def list_api_tokens(user: User) -> list[ApiToken]:
     ))
 
 
+# One query per request for the signed-in user (or an API token's user) with their organization, tier
+# and role; the role's and tier's permission lists are not loaded with them: authz caches their names.
+SESSION_USER_OPTIONS = (
+    joinedload(User.role).lazyload(Role.permissions),
+    joinedload(User.organization).joinedload(Organization.tier).lazyload(SubscriptionTier.permissions),
+)
+
+
 def user_for_token(raw: str) -> User | None:
     """The active user an unrevoked token belongs to, or None."""
     if not raw:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)).options(
+        *(joinedload(ApiToken.user).options(option) for option in SESSION_USER_OPTIONS)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     user = token.user
@@ -322,7 +332,7 @@ def load_session_user(session_id: str) -> User | None:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id, options=SESSION_USER_OPTIONS)
     if user is None or not user.active or user.session_version != version:
         return None
     if user.organization is not None and user.organization.suspended_at is not None:

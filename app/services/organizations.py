@@ -11,7 +11,7 @@ from ..extensions import bcrypt, db
 from ..models import OneTimeToken, Permission, Role, User
 from ..seeds.catalog import PERMISSIONS
 from . import accounts
-from .authz import authorize, effective_permissions
+from .authz import authorize, effective_permissions, invalidate_permissions
 from .base import unit_of_work
 from .errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from .features import feature_enabled
@@ -355,6 +355,7 @@ def create_role(org, actor, *, name: str, description: str = "", permissions=())
                 is_system=False, is_owner=False, permissions=_check_permissions_within_tier(org, actor, permissions))
     db.session.add(role)
     db.session.flush()
+    invalidate_permissions(roles=[role.id])  # SQLite may reuse a deleted role's id
     return role
 
 
@@ -375,6 +376,7 @@ def update_role(org, actor, role_id, *, name: str, description: str = "", permis
     role.description = accounts.check_name(description, "description", "a description", required=False,
                                            max_length=255)
     role.permissions = _check_permissions_within_tier(org, actor, permissions)
+    invalidate_permissions(roles=[role.id])
     return role
 
 
@@ -387,6 +389,7 @@ def delete_role(org, actor, role_id) -> None:
     if holders:
         raise InvalidState(f"{holders} member(s) still have the role {role.name!r}; give them another role first.")
     db.session.delete(role)
+    invalidate_permissions(roles=[role.id])
 
 
 # ---- settings ------------------------------------------------------------------------------------

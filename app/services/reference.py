@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Permission, Role, SubscriptionTier
 from ..seeds import catalog
+from .authz import invalidate_permissions
 from .base import unit_of_work
 
 
@@ -34,6 +35,9 @@ def seed_permissions() -> int:
         role.description = spec["description"]
         role.is_owner = bool(spec.get("owner"))
         role.permissions = [existing[name] for name in spec["permissions"]]
+        roles[spec["key"]] = role
+    db.session.flush()
+    invalidate_permissions(roles=[role.id for role in roles.values()])
     return len(catalog.PERMISSIONS)
 
 
@@ -56,6 +60,9 @@ def seed_tiers() -> int:
         tier.sort_order = spec["sort_order"]
         tier.feature_flags = dict(catalog.FEATURE_FLAG_DEFAULTS_BY_TIER.get(spec["key"], {}))
         tier.permissions = [permissions[name] for name in spec["permissions"]]
+        tiers[spec["key"]] = tier
+    db.session.flush()
+    invalidate_permissions(tiers=[tier.id for tier in tiers.values()])
     return len(catalog.TIERS)
 
 
