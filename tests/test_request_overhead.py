@@ -3,19 +3,20 @@ invalidation, the time zone resolved once, and no session write on a plain page 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from flask import render_template_string
 from sqlalchemy import func, select
 
+from app import session_renewal
 from app.extensions import cache
 from app.models import InventoryItem, Organization, User
+from app.models.types import utcnow
 from app.services import accounts, organizations
 from app.services.authz import effective_permissions
 from app.services.errors import ValidationFailed
-from app import session_renewal
 
 from .factories import make_user
 from .helpers import count_queries
@@ -238,7 +239,7 @@ def test_the_time_zone_is_resolved_once_per_request(app, client, login, member, 
     calls = []
     original = web._resolve_display_zone
     monkeypatch.setattr(web, "_resolve_display_zone", lambda: calls.append(1) or original())
-    now = accounts.utcnow()
+    now = utcnow()
     with app.test_request_context("/"):
         from flask_login import login_user
 
