@@ -3,7 +3,7 @@ invalidation, the time zone resolved once, and no session write on a plain page 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
