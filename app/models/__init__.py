@@ -8,11 +8,12 @@ from .billing import BillingEvent
 from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLine, RecipeVersion
 from .audit import AuditLog
 from .idempotency import IdempotencyKey
+from .control_tower import ALERT_TYPES, Alert
 from .sales import (RECALL_STATUSES, RESERVATION_STATUSES, Product, ProductVariant, Recall, RecallLot, Reservation,
                     Sale, SaleConsumption, Sku)
 
 __all__ = [
-    "AuditLog", "BillingEvent", "IdempotencyKey",
+    "AuditLog", "BillingEvent", "IdempotencyKey", "ALERT_TYPES", "Alert",
     "BATCH_STATUSES", "Batch", "BatchConsumption", "BatchLogEntry", "BatchOutput", "BatchTimer",
     "LINE_BASIS", "LINE_ROLES", "RECIPE_CATEGORIES", "Recipe", "RecipeLine", "RecipeVersion",
     "ApiToken", "BASE_UNITS", "DIMENSIONS", "GlobalItem", "ITEM_KINDS", "InventoryEvent", "InventoryItem",

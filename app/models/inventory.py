@@ -74,6 +74,8 @@ class InventoryItem(TenantMixin, TimestampMixin, db.Model):
     shelf_life_days: Mapped[int | None] = mapped_column(Integer)
     reorder_point: Mapped[Decimal | None] = mapped_column(Quantity)
     safety_stock: Mapped[Decimal | None] = mapped_column(Quantity)
+    # Days from order to delivery; None: the supplier's lead time, else 7 (services.control_tower.reorder).
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
     inci_name: Mapped[str | None] = mapped_column(String(255))
     allergens: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[Decimal | None] = mapped_column(Quantity)
@@ -132,7 +134,7 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     def status(self, today: date, now: datetime) -> str:
         """active | expired | on_hold | depleted — derived when read, no job needed.
 
-        `today` is the organization's date (services.expiration.org_today)."""
+        `today` is the organization's date (services.timezones.org_today)."""
         if self.remaining_quantity <= 0:
             return "depleted"
         if self.hold_reason or (self.hold_until is not None and self.hold_until > today):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -76,6 +76,9 @@ class Organization(TimestampMixin, db.Model):
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Control-tower settings the maker changed (API.md "Organization and billing"); missing keys take their
+    # defaults from services.org_settings. Replace the dict to change it (JSON columns track assignment only).
+    settings: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     tier: Mapped[SubscriptionTier] = relationship(lazy="joined")
 
@@ -87,7 +90,15 @@ class Role(TimestampMixin, db.Model):
     """A bundle of permissions. System roles have no organization; custom roles belong to one."""
 
     __tablename__ = "roles"
-    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+    # (organization_id, key) is unique per organization; NULLs are distinct, so the system roles (no
+    # organization) get their own partial unique indexes on key and name.
+    __table_args__ = (
+        UniqueConstraint("organization_id", "key"),
+        Index("uq_roles_system_key", "key", unique=True, postgresql_where=text("organization_id IS NULL"),
+              sqlite_where=text("organization_id IS NULL")),
+        Index("uq_roles_system_name", "name", unique=True, postgresql_where=text("organization_id IS NULL"),
+              sqlite_where=text("organization_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(

@@ -1,0 +1,254 @@
+"""Stored alerts (API.md, Control tower → Alerts): below_reorder, stockout, expiring, expired, stuck_batch.
+
+An alert row is one spell of a condition: it opens when the condition starts and closes when it ends;
+dismissing hides that spell only. Conditions are re-evaluated for the items and batches a transaction
+touched, just before it commits (hooks.py), and for the whole organization whenever alerts are read, so
+an alert that ends and starts again between two reads still comes back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from ...extensions import db
+from ...models import Alert, Batch, InventoryLot
+from ...models.types import utcnow
+from .. import org_settings, tenancy
+from ..authz import authorize
+from ..base import unit_of_work
+from ..errors import InvalidState
+from ..timezones import org_today, org_zone
+from .reorder import active_items, reorder_for_items
+
+ITEM_TYPES = ("below_reorder", "stockout", "expiring", "expired")
+SEVERITY = {"below_reorder": "warning", "stockout": "critical", "expiring": "warning", "expired": "critical",
+            "stuck_batch": "warning"}
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Condition:
+    """A condition that holds now, with what the alert says about it."""
+
+    type: str
+    key: str
+    message: str
+    starts_at: datetime | None = None  # when it started, if that can be known (expiry, batch age); else now
+    item_id: int | None = None
+    lot_id: int | None = None
+    lot_code: str | None = None
+    batch_id: int | None = None
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.type]
+
+
+@dataclass
+class AlertView:
+    alert: Alert
+    condition: Condition
+
+    def as_json(self) -> dict:
+        a = self.alert
+        return {"id": a.id, "type": a.type, "severity": self.condition.severity, "message": self.condition.message,
+                "item_id": a.item_id, "lot_code": a.lot_code, "batch_id": a.batch_id, "created_at": a.opened_at,
+                "dismissed": a.dismissed_at is not None}
+
+
+def _qty(value: Decimal) -> str:
+    """A quantity for reading in a message (three places at most; the figures themselves stay exact)."""
+    return org_settings.decimal_text(value.quantize(Decimal("0.001")))
+
+
+def _org_start_of(org, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=org_zone(org))
+
+
+# ---- conditions ------------------------------------------------------------------------------------------
+
+def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = None, items_scope: bool = True,
+               batches_scope: bool = True) -> dict[tuple[str, str], Condition]:
+    """The conditions true now for these items and batches (None: all of the organization's)."""
+    now = now or utcnow()
+    settings = org_settings.get_settings(org)
+    found: dict[tuple[str, str], Condition] = {}
+    if items_scope:
+        items = active_items(org, item_ids)
+        figures = reorder_for_items(org, items, now=now)
+        by_id = {item.id: item for item in items}
+        for item in items:
+            f = figures[item.id]
+            key = f"item:{item.id}"
+            if f.usage > 0 and f.available <= 0:
+                found[("stockout", key)] = Condition(
+                    "stockout", key, f"{item.name} is out of stock ({_qty(f.usage)} {item.unit} used in the last "
+                                     f"{settings['window_days']} days).", item_id=item.id)
+            if f.below:
+                found[("below_reorder", key)] = Condition(
+                    "below_reorder", key, f"{item.name} is at or below its reorder point: {_qty(f.available)} "
+                                          f"{item.unit} available, reorder point {_qty(f.reorder_point)} {item.unit}; "
+                                          f"order about {_qty(f.suggested_quantity)} {item.unit}.", item_id=item.id)
+        if by_id:
+            today = org_today(org, now)
+            soon = today + timedelta(days=settings["expiring_days"])
+            lots = tenancy.scoped(InventoryLot, org, InventoryLot.id, InventoryLot.item_id, InventoryLot.code,
+                                  InventoryLot.remaining_quantity, InventoryLot.expires_on, InventoryLot.created_at)
+            lots = lots.where(InventoryLot.item_id.in_(list(by_id)), InventoryLot.remaining_quantity > 0,
+                              InventoryLot.expires_on.is_not(None), InventoryLot.expires_on <= soon)
+            for lot_id, item_id, code, remaining, expires_on, created_at in db.session.execute(lots):
+                item = by_id[item_id]
+                key = f"lot:{lot_id}"
+                amount = f"{_qty(remaining)} {item.unit} of {item.name}"
+                if expires_on < today:
+                    start = _org_start_of(org, expires_on + timedelta(days=1))
+                    found[("expired", key)] = Condition(
+                        "expired", key, f"Lot {code}: {amount} expired on {expires_on.isoformat()}; dispose of it.",
+                        starts_at=max(start, created_at), item_id=item_id, lot_id=lot_id, lot_code=code)
+                else:
+                    start = _org_start_of(org, expires_on - timedelta(days=settings["expiring_days"]))
+                    found[("expiring", key)] = Condition(
+                        "expiring", key, f"Lot {code}: {amount} expires on {expires_on.isoformat()}.",
+                        starts_at=max(start, created_at), item_id=item_id, lot_id=lot_id, lot_code=code)
+    if batches_scope:
+        days = settings["stuck_batch_days"]
+        stmt = tenancy.scoped(Batch, org, Batch.id, Batch.label, Batch.started_at).where(
+            Batch.status == "in_progress", Batch.started_at < now - timedelta(days=days))
+        if batch_ids is not None:
+            stmt = stmt.where(Batch.id.in_(list(batch_ids)))
+        for batch_id, label, started_at in db.session.execute(stmt):
+            key = f"batch:{batch_id}"
+            found[("stuck_batch", key)] = Condition(
+                "stuck_batch", key, f"Batch {label} has been in progress since {started_at.date().isoformat()} "
+                                    f"(more than {days} days): finish, fail or cancel it.",
+                starts_at=started_at + timedelta(days=days), batch_id=batch_id)
+    return found
+
+
+# ---- keeping the stored rows in step ---------------------------------------------------------------------
+
+def _open_rows(org, *, item_ids=None, batch_ids=None, items_scope=True, batches_scope=True) -> list[Alert]:
+    stmt = tenancy.scoped(Alert, org).where(Alert.closed_at.is_(None))
+    if not (items_scope and batches_scope and item_ids is None and batch_ids is None):
+        parts = []
+        if items_scope:
+            part = Alert.type.in_(ITEM_TYPES)
+            parts.append(part & Alert.item_id.in_(list(item_ids)) if item_ids is not None else part)
+        if batches_scope:
+            part = Alert.type == "stuck_batch"
+            parts.append(part & Alert.batch_id.in_(list(batch_ids)) if batch_ids is not None else part)
+        if not parts:
+            return []
+        from sqlalchemy import or_
+
+        stmt = stmt.where(or_(*parts))
+    return list(db.session.scalars(stmt.order_by(Alert.id)))
+
+
+def _plan(open_rows: list[Alert], found: dict) -> tuple[list[Condition], list[Alert]]:
+    """(conditions to open, rows to close): duplicates of one open condition close all but the oldest."""
+    seen: set[tuple[str, str]] = set()
+    to_close = []
+    for row in open_rows:
+        identity = (row.type, row.key)
+        if identity in found and identity not in seen:
+            seen.add(identity)
+        else:
+            to_close.append(row)
+    return [c for identity, c in found.items() if identity not in seen], to_close
+
+
+def _last_closed(org, identities) -> dict[tuple[str, str], datetime]:
+    from sqlalchemy import func
+
+    keys = {key for _type, key in identities}
+    stmt = (tenancy.scoped(Alert, org, Alert.type, Alert.key, func.max(Alert.closed_at))
+            .where(Alert.key.in_(list(keys)), Alert.closed_at.is_not(None)).group_by(Alert.type, Alert.key))
+    return {(type_, key): closed for type_, key, closed in db.session.execute(stmt)}
+
+
+def apply_plan(org, to_open: list[Condition], to_close: list[Alert], now: datetime) -> list[Alert]:
+    """Open and close rows (flush only: the caller's transaction commits)."""
+    for row in to_close:
+        row.closed_at = now
+    opened = []
+    last_closed = _last_closed(org, [(c.type, c.key) for c in to_open]) if to_open else {}
+    for condition in to_open:
+        start = condition.starts_at or now
+        previous = last_closed.get((condition.type, condition.key))
+        if previous is not None and start < previous:  # it ended and started again: this spell starts now
+            start = now
+        row = Alert(organization_id=org.id, type=condition.type, key=condition.key, item_id=condition.item_id,
+                    lot_id=condition.lot_id, lot_code=condition.lot_code, batch_id=condition.batch_id,
+                    opened_at=min(start, now))
+        db.session.add(row)
+        opened.append(row)
+    if to_open or to_close:
+        db.session.flush()
+    return opened
+
+
+def sync_alerts(org, *, item_ids=None, batch_ids=None, now: datetime | None = None, items_scope: bool = True,
+                batches_scope: bool = True) -> dict[tuple[str, str], Condition]:
+    """Re-evaluate the conditions in scope and open/close rows to match, inside the caller's transaction."""
+    now = now or utcnow()
+    found = conditions(org, item_ids=item_ids, batch_ids=batch_ids, now=now, items_scope=items_scope,
+                       batches_scope=batches_scope)
+    rows = _open_rows(org, item_ids=item_ids, batch_ids=batch_ids, items_scope=items_scope,
+                      batches_scope=batches_scope)
+    to_open, to_close = _plan(rows, found)
+    apply_plan(org, to_open, to_close, now)
+    return found
+
+
+@unit_of_work
+def _write_plan(org, to_open, close_ids, now):
+    rows = [row for row in _open_rows(org) if row.id in close_ids]
+    return apply_plan(org, to_open, rows, now)
+
+
+def list_alerts(org, actor, *, include_dismissed: bool = False, now: datetime | None = None) -> list[AlertView]:
+    """The alerts whose conditions hold now (dismissed ones only when asked), most severe and newest first.
+
+    Reading re-evaluates every condition; it writes only when something opened or closed since the last
+    stock change (conditions that start by time passing: expiry dates, batch age, the usage window)."""
+    authorize(actor, org, "reports.view")
+    now = now or utcnow()
+    found = conditions(org, now=now)
+    rows = _open_rows(org)
+    to_open, to_close = _plan(rows, found)
+    if to_open or to_close:
+        _write_plan(org, to_open, {row.id for row in to_close}, now)
+        rows = _open_rows(org)
+    views = []
+    seen = set()
+    for row in rows:
+        identity = (row.type, row.key)
+        if identity not in found or identity in seen:
+            continue
+        seen.add(identity)
+        if row.dismissed_at is not None and not include_dismissed:
+            continue
+        views.append(AlertView(row, found[identity]))
+    views.sort(key=lambda v: (SEVERITY_ORDER[v.condition.severity], -v.alert.opened_at.timestamp(), v.alert.id))
+    return views
+
+
+@unit_of_work
+def dismiss_alert(org, actor, alert_id) -> Alert:
+    """Hide an open alert until its condition ends and starts again."""
+    authorize(actor, org, "inventory.adjust")
+    alert = tenancy.get_for_org(Alert, alert_id, org)
+    if alert.closed_at is not None:
+        raise InvalidState("This alert's condition has already ended; there is nothing to dismiss.")
+    if alert.dismissed_at is None:
+        alert.dismissed_at = utcnow()
+        alert.dismissed_by_id = getattr(actor, "id", None)
+    return alert
+
+
+def alert_json(alert: Alert, condition: Condition | None = None) -> dict:
+    """An alert row as API JSON (message and severity need its condition; without it, a short one)."""
+    condition = condition or Condition(alert.type, alert.key, alert.type.replace("_", " ").capitalize() + ".")
+    return AlertView(alert, condition).as_json()

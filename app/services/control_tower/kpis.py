@@ -1,0 +1,117 @@
+"""KPIs and their daily series (API.md, Control tower → KPIs), computed from the ledger and the lots in a
+fixed number of queries."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from ...models.types import utcnow
+from .. import org_settings
+from ..authz import authorize
+from ..errors import ValidationFailed
+from ..timezones import org_today
+from . import ledger
+from .reorder import active_items, reorder_for_items
+
+PERIODS = (7, 30, 90, 365)
+MAX_DAYS = 3660
+METRICS = ("inventory_value", "revenue", "cogs", "usage_cost")
+ZERO = Decimal(0)
+
+
+def check_days(days) -> int:
+    """A period in days: a whole number from 1 to 3660 (the pages offer 7, 30, 90 and 365)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed(f"The period is a whole number of days from 1 to {MAX_DAYS}.",
+                               fields={"days": f"A whole number from 1 to {MAX_DAYS}."})
+    return days
+
+
+def stock_values(org, now: datetime) -> tuple[Decimal, Decimal, Decimal]:
+    """(inventory value, expiring value, expired value) of the lots holding stock, all statuses."""
+    today = org_today(org, now)
+    soon = today + timedelta(days=org_settings.get_settings(org)["expiring_days"])
+    total = expiring = expired = ZERO
+    for _item_id, remaining, cost, expires_on in ledger.open_lot_rows(org):
+        value = remaining * cost
+        total += value
+        if expires_on is not None and expires_on < today:
+            expired += value
+        elif expires_on is not None and expires_on <= soon:
+            expiring += value
+    return total, expiring, expired
+
+
+def compute_kpis(org, actor, days: int = 30, *, now: datetime | None = None) -> dict:
+    """Every KPI of API.md for the last `days` days (Decimals; None where API.md says null)."""
+    authorize(actor, org, "reports.view")
+    days = check_days(days)
+    now = now or utcnow()
+    since = now - timedelta(days=days)
+    value, expiring, expired = stock_values(org, now)
+    sold_revenue, sold_cogs = ledger.sales_totals(org, since)
+    returned_revenue, returned_cost = ledger.returns_totals(org, since)
+    revenue = sold_revenue - returned_revenue
+    cogs = sold_cogs - returned_cost
+    margin = revenue - cogs
+    usage = ledger.usage_cost(org, since)
+    value_then = ledger.value_at(org, since)
+    average_value = (value_then + value) / 2
+    items = active_items(org)
+    reorder = reorder_for_items(org, items, now=now)
+    # "usage in the window": the usage definition's window (the org's window_days), as the reorder engine uses
+    stockouts = sum(1 for figures in reorder.values() if figures.usage > 0 and figures.available <= 0)
+    return {
+        "days": days, "inventory_value": value, "expiring_value": expiring, "expired_value": expired,
+        "revenue": revenue, "cogs": cogs, "gross_margin": margin,
+        "gross_margin_pct": margin / revenue * 100 if revenue != 0 else None,
+        "usage_cost": usage,
+        "weeks_of_supply": value / (usage / days * 7) if usage > 0 else None,
+        "inventory_turnover": cogs / average_value if average_value != 0 else None,
+        "stockouts": stockouts,
+        "below_reorder": sum(1 for figures in reorder.values() if figures.below),
+    }
+
+
+def kpis_json(kpis: dict) -> dict:
+    """Decimals as strings, counts as integers, None as null."""
+    return {key: value if value is None or isinstance(value, int) else org_settings.decimal_text(value)
+            for key, value in kpis.items()}
+
+
+def series(org, actor, metric: str, days: int = 30, *, now: datetime | None = None) -> list[tuple[date, Decimal]]:
+    """One point per UTC day, oldest first, the last being today: the inventory value at the end of each day
+    (the last point is the value now), or the day's revenue, COGS or usage cost."""
+    authorize(actor, org, "reports.view")
+    if metric not in METRICS:
+        raise ValidationFailed(f"Unknown metric; one of {', '.join(METRICS)}.",
+                               fields={"metric": f"One of {', '.join(METRICS)}."})
+    days = check_days(days)
+    now = now or utcnow()
+    today = now.astimezone(timezone.utc).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time(0), tzinfo=timezone.utc)
+    dates = [first + timedelta(days=n) for n in range(days)]
+    if metric == "inventory_value":
+        running = ledger.value_at(org, start - timedelta(microseconds=1))
+        changes = ledger.value_change_by_day(org, start)
+        points = []
+        for day in dates:
+            running += changes.get(day, ZERO)
+            points.append((day, running))
+        points[-1] = (today, stock_values(org, now)[0])  # the value now, from the lots themselves
+        return points
+    per_day = {"revenue": ledger.revenue_by_day, "cogs": ledger.cogs_by_day,
+               "usage_cost": ledger.usage_cost_by_day}[metric](org, start)
+    return [(day, per_day.get(day, ZERO)) for day in dates]
+
+
+def weekly(points: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """Daily points summed per week (each week labelled by its first day in the series)."""
+    weeks: list[tuple[date, Decimal]] = []
+    for index, (day, value) in enumerate(points):
+        if index % 7 == 0:
+            weeks.append((day, value))
+        else:
+            weeks[-1] = (weeks[-1][0], weeks[-1][1] + value)
+    return weeks

@@ -1,0 +1,174 @@
+"""The reorder engine (API.md, Control tower → Reorder): reorder points from real usage, read-only.
+
+`figures()` is the pure calculation for one item; `reorder_for_items()` gathers what it needs for many
+items in a fixed number of queries. Stock in transit and on order (transfers, purchase orders) can be
+passed in, or supplied by providers other domains register in IN_TRANSIT_PROVIDERS / ON_ORDER_PROVIDERS:
+fn(org, item_ids) -> {item_id: quantity in the item's unit}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ...extensions import db
+from ...models import InventoryItem, Supplier
+from ...models.types import utcnow
+from .. import org_settings, tenancy
+from ..authz import authorize
+from .ledger import usage_by_item
+
+DEFAULT_LEAD_TIME_DAYS = 7
+IN_TRANSIT_PROVIDERS: list = []
+ON_ORDER_PROVIDERS: list = []
+ZERO = Decimal(0)
+
+
+@dataclass
+class Reorder:
+    avg_daily_usage: Decimal
+    lead_time_days: int
+    safety_stock: Decimal
+    reorder_point: Decimal
+    source: str  # manual | computed
+    below: bool
+    suggested_quantity: Decimal
+    weeks_of_supply: Decimal | None
+    usage: Decimal = ZERO
+    available: Decimal = ZERO
+    in_transit: Decimal = ZERO
+    on_order: Decimal = ZERO
+
+    def as_json(self) -> dict:
+        """The API.md `reorder` object (decimals as strings)."""
+        return {"avg_daily_usage": _text(self.avg_daily_usage), "lead_time_days": self.lead_time_days,
+                "safety_stock": _text(self.safety_stock), "reorder_point": _text(self.reorder_point),
+                "source": self.source, "below": self.below, "suggested_quantity": _text(self.suggested_quantity),
+                "weeks_of_supply": _text(self.weeks_of_supply)}
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else org_settings.decimal_text(value)
+
+
+def figures(*, usage: Decimal, available: Decimal, window_days: int, safety_days: Decimal, cover_days: int,
+            item_reorder_point: Decimal | None = None, item_safety_stock: Decimal | None = None,
+            item_lead_time_days: int | None = None, supplier_lead_time_days: int | None = None,
+            in_transit: Decimal = ZERO, on_order: Decimal = ZERO) -> Reorder:
+    """One item's reorder figures, exactly as API.md writes the formulas (in that order of operations)."""
+    usage = max(usage, ZERO)  # more returned than used in the window is no usage, not negative usage
+    avg = usage / window_days
+    if item_lead_time_days is not None:
+        lead = item_lead_time_days
+    elif supplier_lead_time_days is not None:
+        lead = supplier_lead_time_days
+    else:
+        lead = DEFAULT_LEAD_TIME_DAYS
+    safety = item_safety_stock if item_safety_stock is not None else avg * safety_days
+    if item_reorder_point is not None:
+        point, source = item_reorder_point, "manual"
+    else:
+        point, source = avg * lead + safety, "computed"
+    position = available + in_transit + on_order
+    below = point > 0 and position <= point
+    suggested = point + avg * cover_days - available - in_transit - on_order if below else ZERO
+    weeks = available / (avg * 7) if avg > 0 else None
+    return Reorder(avg_daily_usage=avg, lead_time_days=lead, safety_stock=safety, reorder_point=point, source=source,
+                   below=below, suggested_quantity=suggested, weeks_of_supply=weeks, usage=usage,
+                   available=available, in_transit=in_transit, on_order=on_order)
+
+
+def _provided(providers, org, item_ids) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = {}
+    for provider in providers:
+        for item_id, quantity in (provider(org, item_ids) or {}).items():
+            totals[item_id] = totals.get(item_id, ZERO) + Decimal(quantity)
+    return totals
+
+
+def reorder_for_items(org, items, *, summaries=None, in_transit=None, on_order=None,
+                      now: datetime | None = None) -> dict[int, Reorder]:
+    """Reorder figures for many items in a fixed number of queries. `summaries` (inventory.item_summaries)
+    may be passed when the caller already has them; `in_transit` / `on_order` map item id → quantity."""
+    from .. import inventory
+
+    items = list(items)
+    if not items:
+        return {}
+    now = now or utcnow()
+    ids = [item.id for item in items]
+    settings = org_settings.get_settings(org)
+    window = settings["window_days"]
+    if summaries is None:
+        summaries = inventory.item_summaries(org, items, now=now)
+    usage = usage_by_item(org, now - timedelta(days=window), ids)
+    lead_times = supplier_lead_times(org, {item.supplier_id for item in items if item.supplier_id})
+    in_transit = in_transit if in_transit is not None else _provided(IN_TRANSIT_PROVIDERS, org, ids)
+    on_order = on_order if on_order is not None else _provided(ON_ORDER_PROVIDERS, org, ids)
+    result = {}
+    for item in items:
+        result[item.id] = figures(
+            usage=usage.get(item.id, ZERO), available=summaries[item.id].available, window_days=window,
+            safety_days=settings["safety_days"], cover_days=settings["cover_days"],
+            item_reorder_point=item.reorder_point, item_safety_stock=item.safety_stock,
+            item_lead_time_days=getattr(item, "lead_time_days", None),
+            supplier_lead_time_days=lead_times.get(item.supplier_id),
+            in_transit=in_transit.get(item.id, ZERO), on_order=on_order.get(item.id, ZERO))
+    return result
+
+
+def supplier_lead_times(org, supplier_ids) -> dict[int, int | None]:
+    if not supplier_ids:
+        return {}
+    stmt = tenancy.scoped(Supplier, org, Supplier.id, Supplier.lead_time_days).where(Supplier.id.in_(list(supplier_ids)))
+    return dict(db.session.execute(stmt).all())
+
+
+def active_items(org, item_ids=None) -> list[InventoryItem]:
+    """Items not archived (optionally only these ids), by name."""
+    stmt = tenancy.scoped(InventoryItem, org).where(InventoryItem.archived_at.is_(None))
+    if item_ids is not None:
+        stmt = stmt.where(InventoryItem.id.in_(list(item_ids)))
+    return list(db.session.scalars(stmt.order_by(InventoryItem.name, InventoryItem.id)))
+
+
+def item_reorder_fields(org, items, summaries=None, *, now=None) -> dict[int, dict]:
+    """What an API Item carries for the reorder engine: {item_id: {"reorder", "supplier_id",
+    "lead_time_days", "safety_stock"}} (the item's own values; `reorder` the computed figures)."""
+    figures_by_item = reorder_for_items(org, items, summaries=summaries, now=now)
+    return {item.id: {"reorder": figures_by_item[item.id].as_json(), "supplier_id": item.supplier_id,
+                      "lead_time_days": getattr(item, "lead_time_days", None),
+                      "safety_stock": _text(item.safety_stock)}
+            for item in items}
+
+
+@dataclass
+class ReorderLine:
+    item: InventoryItem
+    supplier: Supplier | None
+    reorder: Reorder
+
+    def as_json(self) -> dict:
+        return {"item_id": self.item.id, "name": self.item.name, "unit": self.item.unit,
+                "available": _text(self.reorder.available), "supplier_id": self.item.supplier_id,
+                "supplier_name": self.supplier.name if self.supplier else None, "reorder": self.reorder.as_json()}
+
+
+def list_reorder(org, actor, *, now: datetime | None = None) -> list[ReorderLine]:
+    """Items (not archived) at or below their reorder point, grouped by supplier (by name; none last) then
+    by item name."""
+    authorize(actor, org, "inventory.view")
+    items = active_items(org)
+    figures_by_item = reorder_for_items(org, items, now=now)
+    below = [item for item in items if figures_by_item[item.id].below]
+    supplier_ids = {item.supplier_id for item in below if item.supplier_id}
+    suppliers = ({s.id: s for s in db.session.scalars(tenancy.scoped(Supplier, org).where(Supplier.id.in_(supplier_ids)))}
+                 if supplier_ids else {})
+    lines = [ReorderLine(item, suppliers.get(item.supplier_id), figures_by_item[item.id]) for item in below]
+
+    def order(line: ReorderLine):
+        supplier = line.supplier
+        return (supplier is None, (supplier.name.casefold(), supplier.id) if supplier else ("", 0),
+                line.item.name.casefold(), line.item.id)
+
+    return sorted(lines, key=order)
