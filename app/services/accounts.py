@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import email_validator
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import bcrypt, db
 from ..models import ApiToken, OneTimeToken, Organization, Role, SubscriptionTier, User
