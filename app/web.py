@@ -218,8 +218,13 @@ def format_unit_cost(value) -> str:
 
 
 def _org_currency() -> str:
-    org = find_current_org()
-    return getattr(org, "currency", None) or "USD"
+    """The organization's currency, looked up once per request (the money filter runs once per row)."""
+    currency = g.get("_org_currency") if has_request_context() else None
+    if currency is None:
+        currency = getattr(find_current_org(), "currency", None) or "USD"
+        if has_request_context():
+            g._org_currency = currency
+    return currency
 
 
 def register_web(app: Flask) -> None:
