@@ -155,7 +155,7 @@ def test_a_failure_midway_rolls_the_whole_sale_back(org, owner, bars, monkeypatc
             raise RuntimeError("disk full")
         return real(value)
 
-    monkeypatch.setattr(sales, "money", explode)
+    monkeypatch.setattr(sales.records, "money", explode)
     with pytest.raises(RuntimeError):
         sales.record_sale(org, owner, item_id=bars["item"].id, quantity="7", unit_price="5")
     monkeypatch.undo()

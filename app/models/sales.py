@@ -138,6 +138,11 @@ class Reservation(TenantMixin, db.Model):
             return "expired"
         return self.status
 
+    @property
+    def current_status(self) -> str:
+        """effective_status at this moment (what the API shows)."""
+        return self.effective_status(utcnow())
+
 
 class Recall(TenantMixin, db.Model):
     """A lot and everything downstream of it put on hold in one action."""

@@ -9,20 +9,30 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func
 
 from ..extensions import db
-from ..models import (Batch, BatchConsumption, InventoryItem, InventoryLot, Recall, RecallLot, Sale, SaleConsumption,
-                      User)
+from ..models import (
+    Batch,
+    BatchConsumption,
+    InventoryItem,
+    InventoryLot,
+    Recall,
+    RecallLot,
+    Sale,
+    SaleConsumption,
+    User,
+)
 from ..models.types import utcnow
-from . import tenancy, traceability
+from . import inventory, tenancy, traceability
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, PermissionDenied, ValidationFailed
-from .timezones import org_today
 from .features import feature_enabled
 from .pagination import Page, paginate
+from .timezones import org_today
 
 
 @unit_of_work
@@ -38,7 +48,7 @@ def recall_lot(org, actor, lot_id_or_code, *, reason) -> Recall:
         raise ValidationFailed("At most 255 characters.", fields={"reason": "At most 255 characters."})
     root = traceability.resolve_lot(org, lot_id_or_code)
     found = traceability.downstream_lots(org, root)
-    lots = _lock_lots(org, [lot.id for lot, _ in found])
+    lots = inventory.lock_lots(org, [lot.id for lot, _ in found])
     earlier = _active_rows(org, list(lots))
     recall = Recall(organization_id=org.id, lot_id=root.id, reason=reason, status="active",
                     created_by_id=getattr(actor, "id", None), created_at=utcnow())
@@ -50,7 +60,7 @@ def recall_lot(org, actor, lot_id_or_code, *, reason) -> Recall:
         previous = earlier[lot.id][0].previous_hold_reason if lot.id in earlier else current.hold_reason
         db.session.add(RecallLot(organization_id=org.id, recall_id=recall.id, lot_id=lot.id, level=level,
                                  previous_hold_reason=previous))
-        current.hold_reason = reason
+        inventory.set_hold_reason(org, actor, current, reason)
     db.session.flush()
     return recall
 
@@ -63,7 +73,7 @@ def release_recall(org, actor, recall_id) -> Recall:
     if recall.status != "active":
         raise InvalidState(f"Recall {recall.id} was already released.")
     rows = _recall_rows(org, recall.id)
-    lots = _lock_lots(org, [row.lot_id for row in rows])
+    lots = inventory.lock_lots(org, [row.lot_id for row in rows])
     recall.status = "released"
     recall.released_at = utcnow()
     recall.released_by_id = getattr(actor, "id", None)
@@ -76,23 +86,11 @@ def release_recall(org, actor, recall_id) -> Recall:
     for row in rows:
         lot = lots[row.lot_id]
         if row.lot_id in others:
-            lot.hold_reason = reasons[max(r.recall_id for r in others[row.lot_id])]
+            inventory.set_hold_reason(org, actor, lot, reasons[max(r.recall_id for r in others[row.lot_id])])
         else:
-            lot.hold_reason = row.previous_hold_reason or None
+            inventory.set_hold_reason(org, actor, lot, row.previous_hold_reason or None)
     db.session.flush()
     return recall
-
-
-def _lock_lots(org, lot_ids) -> dict[int, InventoryLot]:
-    """Lock the lots' items (id order, like every stock change), then load the lots fresh."""
-    if not lot_ids:
-        return {}
-    ids = sorted(set(lot_ids))
-    item_ids = sorted(set(db.session.scalars(tenancy.scoped(InventoryLot, org, InventoryLot.item_id)
-                                             .where(InventoryLot.id.in_(ids)))))
-    tenancy.lock_for_org(InventoryItem, item_ids, org)
-    stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.id.in_(ids)).execution_options(populate_existing=True)
-    return {lot.id: lot for lot in db.session.scalars(stmt)}
 
 
 def _active_rows(org, lot_ids) -> dict[int, list[RecallLot]]:
@@ -160,13 +158,18 @@ class RecallReport:
         return sorted({line.sale.order_ref for line in self.sales if line.sale.order_ref})
 
 
-def get_recall(org, actor, recall_id) -> Recall:
-    authorize(actor, org, "traceability.view")
-    return tenancy.get_for_org(Recall, recall_id, org)
+class RecallRow(NamedTuple):
+    recall: Recall
+    lot: InventoryLot | None  # the recalled lot
+    lots_held: int
+
+    @property
+    def lot_code(self) -> str | None:
+        return self.lot.code if self.lot is not None else None
 
 
 def list_recalls(org, actor, *, status=None, page=1, per_page=50) -> Page:
-    """Recalls, newest first; items are (recall, root lot, lots held count): three queries."""
+    """Recalls, newest first; items are RecallRow (recall, root lot, lots held count): three queries."""
     authorize(actor, org, "traceability.view")
     filters = [Recall.status == status] if status else []
     stmt = tenancy.scoped(Recall, org).where(*filters).order_by(Recall.created_at.desc(), Recall.id.desc())
@@ -179,8 +182,18 @@ def list_recalls(org, actor, *, status=None, page=1, per_page=50) -> Page:
         lot_ids = sorted({r.lot_id for r in result.items})
         lots = {lot.id: lot for lot in db.session.scalars(tenancy.scoped(InventoryLot, org)
                                                           .where(InventoryLot.id.in_(lot_ids)))}
-    result.items = [(r, lots.get(r.lot_id), counts.get(r.id, 0)) for r in result.items]
+    result.items = [RecallRow(r, lots.get(r.lot_id), counts.get(r.id, 0)) for r in result.items]
     return result
+
+
+def list_recalls_for_lot(org, actor, lot_id) -> list[tuple[Recall, int]]:
+    """Every recall that holds (or held) this lot, newest first, with the lot's level in it: one query."""
+    authorize(actor, org, "traceability.view")
+    stmt = (tenancy.scoped(RecallLot, org, Recall, RecallLot.level)
+            .join(Recall, Recall.id == RecallLot.recall_id)
+            .where(RecallLot.lot_id == int(lot_id), Recall.organization_id == org.id)
+            .order_by(Recall.created_at.desc(), Recall.id.desc()))
+    return [(recall, level) for recall, level in db.session.execute(stmt)]
 
 
 def recall_report(org, actor, recall_id) -> RecallReport:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import func, or_, update
 
 from ..extensions import db
 from ..models import RESERVATION_STATUSES, InventoryItem, Reservation, Sale
 from ..models.types import utcnow
-from . import expiration, inventory, sales, tenancy, units
+from . import inventory, sales, tenancy, units
 from .authz import authorize
 from .base import unit_of_work
 from .errors import InvalidState, PermissionDenied, ValidationFailed
 from .features import feature_enabled
+from .inventory import expiration
 from .pagination import Page, paginate
 from .validation import clean_text
 
@@ -111,7 +111,6 @@ def _check_feature(org) -> None:
         raise PermissionDenied("Reservations are not part of this plan.")
 
 
-
 # ---- reads -------------------------------------------------------------------------------------------
 
 @dataclass
@@ -143,7 +142,7 @@ def list_reservations(org, actor, *, status=None, item_id=None, q=None, page=1, 
         else:
             filters.append(Reservation.status == status)
     if item_id not in (None, ""):
-        filters.append(Reservation.item_id == inventory._int_id(item_id))
+        filters.append(Reservation.item_id == inventory.common.int_id(item_id))
     if q and str(q).strip():
         pattern = "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         filters.append(or_(Reservation.order_ref.ilike(pattern, escape="\\"),
@@ -158,10 +157,3 @@ def list_reservations(org, actor, *, status=None, item_id=None, q=None, page=1, 
                                                  .where(InventoryItem.id.in_(ids)))} if ids else {}
     result.items = [ReservationRow(r, items[r.item_id], r.effective_status(now)) for r in result.items]
     return result
-
-
-def reserved_for_item(org, item_id) -> Decimal:
-    """Σ open, unexpired reservations of one item (item unit)."""
-    from .stock_check import reserved_quantities
-
-    return reserved_quantities(org, [int(item_id)])[int(item_id)]

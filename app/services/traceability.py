@@ -76,7 +76,28 @@ class Trace:
 def trace_lot(org, actor, lot_or_code) -> Trace:
     """Everything downstream and upstream of a lot (by id, code or the lot itself), any depth."""
     authorize(actor, org, "traceability.view")
-    return build_trace(org, resolve_lot(org, lot_or_code))
+    return _build_trace(org, resolve_lot(org, lot_or_code))
+
+
+def get_lot(org, actor, lot_or_code) -> InventoryLot:
+    """A lot to trace or recall, by id, code or the lot itself; another organization's lot is NotFound."""
+    authorize(actor, org, "traceability.view")
+    return resolve_lot(org, lot_or_code)
+
+
+def search_lots(org, actor, q: str, *, limit: int = 25) -> list[tuple[InventoryLot, InventoryItem]]:
+    """Lots whose code or supplier lot code contains `q`, newest first, with their item: one query."""
+    authorize(actor, org, "traceability.view")
+    text = str(q or "").strip()
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
+            .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+            .where(InventoryLot.code.ilike(pattern, escape="\\") |
+                   InventoryLot.supplier_lot_code.ilike(pattern, escape="\\"))
+            .order_by(InventoryLot.received_at.desc(), InventoryLot.id.desc()).limit(limit))
+    return [(lot, item) for lot, item in db.session.execute(stmt)]
 
 
 LOOKUP_LOTS = 25  # a SKU's lots to choose from, newest first
@@ -93,6 +114,10 @@ class CodeLookup:
     batch: Batch | None = None
     sku: Sku | None = None
     message: str = ""
+
+    @property
+    def found_lots(self) -> list[InventoryLot]:
+        return [lot for lot, _ in self.lots]
 
 
 def lookup_code(org, actor, code) -> CodeLookup:
@@ -139,7 +164,8 @@ def _no_output(batch: Batch) -> str:
 
 
 def resolve_lot(org, lot_or_code) -> InventoryLot:
-    """A lot from a lot, an id, or a code ("LOT-000042"); another organization's lot is NotFound."""
+    """A lot from a lot, an id, or a code ("LOT-000042"); another organization's lot is NotFound. For services
+    that have authorized already (recalls); pages and the API use get_lot."""
     if isinstance(lot_or_code, InventoryLot):
         return tenancy.get_for_org(InventoryLot, lot_or_code.id, org)
     if isinstance(lot_or_code, int) and not isinstance(lot_or_code, bool):
@@ -151,8 +177,8 @@ def resolve_lot(org, lot_or_code) -> InventoryLot:
     return lot
 
 
-def build_trace(org, root: InventoryLot) -> Trace:
-    """The trace of `root` (no authorization: callers check it)."""
+def _build_trace(org, root: InventoryLot) -> Trace:
+    """The trace of `root` (trace_lot has authorized)."""
     fwd = _walk_forward(org, root)
     bwd = _walk_backward(org, root)
     lots = {root.id: root, **fwd["lots"], **bwd["lots"]}

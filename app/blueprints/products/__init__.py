@@ -1,1 +1,6 @@
 """Product pages: products, their variants and SKUs, and the lots each SKU holds (routes.py)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("products", __name__)

@@ -45,7 +45,3 @@ class SkuForm(FlaskForm):
                           description="Use an existing product item's stock, or create a new one.")
     unit = SelectField("Counted in", validate_choice=False, default="each",
                        description="How the new stock item is counted.")
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for POST buttons."""

@@ -2,20 +2,18 @@
 with its variants, SKUs and the lots (and batches) behind each SKU."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.types import utcnow
-from ...services import commerce_views, production_views, products, units
-from ...services.errors import DomainError, NotFound
+from ...services import products, recipes, units
 from ...services.timezones import org_today
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import ID, choices, error_status, page_arg, text_arg, unit_choices
-from .forms import EmptyForm, ProductForm, SkuForm, VariantForm
-
-bp = Blueprint("products", __name__)
+from ..forms_support import EmptyForm, submit, submit_action
+from ..pages import ID, choices, page_arg, text_arg, unit_choices
+from . import bp
+from .forms import ProductForm, SkuForm, VariantForm
 
 PER_PAGE = 25
 SKU_FIELDS = ("variant_id", "size_label", "code", "retail_price", "wholesale_price", "barcode", "container_item_id")
@@ -38,19 +36,11 @@ def product_list():
 def product_new():
     """Add a product; its SKUs are added on the product page next."""
     form = ProductForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                product = products.create_product(current_org(), current_user, **_product_fields(form))
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                flash(f"Added {product.name}. Now add a SKU for each size or container you sell.", "success")
-                return redirect(url_for("products.product_detail", product_id=product.id, _anchor="new-sku"))
-    return render_template("products/product_form.html", form=form, product=None), status
+    result = submit(form, lambda: products.create_product(current_org(), current_user, **_product_fields(form)))
+    if result.ok:
+        flash(f"Added {result.value.name}. Now add a SKU for each size or container you sell.", "success")
+        return redirect(url_for("products.product_detail", product_id=result.value.id, _anchor="new-sku"))
+    return render_template("products/product_form.html", form=form, product=None), result.status
 
 
 @bp.route(f"/products/<{ID}:product_id>/edit", methods=["GET", "POST"])
@@ -60,33 +50,29 @@ def product_edit(product_id: int):
     org = current_org()
     product = products.get_product(org, current_user, product_id)
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                product = products.update_product(org, current_user, product.id, **_product_fields(form))
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                flash(f"Saved {product.name}.", "success")
-                return redirect(url_for("products.product_detail", product_id=product.id))
-    return render_template("products/product_form.html", form=form, product=product), status
+    result = submit(form, lambda: products.update_product(org, current_user, product.id, **_product_fields(form)))
+    if result.ok:
+        flash(f"Saved {result.value.name}.", "success")
+        return redirect(url_for("products.product_detail", product_id=product.id))
+    return render_template("products/product_form.html", form=form, product=product), result.status
 
 
 @bp.route(f"/products/<{ID}:product_id>/archive", methods=["POST"])
 @require_permission("products.edit")
 def product_archive(product_id: int):
     """Archive a product: hidden from lists and pickers; stock and sales kept."""
-    return _archive_or_restore(product_id, archive=True)
+    submit_action(lambda: products.archive_product(current_org(), current_user, product_id),
+                  lambda product: f"{product.name} archived.")
+    return redirect(url_for("products.product_detail", product_id=product_id))
 
 
 @bp.route(f"/products/<{ID}:product_id>/restore", methods=["POST"])
 @require_permission("products.edit")
 def product_restore(product_id: int):
     """Bring an archived product back."""
-    return _archive_or_restore(product_id, archive=False)
+    submit_action(lambda: products.restore_product(current_org(), current_user, product_id),
+                  lambda product: f"{product.name} restored.")
+    return redirect(url_for("products.product_detail", product_id=product_id))
 
 
 @bp.route(f"/products/<{ID}:product_id>")
@@ -103,14 +89,10 @@ def variant_create(product_id: int):
     org = current_org()
     product = products.get_product(org, current_user, product_id)
     form = VariantForm()
-    if not form.validate_on_submit():
-        return _render_detail(product.id, variant_form=form, status=422)
-    try:
-        variant = products.add_variant(org, current_user, product.id, name=form.name.data.strip())
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_detail(product.id, variant_form=form, status=error_status(exc))
-    flash(f"Added the variant {variant.name}.", "success")
+    result = submit(form, lambda: products.add_variant(org, current_user, product.id, name=form.name.data.strip()))
+    if not result.ok:
+        return _render_detail(product.id, variant_form=form, status=result.status)
+    flash(f"Added the variant {result.value.name}.", "success")
     return redirect(url_for("products.product_detail", product_id=product.id, _anchor="variants"))
 
 
@@ -123,18 +105,11 @@ def sku_create(product_id: int):
     product = detail.product
     form = SkuForm()
     _fill_sku_choices(form, org, detail.variants)
-    if not form.validate_on_submit():
-        return _render_detail(product.id, sku_form=form, status=422, detail=detail)
-    fields = _sku_fields(form)
-    if form.item_id.data:
-        fields["item_id"] = form.item_id.data
-    else:
-        fields["unit"] = form.unit.data or "each"
-    try:
-        sku = products.create_sku(org, current_user, product.id, **fields)
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_detail(product.id, sku_form=form, status=error_status(exc))
+    result = submit(form, lambda: products.create_sku(org, current_user, product.id, **_new_sku_fields(form)))
+    if not result.ok:
+        return _render_detail(product.id, sku_form=form, status=result.status,
+                              detail=detail if result.error is None else None)
+    sku = result.value
     flash(f"Added SKU {sku.code}. Finish a batch into it to put it in stock.", "success")
     return redirect(url_for("products.product_detail", product_id=product.id, _anchor=f"sku-{sku.id}"))
 
@@ -152,22 +127,11 @@ def sku_edit(sku_id: int):
     if request.method == "GET":
         form.variant_id.data = str(sku.variant_id or "")
         form.container_item_id.data = str(sku.container_item_id or "")
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            fields = _sku_fields(form)
-            if not fields["code"]:
-                fields.pop("code")  # blank keeps the current code
-            try:
-                sku = products.update_sku(org, current_user, sku.id, **fields)
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                flash(f"Saved SKU {sku.code}.", "success")
-                return redirect(url_for("products.product_detail", product_id=product.id, _anchor=f"sku-{sku.id}"))
-    return render_template("products/sku_form.html", form=form, sku=sku, product=product), status
+    result = submit(form, lambda: products.update_sku(org, current_user, sku.id, **_edited_sku_fields(form)))
+    if result.ok:
+        flash(f"Saved SKU {result.value.code}.", "success")
+        return redirect(url_for("products.product_detail", product_id=product.id, _anchor=f"sku-{sku.id}"))
+    return render_template("products/sku_form.html", form=form, sku=sku, product=product), result.status
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -186,43 +150,43 @@ def _render_detail(product_id: int, *, variant_form=None, sku_form=None, status:
                            statuses=statuses, button_form=EmptyForm()), status
 
 
-def _archive_or_restore(product_id: int, *, archive: bool):
-    org = current_org()
-    if EmptyForm().validate_on_submit():
-        try:
-            if archive:
-                product = products.archive_product(org, current_user, product_id)
-            else:
-                product = products.restore_product(org, current_user, product_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{product.name} archived." if archive else f"{product.name} restored.", "success")
-    else:
-        flash("The request could not be read; nothing was changed. Try again.", "error")
-    return redirect(url_for("products.product_detail", product_id=product_id))
-
-
 def _fill_sku_choices(form: SkuForm, org, variants, include_container=None) -> None:
     form.variant_id.choices = choices([("", "— no variant —")] + [(v.id, v.name) for v in variants])
-    options = production_views.item_options(org, kinds=("container", "packaging", "product"),
-                                            include_ids=[include_container] if include_container else ())
+    options = recipes.item_options(org, current_user, kinds=("container", "packaging", "product"),
+                                   include_ids=[include_container] if include_container else (),
+                                   permission="products.view")
     containers = [(item_id, name) for item_id, name, _, kind in options if kind in ("container", "packaging")
                   or item_id == include_container]
     form.container_item_id.choices = choices([("", "— none —")] + containers)
-    taken = commerce_views.sku_item_ids(org)
+    taken = products.sku_item_ids(org, current_user)
     free_products = [(item_id, f"{name} ({unit})") for item_id, name, unit, kind in options
                      if kind == "product" and item_id not in taken]
     form.item_id.choices = choices([("", "Create a new stock item")] + free_products)
-    form.unit.choices = unit_choices([u for u in units.list_units(org) if u.dimension == "count"] or
-                                     units.list_units(org))
+    form.unit.choices = unit_choices([u for u in units.list_units(org, current_user) if u.dimension == "count"] or
+                                     units.list_units(org, current_user))
 
 
 def _product_fields(form: ProductForm) -> dict:
     return {"name": form.name.data.strip(), "category": (form.category.data or "").strip(),
             "description": (form.description.data or "").strip()}
+
+
+def _new_sku_fields(form: SkuForm) -> dict:
+    """A new SKU's fields: an existing stock item, or the unit of the new one to create."""
+    fields = _sku_fields(form)
+    if form.item_id.data:
+        fields["item_id"] = form.item_id.data
+    else:
+        fields["unit"] = form.unit.data or "each"
+    return fields
+
+
+def _edited_sku_fields(form: SkuForm) -> dict:
+    """The edited fields; a blank code keeps the current one."""
+    fields = _sku_fields(form)
+    if not fields["code"]:
+        fields.pop("code")
+    return fields
 
 
 def _sku_fields(form: SkuForm) -> dict:

@@ -1,12 +1,11 @@
 """The public lot page: GET /l/<token> shows only what the printed label shows (no login, no tenant internals)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
 from ...extensions import limiter
-from ...services import labels
-
-bp = Blueprint("public", __name__)
+from ...services import batches
+from . import bp
 
 
 def _public_limit() -> str:
@@ -19,7 +18,7 @@ def _public_limit() -> str:
 def lot_page(token: str):
     """A lot's public page: product, batch and lot code, made / cured-by / best-before dates, ingredients
     heaviest first, allergens, and a recall warning when the lot is recalled. Unknown tokens are a 404."""
-    lot = labels.public_lot(token)
+    lot = batches.public_lot(token)
     response = current_app.make_response(render_template("public/lot_page.html", lot=lot))
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Cache-Control"] = "no-store"  # a recall must show at once, never from a cache

@@ -1,1 +1,6 @@
 """Sales pages (routes.py) and the sales, returns, reservations and products JSON API (api.py)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("sales", __name__)

@@ -1,51 +1,56 @@
-"""Sales, returns, reservations and products JSON API (API.md, "Sales")."""
+"""Sales, returns and reservations JSON API (API.md, "Sales"); products are in blueprints/products/api.py."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ...models import RESERVATION_STATUSES
-from ...models.types import utcnow
 from ...services import products, reservations, sales
-from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
+from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_schema
 from ..decorators import require_permission
 from ..idempotency import idempotent
 from ..inventory.api import EventSchema, UTCTime, event_json
 
-blp = Blueprint("sales_api", __name__, url_prefix="/api/v1", description="Sales, returns, reservations, products")
+blp = Blueprint("sales_api", __name__, url_prefix="/api/v1", description="Sales, returns, reservations")
 
 
 # ---- output ------------------------------------------------------------------------------------------
 
 class SaleConsumptionSchema(Schema):
+    """A lot the sale drew from (services.sales.SaleLine); cost = quantity × the lot's unit cost, exactly."""
+
     lot_code = fields.String()
-    lot_id = fields.Integer()
-    quantity = DecimalString()
-    unit_cost = DecimalString()
+    lot_id = fields.Integer(attribute="row.lot_id")
+    quantity = DecimalString(attribute="row.quantity")
+    unit_cost = DecimalString(attribute="row.unit_cost")
     cost = DecimalString()
-    returned_quantity = DecimalString()
+    returned_quantity = DecimalString(attribute="row.returned_quantity")
 
 
 class SaleSchema(Schema):
-    id = fields.Integer()
-    item_id = fields.Integer()
-    sku_id = fields.Integer(allow_none=True)
-    sku_code = fields.String(allow_none=True)
-    quantity = DecimalString()
-    unit_price = DecimalString()
+    """A sale (services.sales.SaleRow / SaleRecord) with revenue, cogs and margin exactly from its factors."""
+
+    id = fields.Integer(attribute="sale.id")
+    item_id = fields.Integer(attribute="sale.item_id")
+    sku_id = fields.Integer(attribute="sale.sku_id", allow_none=True)
+    sku_code = fields.String(attribute="sku_code", allow_none=True)
+    quantity = DecimalString(attribute="sale.quantity")
+    unit_price = DecimalString(attribute="sale.unit_price")
     revenue = DecimalString()
     cogs = DecimalString()
     margin = DecimalString(metadata={"description": "revenue − cogs, exactly"})
-    order_ref = fields.String(allow_none=True)
-    channel = fields.String(allow_none=True)
-    customer = fields.String(allow_none=True)
-    reservation_id = fields.Integer(allow_none=True)
-    returned_quantity = DecimalString()
-    returned_revenue = DecimalString()
-    returned_cogs = DecimalString()
-    consumption = fields.List(fields.Nested(SaleConsumptionSchema))
-    created_at = UTCTime()
-    user_id = fields.Integer(allow_none=True)
+    order_ref = fields.String(attribute="sale.order_ref", allow_none=True)
+    channel = fields.String(attribute="sale.channel", allow_none=True)
+    customer = fields.String(attribute="sale.customer", allow_none=True)
+    reservation_id = fields.Integer(attribute="sale.reservation_id", allow_none=True)
+    returned_quantity = DecimalString(attribute="sale.returned_quantity")
+    returned_revenue = DecimalString(attribute="sale.returned_revenue")
+    returned_cogs = DecimalString(attribute="sale.returned_cogs")
+    consumption = fields.List(fields.Nested(SaleConsumptionSchema), attribute="lines")
+    created_at = UTCTime(attribute="sale.created_at")
+    user_id = fields.Integer(attribute="sale.user_id", allow_none=True)
 
 
 class SaleTotalsSchema(Schema):
@@ -73,7 +78,7 @@ class ReservationSchema(Schema):
     quantity = DecimalString()
     order_ref = fields.String()
     customer = fields.String()
-    status = fields.String(metadata={"enum": ["open", "released", "converted", "expired"]})
+    status = fields.String(attribute="current_status", metadata={"enum": ["open", "released", "converted", "expired"]})
     expires_at = UTCTime()
     sale_id = fields.Integer(allow_none=True)
     created_at = UTCTime()
@@ -81,36 +86,6 @@ class ReservationSchema(Schema):
 
 
 ReservationList = page_schema(ReservationSchema)
-
-
-class SkuSchema(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    product_id = fields.Integer()
-    variant_id = fields.Integer(allow_none=True)
-    variant = fields.String(allow_none=True)
-    item_id = fields.Integer()
-    size_label = fields.String()
-    retail_price = DecimalString(allow_none=True)
-    wholesale_price = DecimalString(allow_none=True)
-    barcode = fields.String(allow_none=True)
-    container_item_id = fields.Integer(allow_none=True)
-    quantity = DecimalString()
-    available = DecimalString()
-    value = DecimalString()
-
-
-class ProductSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    description = fields.String()
-    category = fields.String()
-    archived = fields.Boolean()
-    variants = fields.List(fields.Dict())
-    skus = fields.List(fields.Nested(SkuSchema))
-
-
-ProductList = page_schema(ProductSchema)
 
 
 # ---- input -------------------------------------------------------------------------------------------
@@ -179,12 +154,6 @@ class ReservationListArgs(PageArgs):
     q = fields.String(load_default=None)
 
 
-class ProductListArgs(PageArgs):
-    q = fields.String(load_default=None)
-    category = fields.String(load_default=None)
-    include_archived = fields.Boolean(load_default=False)
-
-
 # ---- sales -------------------------------------------------------------------------------------------
 
 @blp.route("/sales", methods=["POST"])
@@ -200,7 +169,7 @@ def sale_create(data):
                              unit=data["unit"], unit_price=data["unit_price"], order_ref=data["order_ref"],
                              channel=data["channel"], customer=data["customer"],
                              reservation_id=data["reservation_id"], notes=data.get("notes") or "")
-    return sale_json(org, user, sale.id)
+    return sales.sale_record(org, user, sale.id)
 
 
 @blp.route("/sales", methods=["GET"])
@@ -212,15 +181,8 @@ def sale_list(args):
     org, user = api_actor()
     page = sales.list_sales(org, user, q=args["q"], channel=args["channel"], item_id=args["item_id"],
                             sku_id=args["sku_id"], date_from=args["date_from"], date_to=args["date_to"],
-                            page=args["page"], per_page=args["per_page"])
-    lot_codes = sales.lot_codes(org, [row.sale for row in page.items])
-    body = page_envelope([_sale_dict(row.sale, row.sku, lot_codes) for row in page.items], page.page,
-                         page.per_page, page.total)
-    totals = page.totals
-    body["totals"] = {"count": totals.count, "quantity": totals.quantity, "revenue": totals.revenue,
-                      "cogs": totals.cogs, "margin": totals.margin, "returned_revenue": totals.returned_revenue,
-                      "returned_cogs": totals.returned_cogs}
-    return body
+                            page=args["page"], per_page=args["per_page"], with_lots=True)
+    return page
 
 
 @blp.route("/sales/<int:sale_id>", methods=["GET"])
@@ -229,7 +191,7 @@ def sale_list(args):
 def sale_detail(sale_id: int):
     """One sale with the lots it drew from."""
     org, user = api_actor()
-    return sale_json(org, user, sale_id)
+    return sales.sale_record(org, user, sale_id)
 
 
 @blp.route("/sales/<int:sale_id>/returns", methods=["POST"])
@@ -242,30 +204,7 @@ def sale_return(data, sale_id: int):
     """Return (part of) a sale: the stock goes back to the exact lots it came from."""
     org, user = api_actor()
     events = sales.return_sale(org, user, sale_id, quantity=data.get("quantity"), notes=data.get("notes") or "")
-    return {"events": [event_json(event) for event in events], "sale": sale_json(org, user, sale_id)}
-
-
-def sale_json(org, actor, sale_id) -> dict:
-    """The API.md Sale."""
-    record = sales.sale_record(org, actor, sale_id)
-    codes = {lot.id: lot.code for _, lot in record.consumption}
-    return _sale_dict(record.sale, record.sku, codes)
-
-
-def _sale_dict(sale, sku, lot_codes: dict[int, str]) -> dict:
-    revenue, cogs, margin = sales.exact_figures(sale)
-    return {
-        "id": sale.id, "item_id": sale.item_id, "sku_id": sale.sku_id, "sku_code": sku.code if sku else None,
-        "quantity": sale.quantity, "unit_price": sale.unit_price, "revenue": revenue, "cogs": cogs,
-        "margin": margin, "order_ref": sale.order_ref, "channel": sale.channel, "customer": sale.customer,
-        "reservation_id": sale.reservation_id, "returned_quantity": sale.returned_quantity,
-        "returned_revenue": sale.returned_revenue, "returned_cogs": sale.returned_cogs,
-        "consumption": [{"lot_code": lot_codes.get(row.lot_id), "lot_id": row.lot_id, "quantity": row.quantity,
-                         "unit_cost": row.unit_cost, "cost": sales.line_cost(row),
-                         "returned_quantity": row.returned_quantity}
-                        for row in sale.consumption],
-        "created_at": sale.created_at, "user_id": sale.user_id,
-    }
+    return {"events": [event_json(event) for event in events], "sale": sales.sale_record(org, user, sale_id)}
 
 
 # ---- reservations ------------------------------------------------------------------------------------
@@ -284,7 +223,7 @@ def reservation_create(data):
     reservation = reservations.create_reservation(
         org, user, item_id=item_id, quantity=data["quantity"], unit=data["unit"], order_ref=data["order_ref"],
         customer=data.get("customer") or "", expires_at=data["expires_at"], notes=data.get("notes") or "")
-    return reservation_json(reservation)
+    return reservation
 
 
 @blp.route("/reservations", methods=["GET"])
@@ -296,8 +235,7 @@ def reservation_list(args):
     org, user = api_actor()
     page = reservations.list_reservations(org, user, status=args["status"], item_id=args["item_id"], q=args["q"],
                                           page=args["page"], per_page=args["per_page"])
-    return page_envelope([reservation_json(row.reservation, row.status) for row in page.items], page.page,
-                         page.per_page, page.total)
+    return replace(page, items=[row.reservation for row in page.items])
 
 
 @blp.route("/reservations/<int:reservation_id>", methods=["GET"])
@@ -306,7 +244,7 @@ def reservation_list(args):
 def reservation_detail(reservation_id: int):
     """One reservation."""
     org, user = api_actor()
-    return reservation_json(reservations.get_reservation(org, user, reservation_id))
+    return reservations.get_reservation(org, user, reservation_id)
 
 
 @blp.route("/reservations/<int:reservation_id>/release", methods=["POST"])
@@ -316,7 +254,7 @@ def reservation_detail(reservation_id: int):
 def reservation_release(reservation_id: int):
     """Release the held stock back to available."""
     org, user = api_actor()
-    return reservation_json(reservations.release_reservation(org, user, reservation_id))
+    return reservations.release_reservation(org, user, reservation_id)
 
 
 @blp.route("/reservations/<int:reservation_id>/convert", methods=["POST"])
@@ -329,51 +267,4 @@ def reservation_convert(data, reservation_id: int):
     org, user = api_actor()
     sale = reservations.convert_reservation(org, user, reservation_id, unit_price=data["unit_price"],
                                             channel=data["channel"], quantity=data["quantity"])
-    return sale_json(org, user, sale.id)
-
-
-def reservation_json(reservation, status: str | None = None) -> dict:
-    return {"id": reservation.id, "item_id": reservation.item_id, "quantity": reservation.quantity,
-            "order_ref": reservation.order_ref, "customer": reservation.customer or "",
-            "status": status or reservation.effective_status(utcnow()), "expires_at": reservation.expires_at,
-            "sale_id": reservation.sale_id, "created_at": reservation.created_at,
-            "closed_at": reservation.closed_at}
-
-
-# ---- products (read) ---------------------------------------------------------------------------------
-
-@blp.route("/products", methods=["GET"])
-@blp.arguments(ProductListArgs, location="query")
-@blp.response(200, ProductList)
-@require_permission("products.view")
-def product_list(args):
-    """Products with their variants and SKUs (stock on hand, available, value)."""
-    org, user = api_actor()
-    page = products.list_products(org, user, q=args["q"], category=args["category"],
-                                  include_archived=args["include_archived"], page=args["page"],
-                                  per_page=args["per_page"])
-    return page_envelope([_product_dict(row) for row in page.items], page.page, page.per_page, page.total)
-
-
-@blp.route("/products/<int:product_id>", methods=["GET"])
-@blp.response(200, ProductSchema)
-@require_permission("products.view")
-def product_detail(product_id: int):
-    """One product with its variants and SKUs."""
-    org, user = api_actor()
-    return _product_dict(products.get_product_detail(org, user, product_id))
-
-
-def _product_dict(row) -> dict:
-    product = row.product
-    return {"id": product.id, "name": product.name, "description": product.description or "",
-            "category": product.category or "", "archived": product.archived_at is not None,
-            "variants": [{"id": v.id, "name": v.name} for v in row.variants],
-            "skus": [{"id": s.sku.id, "code": s.sku.code, "product_id": s.sku.product_id,
-                      "variant_id": s.sku.variant_id, "variant": s.variant.name if s.variant else None,
-                      "item_id": s.sku.item_id,
-                      "size_label": s.sku.size_label or "", "retail_price": s.sku.retail_price,
-                      "wholesale_price": s.sku.wholesale_price, "barcode": s.sku.barcode,
-                      "container_item_id": s.sku.container_item_id, "quantity": s.quantity,
-                      "available": s.available, "value": s.value}
-                     for s in row.skus]}
+    return sales.sale_record(org, user, sale.id)

@@ -53,7 +53,3 @@ class ReservationForm(FlaskForm):
 class ConvertForm(FlaskForm):
     unit_price = DecimalText("Unit price", validators=[Optional()], description="Blank: the SKU's retail price.")
     channel = StringField("Channel", validators=[Optional(), Length(max=40)])
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for POST buttons."""

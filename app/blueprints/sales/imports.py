@@ -2,16 +2,16 @@
 "Import N sales" → every row recorded in one transaction, or none."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...services import sales
-from ...services.errors import DomainError, ValidationFailed
+from ...services.errors import ValidationFailed
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..pages import error_status
+from ..forms_support import submit
+from . import bp
 from .forms import ImportConfirmForm, ImportForm
-from .routes import bp
 
 # Larger checked files are confirmed by uploading them again instead of posting the text back
 # (a form field is capped well below the file-upload limit).
@@ -24,20 +24,19 @@ EXAMPLE = "sku,quantity,unit_price,order_ref,channel,customer,date\nLAV-BAR,2,8.
 def sale_import():
     """Check a sales CSV and show every problem with its row and column; nothing is written yet."""
     form = ImportForm()
-    if request.method == "GET":
-        return _render(form)
-    if not form.validate_on_submit():
-        return _render(form, status=422)
+    result = submit(form, lambda: _check(form))
+    if not result.ok:
+        return _render(form, status=result.status)
+    text, report = result.value
+    return _render(form, report=report, text=text, status=200 if report.ok else 422)
+
+
+def _check(form: ImportForm):
+    """(text, validation report) of the uploaded or pasted CSV; nothing is written."""
     text, problem = _uploaded_text(form)
     if problem:
-        form.file.errors = [problem]
-        return _render(form, status=422)
-    try:
-        report = sales.validate_sales_csv(current_org(), current_user, text)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return _render(form, status=error_status(exc))
-    return _render(form, report=report, text=text, status=200 if report.ok else 422)
+        raise ValidationFailed(problem, fields={"file": problem})
+    return text, sales.validate_sales_csv(current_org(), current_user, text)
 
 
 @bp.route("/sales/import/confirm", methods=["POST"])
@@ -52,15 +51,13 @@ def sale_import_confirm():
         if problem:
             flash(f"Nothing was imported: {problem} Check the file again.", "error")
             return redirect(url_for("sales.sale_import"))
-    try:
-        imported = sales.import_sales_csv(current_org(), current_user, text)
-    except ValidationFailed as exc:
-        report = getattr(exc, "report", None)
-        flash(exc.message, "error")
-        return _render(ImportForm(formdata=None), report=report, text=text, status=422)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return _render(ImportForm(formdata=None), status=error_status(exc))
+    result = submit(ImportForm(formdata=None), lambda: sales.import_sales_csv(current_org(), current_user, text),
+                    validate=False)
+    if not result.ok:  # nothing was imported; a file that no longer validates shows its report again
+        report = getattr(result.error, "report", None)
+        return _render(ImportForm(formdata=None), report=report, text=text if report is not None else None,
+                       status=result.status)
+    imported = result.value
     flash(f"Imported {len(imported)} sale{'' if len(imported) == 1 else 's'}.", "success")
     return redirect(url_for("sales.sale_list"))
 

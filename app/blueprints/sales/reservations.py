@@ -5,15 +5,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models import RESERVATION_STATUSES
-from ...services import commerce_views, reservations
+from ...services import products, reservations
 from ...services.authz import has_permission
-from ...services.errors import DomainError, NotFound
+from ...services.errors import ValidationFailed
 from ...tenant import current_org
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import ID, error_status, page_arg
-from .forms import ConvertForm, EmptyForm, ReservationForm
+from ..forms_support import EmptyForm, submit, submit_action
+from ..pages import ID, page_arg
+from .forms import ConvertForm, ReservationForm
 from .routes import _fill_sell_choices, _sell_options, bp
 
 PER_PAGE = 50
@@ -33,40 +33,33 @@ def reservation_create():
     org = current_org()
     form = ReservationForm()
     options = _sell_options(org)
-    if not form.validate_on_submit():
-        return _render_list(form, options=options, status=422)
-    option = next((o for o in options if o["value"] == form.sku.data), None)
-    if option is None:
-        form.sku.errors = ["Choose one of your products from the list."]
-        return _render_list(form, options=options, status=422)
-    try:
-        reservation = reservations.create_reservation(
-            org, current_user, item_id=option["item"].id, quantity=form.quantity.data,
-            order_ref=form.order_ref.data.strip(), customer=(form.customer.data or "").strip(),
-            expires_at=form.expires_at.data)
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_list(form, options=options, status=error_status(exc))
+    result = submit(form, lambda: _reserve(org, form, options))
+    if not result.ok:
+        return _render_list(form, options=options, status=result.status)
+    reservation, option = result.value
     flash(f"Holding {format_quantity(reservation.quantity)} {option['unit']} of {option['label']} for order "
           f"{reservation.order_ref}.", "success")
     return redirect(url_for("sales.reservation_list"))
+
+
+def _reserve(org, form: ReservationForm, options):
+    option = next((o for o in options if o["value"] == form.sku.data), None)
+    if option is None:
+        message = "Choose one of your products from the list."
+        raise ValidationFailed(message, fields={"sku": message})
+    reservation = reservations.create_reservation(
+        org, current_user, item_id=option["item"].id, quantity=form.quantity.data,
+        order_ref=form.order_ref.data.strip(), customer=(form.customer.data or "").strip(),
+        expires_at=form.expires_at.data)
+    return reservation, option
 
 
 @bp.route(f"/sales/reservations/<{ID}:reservation_id>/release", methods=["POST"])
 @require_permission("reservations.manage")
 def reservation_release(reservation_id: int):
     """Give held stock back (the order was cancelled or changed)."""
-    if not EmptyForm().validate_on_submit():
-        flash("The request could not be read; nothing was changed. Try again.", "error")
-        return redirect(url_for("sales.reservation_list"))
-    try:
-        reservation = reservations.release_reservation(current_org(), current_user, reservation_id)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"Released the hold for order {reservation.order_ref}.", "success")
+    submit_action(lambda: reservations.release_reservation(current_org(), current_user, reservation_id),
+                  lambda reservation: f"Released the hold for order {reservation.order_ref}.")
     return redirect(url_for("sales.reservation_list"))
 
 
@@ -87,12 +80,11 @@ def reservation_convert(reservation_id: int):
     if price is None:
         flash(f"Enter a unit price to convert order {reservation.order_ref}: it has no retail price.", "error")
         return redirect(url_for("sales.reservation_list"))
-    try:
-        sale = reservations.convert_reservation(org, current_user, reservation.id, unit_price=price,
-                                                channel=(form.channel.data or "").strip() or None)
-    except DomainError as exc:
-        flash(exc.message, "error")
+    result = submit_action(lambda: reservations.convert_reservation(
+        org, current_user, reservation.id, unit_price=price, channel=(form.channel.data or "").strip() or None))
+    if not result.ok:
         return redirect(url_for("sales.reservation_list"))
+    sale = result.value
     flash(f"Order {sale.order_ref} sold: revenue {format_money(sale.revenue)}, cost of goods "
           f"{format_money(sale.cogs)}.", "success")
     return redirect(url_for("sales.sale_detail", sale_id=sale.id))
@@ -107,7 +99,7 @@ def _render_list(form: ReservationForm, *, options=None, status: int = 200):
     if can_manage:
         options = options if options is not None else _sell_options(org)
         _fill_sell_choices(form, options)
-    skus = commerce_views.skus_for_items(org, [row.item.id for row in page.items])
+    skus = products.skus_for_items(org, current_user, [row.item.id for row in page.items])
     return render_template("sales/reservation_list.html", page=page, form=form, status=status_filter,
                            statuses=RESERVATION_STATUSES, skus=skus, convert_form=ConvertForm(formdata=None),
                            button_form=EmptyForm(), can_manage=can_manage,
@@ -115,4 +107,4 @@ def _render_list(form: ReservationForm, *, options=None, status: int = 200):
 
 
 def _sku_for_item(org, item_id):
-    return commerce_views.skus_for_items(org, [item_id]).get(item_id)
+    return products.skus_for_items(org, current_user, [item_id]).get(item_id)

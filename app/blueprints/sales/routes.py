@@ -5,20 +5,19 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ...services import commerce_views, sales
-from ...services.errors import DomainError, PermissionDenied
+from ...services import sales
+from ...services.errors import PermissionDenied, ValidationFailed
 from ...tenant import current_org
 from ...web import format_money, format_quantity
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import ID, error_status, page_arg, text_arg
+from ..forms_support import submit
+from ..pages import ID, page_arg, text_arg
+from . import bp
 from .forms import CHANNEL_SUGGESTIONS, ReturnForm, SaleForm
-
-bp = Blueprint("sales", __name__)
 
 PER_PAGE = 50
 CSV_PAGE = 500
@@ -35,7 +34,7 @@ def sale_list():
     return render_template("sales/sale_list.html", page=page, totals=totals, filters=filters,
                            args={k: v.isoformat() if isinstance(v, date) else v for k, v in filters.items() if v},
                            channels=sales.list_channels(org, current_user),
-                           margin_percent=commerce_views.margin_percent(totals.net_revenue, totals.net_margin))
+                           margin_percent=sales.margin_percent(totals.net_revenue, totals.net_margin))
 
 
 @bp.route("/sales.csv")
@@ -76,31 +75,33 @@ def sale_new():
     _fill_sell_choices(form, options)
     if request.method == "GET":
         _prefill(form, options)
-        return _render_form(form, options)
-    if not form.validate_on_submit():
-        return _render_form(form, options, status=422)
-    choice = commerce_views.parse_sell_choice(form.sku.data)
+    result = submit(form, lambda: _record_sale(org, form, options))
+    if result.ok:
+        sale, option = result.value
+        flash(f"Sold {format_quantity(sale.quantity)} {option['unit']} of {option['label']}: revenue "
+              f"{format_money(sale.revenue)}, cost of goods {format_money(sale.cogs)}, "
+              f"margin {format_money(sale.margin)}.", "success")
+        return redirect(url_for("sales.sale_detail", sale_id=sale.id))
+    return _render_form(form, options, status=result.status)
+
+
+def _record_sale(org, form: SaleForm, options):
+    """The chosen SKU (or item) sold at the typed price, or its retail price when none is typed."""
+    choice = parse_sell_choice(form.sku.data)
     option = next((o for o in options if o["value"] == form.sku.data), None)
     if choice is None or option is None:
-        form.sku.errors = ["Choose one of your products from the list."]
-        return _render_form(form, options, status=422)
+        message = "Choose one of your products from the list."
+        raise ValidationFailed(message, fields={"sku": message})
     price = form.unit_price.data if form.unit_price.data is not None else option["price"]
     if price is None:
-        form.unit_price.errors = [f"Enter the unit price: {option['label']} has no retail price."]
-        return _render_form(form, options, status=422)
+        message = f"Enter the unit price: {option['label']} has no retail price."
+        raise ValidationFailed(message, fields={"unit_price": message})
     target = {"sku_id": choice[1]} if choice[0] == "sku" else {"item_id": choice[1]}
-    try:
-        sale = sales.record_sale(org, current_user, quantity=form.quantity.data, unit_price=price,
-                                 order_ref=(form.order_ref.data or "").strip() or None,
-                                 channel=(form.channel.data or "").strip() or None,
-                                 customer=(form.customer.data or "").strip() or None, **target)
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_form(form, options, status=error_status(exc))
-    flash(f"Sold {format_quantity(sale.quantity)} {option['unit']} of {option['label']}: revenue "
-          f"{format_money(sale.revenue)}, cost of goods {format_money(sale.cogs)}, "
-          f"margin {format_money(sale.margin)}.", "success")
-    return redirect(url_for("sales.sale_detail", sale_id=sale.id))
+    sale = sales.record_sale(org, current_user, quantity=form.quantity.data, unit_price=price,
+                             order_ref=(form.order_ref.data or "").strip() or None,
+                             channel=(form.channel.data or "").strip() or None,
+                             customer=(form.customer.data or "").strip() or None, **target)
+    return sale, option
 
 
 @bp.route(f"/sales/<{ID}:sale_id>")
@@ -117,14 +118,11 @@ def sale_return(sale_id: int):
     org = current_org()
     sale = sales.get_sale(org, current_user, sale_id)
     form = ReturnForm()
-    if not form.validate_on_submit():
-        return _render_detail(sale.id, form, status=422)
-    try:
-        events = sales.return_sale(org, current_user, sale.id, quantity=form.quantity.data,
-                                   notes=(form.notes.data or "").strip())
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_detail(sale.id, form, status=error_status(exc))
+    result = submit(form, lambda: sales.return_sale(org, current_user, sale.id, quantity=form.quantity.data,
+                                                    notes=(form.notes.data or "").strip()))
+    if not result.ok:
+        return _render_detail(sale.id, form, status=result.status)
+    events = result.value
     returned = sum((event.quantity for event in events), start=0)
     lots = ", ".join(sorted({event.lot.code for event in events if event.lot is not None}))
     flash(f"Returned {format_quantity(returned)} to lot{'s' if ', ' in lots else ''} {lots}.", "success")
@@ -135,7 +133,7 @@ def sale_return(sale_id: int):
 
 def _render_detail(sale_id: int, form: ReturnForm, *, status: int = 200):
     record = sales.sale_record(current_org(), current_user, sale_id)
-    net_margin_percent = commerce_views.margin_percent(record.net_revenue, record.net_margin)
+    net_margin_percent = sales.margin_percent(record.net_revenue, record.net_margin)
     return render_template("sales/sale_detail.html", record=record, sale=record.sale, form=form,
                            margin_percent=net_margin_percent,
                            lot_codes={lot.id: lot.code for _, lot in record.consumption},
@@ -148,10 +146,32 @@ def _render_form(form: SaleForm, options, *, status: int = 200):
 
 
 def _sell_options(org) -> list[dict]:
+    """What can be sold or reserved, as picker options: value "sku-12" / "item-7", label, group, price."""
     try:
-        return commerce_views.sell_options(org, current_user)
+        found = sales.list_sell_options(org, current_user)
     except PermissionDenied:  # a custom role may sell without seeing the product catalogue
         return []
+    options = []
+    for option in found:
+        item, sku = option.item, option.sku
+        if sku is None:
+            options.append({"value": f"item-{item.id}", "sku": None, "item": item, "price": None,
+                            "available": option.available, "unit": item.unit, "group": "Other products",
+                            "label": item.name})
+            continue
+        detail = " · ".join(part for part in (option.variant.name if option.variant else "", sku.size_label) if part)
+        options.append({"value": f"sku-{sku.id}", "sku": sku, "item": item, "price": sku.retail_price,
+                        "available": option.available, "unit": item.unit, "group": option.product.name,
+                        "label": f"{sku.code} — {option.product.name}{' · ' + detail if detail else ''}"})
+    return options
+
+
+def parse_sell_choice(value) -> tuple[str, int] | None:
+    """("sku", 12) / ("item", 7) from a picker value "sku-12" / "item-7"; None when it is not one."""
+    kind, _, raw = str(value or "").partition("-")
+    if kind in ("sku", "item") and raw.isdigit() and len(raw) < 12:
+        return kind, int(raw)
+    return None
 
 
 def _fill_sell_choices(form, options) -> None:
@@ -200,4 +220,4 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-from . import dashboard, imports, reservations  # noqa: E402,F401  (more views on this blueprint + dashboard widget)
+from . import imports, reservations  # noqa: E402,F401  (more views on this blueprint)

@@ -5,31 +5,47 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ...models import RECALL_STATUSES
-from ...models.types import utcnow
 from ...services import inventory, recalls, traceability
-from ..api_v1 import DecimalString, PageArgs, api_actor, page_envelope, page_schema
+from ..api_v1 import DecimalString, PageArgs, api_actor, page_schema
 from ..decorators import require_permission
 from ..inventory.api import LotSchema, UTCTime, lot_json
 
 blp = Blueprint("trace_api", __name__, url_prefix="/api/v1", description="Traceability and recalls")
 
 
+class LotField(fields.Nested):
+    """An InventoryLot in the inventory API's Lot shape (LotSchema, filled by inventory.api.lot_json)."""
+
+    def __init__(self, schema=LotSchema, **kwargs):
+        super().__init__(schema, **kwargs)
+
+    def _serialize(self, lot, attr, obj, **kwargs):
+        return None if lot is None else super()._serialize(self.lot_values(lot), attr, obj, **kwargs)
+
+    def lot_values(self, lot) -> dict:
+        return lot_json(lot)
+
+
 class TraceBatchSchema(Schema):
-    id = fields.Integer()
-    label = fields.String()
+    """A batch that used the traced (or recalled) lots: TraceBatch / RecallBatchLine."""
+
+    id = fields.Integer(attribute="batch.id")
+    label = fields.String(attribute="batch.label")
     quantity = DecimalString(metadata={"description": "Consumed from the traced lots"})
-    status = fields.String()
+    status = fields.String(attribute="batch.status")
 
 
 class TraceSaleSchema(Schema):
-    id = fields.Integer()
-    order_ref = fields.String(allow_none=True)
+    """A sale from the traced (or recalled) lots: TraceSale / RecallSaleLine."""
+
+    id = fields.Integer(attribute="sale.id")
+    order_ref = fields.String(attribute="sale.order_ref", allow_none=True)
     quantity = DecimalString(metadata={"description": "Drawn from the traced lots"})
     returned_quantity = DecimalString()
-    item_id = fields.Integer()
-    customer = fields.String(allow_none=True)
-    channel = fields.String(allow_none=True)
-    created_at = UTCTime()
+    item_id = fields.Integer(attribute="sale.item_id")
+    customer = fields.String(attribute="sale.customer", allow_none=True)
+    channel = fields.String(attribute="sale.channel", allow_none=True)
+    created_at = UTCTime(attribute="sale.created_at")
 
 
 class BackwardBatchSchema(Schema):
@@ -40,17 +56,19 @@ class BackwardBatchSchema(Schema):
 
 class ForwardSchema(Schema):
     batches = fields.List(fields.Nested(TraceBatchSchema))
-    lots = fields.List(fields.Nested(LotSchema))
+    lots = fields.List(LotField())
     sales = fields.List(fields.Nested(TraceSaleSchema))
 
 
 class BackwardSchema(Schema):
-    lots = fields.List(fields.Nested(LotSchema))
+    lots = fields.List(LotField())
     batches = fields.List(fields.Nested(BackwardBatchSchema))
 
 
 class TraceSchema(Schema):
-    lot = fields.Nested(LotSchema)
+    """services.traceability.Trace."""
+
+    lot = LotField()
     forward = fields.Nested(ForwardSchema)
     backward = fields.Nested(BackwardSchema)
 
@@ -60,26 +78,40 @@ class RecallLotSchema(LotSchema):
     item_name = fields.String()
 
 
+class RecallLotField(LotField):
+    """A RecallLotLine: the held lot in the Lot shape, with its level and item name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(RecallLotSchema, **kwargs)
+
+    def lot_values(self, line) -> dict:
+        return {**lot_json(line.lot), "level": line.level, "item_name": line.item.name}
+
+
 class RecallSchema(Schema):
-    id = fields.Integer()
-    lot_code = fields.String()
-    reason = fields.String()
-    status = fields.String(metadata={"enum": ["active", "released"]})
-    created_at = UTCTime()
-    released_at = UTCTime(allow_none=True)
-    lots = fields.List(fields.Nested(RecallLotSchema))
+    """services.recalls.RecallReport."""
+
+    id = fields.Integer(attribute="recall.id")
+    lot_code = fields.String(attribute="lot.code")
+    reason = fields.String(attribute="recall.reason")
+    status = fields.String(attribute="recall.status", metadata={"enum": ["active", "released"]})
+    created_at = UTCTime(attribute="recall.created_at")
+    released_at = UTCTime(attribute="recall.released_at", allow_none=True)
+    lots = fields.List(RecallLotField())
     batches = fields.List(fields.Nested(TraceBatchSchema))
     sales = fields.List(fields.Nested(TraceSaleSchema))
 
 
 class RecallBrief(Schema):
-    id = fields.Integer()
+    """services.recalls.RecallRow."""
+
+    id = fields.Integer(attribute="recall.id")
     lot_code = fields.String(allow_none=True)
-    reason = fields.String()
-    status = fields.String()
+    reason = fields.String(attribute="recall.reason")
+    status = fields.String(attribute="recall.status")
     lots_held = fields.Integer()
-    created_at = UTCTime()
-    released_at = UTCTime(allow_none=True)
+    created_at = UTCTime(attribute="recall.created_at")
+    released_at = UTCTime(attribute="recall.released_at", allow_none=True)
 
 
 RecallList = page_schema(RecallBrief)
@@ -123,7 +155,7 @@ class LookupSkuSchema(Schema):
 class LookupSchema(Schema):
     kind = fields.String(metadata={"enum": ["lot", "batch", "sku"]})
     code = fields.String()
-    lots = fields.List(fields.Nested(LotSchema), metadata={"description": "Lots to trace (choose one)"})
+    lots = fields.List(LotField(), attribute="found_lots", metadata={"description": "Lots to trace (choose one)"})
     batch = fields.Nested(LookupBatchSchema, allow_none=True)
     sku = fields.Nested(LookupSkuSchema, allow_none=True)
     message = fields.String(metadata={"description": "Why there is no lot (a batch still in progress …)"})
@@ -139,21 +171,7 @@ class RecallListArgs(PageArgs):
 def lot_trace(code: str):
     """Forward (batches, output lots, sales) and backward (input lots, batches) from a lot, any depth."""
     org, user = api_actor()
-    trace = traceability.trace_lot(org, user, code)
-    now = utcnow()
-    return {
-        "lot": lot_json(trace.lot, now),
-        "forward": {
-            "batches": [{"id": b.id, "label": b.label, "quantity": qty, "status": b.status}
-                        for b, qty in trace.forward.batches],
-            "lots": [lot_json(lot, now) for lot in trace.forward.lots],
-            "sales": [_sale(s, qty, returned) for s, qty, returned in trace.forward.sales],
-        },
-        "backward": {
-            "lots": [lot_json(lot, now) for lot in trace.backward.lots],
-            "batches": [{"id": b.id, "label": b.label, "status": b.status} for b in trace.backward.batches],
-        },
-    }
+    return traceability.trace_lot(org, user, code)
 
 
 @blp.route("/trace/lookup", methods=["GET"])
@@ -164,16 +182,7 @@ def lot_trace(code: str):
 def trace_lookup(args):
     """What a code from a label names: a lot, a batch (its output lots) or a SKU (its lots, newest first)."""
     org, user = api_actor()
-    found = traceability.lookup_code(org, user, args["code"][:80])
-    now = utcnow()
-    return {
-        "kind": found.kind, "code": found.code, "lots": [lot_json(lot, now) for lot, _ in found.lots],
-        "batch": {"id": found.batch.id, "label": found.batch.label, "status": found.batch.status}
-        if found.batch is not None else None,
-        "sku": {"id": found.sku.id, "code": found.sku.code, "item_id": found.sku.item_id}
-        if found.sku is not None else None,
-        "message": found.message,
-    }
+    return traceability.lookup_code(org, user, args["code"][:80])
 
 
 @blp.route("/lots/<string:code>/hold", methods=["POST"])
@@ -186,7 +195,7 @@ def trace_lookup(args):
 def lot_hold(data, code: str):
     """Change a lot's cure / hold date, or release it with null (recorded in the ledger as a `hold` event)."""
     org, user = api_actor()
-    lot = inventory.get_lot_by_code(org, code, user)
+    lot = inventory.get_lot_by_code(org, user, code)
     lot = inventory.set_lot_hold(org, user, lot.id, data["hold_until"])
     return lot_json(lot)
 
@@ -200,7 +209,7 @@ def lot_recall(data, code: str):
     """Put the lot and everything downstream of it on hold."""
     org, user = api_actor()
     recall = recalls.recall_lot(org, user, code, reason=data.get("reason") or "")
-    return recall_json(org, user, recall.id)
+    return recalls.recall_report(org, user, recall.id)
 
 
 @blp.route("/recalls", methods=["GET"])
@@ -211,10 +220,7 @@ def recall_list(args):
     """Recalls, newest first; ?status=active|released."""
     org, user = api_actor()
     page = recalls.list_recalls(org, user, status=args["status"], page=args["page"], per_page=args["per_page"])
-    rows = [{"id": r.id, "lot_code": lot.code if lot else None, "reason": r.reason, "status": r.status,
-             "lots_held": held, "created_at": r.created_at, "released_at": r.released_at}
-            for r, lot, held in page.items]
-    return page_envelope(rows, page.page, page.per_page, page.total)
+    return page
 
 
 @blp.route("/recalls/<int:recall_id>", methods=["GET"])
@@ -223,7 +229,7 @@ def recall_list(args):
 def recall_detail(recall_id: int):
     """The recall report: held lots, batches that used them, sales with order references."""
     org, user = api_actor()
-    return recall_json(org, user, recall_id)
+    return recalls.recall_report(org, user, recall_id)
 
 
 @blp.route("/recalls/<int:recall_id>/release", methods=["POST"])
@@ -234,25 +240,4 @@ def recall_release(recall_id: int):
     """Lift the recall's holds."""
     org, user = api_actor()
     recalls.release_recall(org, user, recall_id)
-    return recall_json(org, user, recall_id)
-
-
-def recall_json(org, actor, recall_id) -> dict:
-    report = recalls.recall_report(org, actor, recall_id)
-    recall = report.recall
-    now = utcnow()
-    return {
-        "id": recall.id, "lot_code": report.lot.code, "reason": recall.reason, "status": recall.status,
-        "created_at": recall.created_at, "released_at": recall.released_at,
-        "lots": [{**lot_json(line.lot, now), "level": line.level, "item_name": line.item.name}
-                 for line in report.lots],
-        "batches": [{"id": line.batch.id, "label": line.batch.label, "quantity": line.quantity,
-                     "status": line.batch.status} for line in report.batches],
-        "sales": [_sale(line.sale, line.quantity, line.returned_quantity) for line in report.sales],
-    }
-
-
-def _sale(sale, quantity, returned) -> dict:
-    return {"id": sale.id, "order_ref": sale.order_ref, "quantity": quantity, "returned_quantity": returned,
-            "item_id": sale.item_id, "customer": sale.customer, "channel": sale.channel,
-            "created_at": sale.created_at}
+    return recalls.recall_report(org, user, recall_id)

@@ -1,20 +1,19 @@
 """Trace pages: find a lot, the lot page (facts, forward and backward trees, recall), recalls and their reports."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.types import utcnow
-from ...services import commerce_views, inventory, recalls, traceability
-from ...services.errors import DomainError, NotFound
+from ...services import inventory, recalls, traceability
+from ...services.errors import NotFound
 from ...services.timezones import org_today
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import ID, error_status, page_arg, text_arg
-from .forms import EmptyForm, RecallForm
-
-bp = Blueprint("trace", __name__)
+from ..forms_support import EmptyForm, submit, submit_action
+from ..pages import ID, page_arg, text_arg
+from . import bp
+from .forms import RecallForm
 
 PER_PAGE = 50
 
@@ -34,7 +33,7 @@ def lot_search():
             found = None
     if found is not None and len(found.lots) == 1:
         return redirect(url_for("trace.lot_trace", code=found.lots[0][0].code))
-    matches = found.lots if found is not None else (commerce_views.search_lots(org, current_user, q) if q else [])
+    matches = found.lots if found is not None else (traceability.search_lots(org, current_user, q) if q else [])
     active = recalls.list_recalls(org, current_user, status="active", page=1, per_page=5)
     now = utcnow()
     today = org_today(org, now)
@@ -55,20 +54,16 @@ def lot_trace(code: str):
 def lot_recall(lot_id: int):
     """Recall a lot: it and every lot made from it, at any depth, go on hold in one action."""
     org = current_org()
-    lot = traceability.resolve_lot(org, lot_id)
+    lot = traceability.get_lot(org, current_user, lot_id)
     form = RecallForm()
-    if not form.validate_on_submit():
-        return _render_lot(lot, form, status=422)
-    try:
-        recall = recalls.recall_lot(org, current_user, lot.id, reason=form.reason.data.strip())
-    except NotFound:
-        raise
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_lot(lot, form, status=error_status(exc))
+    result = submit(form, lambda: recalls.recall_lot(org, current_user, lot.id, reason=form.reason.data.strip()))
+    if isinstance(result.error, NotFound):
+        raise result.error
+    if not result.ok:
+        return _render_lot(lot, form, status=result.status)
     flash(f"Recalled {lot.code}: it and everything made from it are on hold. Contact the customers below.",
           "success")
-    return redirect(url_for("trace.recall_detail", recall_id=recall.id, _anchor="sales"))
+    return redirect(url_for("trace.recall_detail", recall_id=result.value.id, _anchor="sales"))
 
 
 @bp.route("/trace/recalls")
@@ -108,17 +103,8 @@ def recall_csv(recall_id: int):
 @require_permission("traceability.recall")
 def recall_release(recall_id: int):
     """Lift a recall's holds: each lot goes back to the hold it had before."""
-    if not EmptyForm().validate_on_submit():
-        flash("The request could not be read; nothing was changed. Try again.", "error")
-        return redirect(url_for("trace.recall_detail", recall_id=recall_id))
-    try:
-        recall = recalls.release_recall(current_org(), current_user, recall_id)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"Recall {recall.id} released: its lots are no longer held by it.", "success")
+    submit_action(lambda: recalls.release_recall(current_org(), current_user, recall_id),
+                  lambda recall: f"Recall {recall.id} released: its lots are no longer held by it.")
     return redirect(url_for("trace.recall_detail", recall_id=recall_id))
 
 
@@ -127,12 +113,12 @@ def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
     if isinstance(lot_or_code, str):  # the page is addressed by lot code only (never by a numeric id)
         if "\x00" in lot_or_code:
             raise NotFound("Lot not found.")
-        lot_or_code = inventory.get_lot_by_code(org, lot_or_code)
+        lot_or_code = inventory.get_lot_by_code(org, current_user, lot_or_code)
     trace = traceability.trace_lot(org, current_user, lot_or_code)
     now = utcnow()
     lots = [trace.lot, *trace.forward.lots, *trace.backward.lots]
     statuses = {lot.id: lot.status(org_today(org, now), now) for lot in lots}
-    lot_recalls = commerce_views.recalls_for_lot(org, trace.lot.id)
+    lot_recalls = recalls.list_recalls_for_lot(org, current_user, trace.lot.id)
     active = [(recall, level) for recall, level in lot_recalls if recall.status == "active"]
     made_by = next((child.obj for child in trace.backward_tree.children if child.kind == "batch"), None)
     order_refs = sorted({s.sale.order_ref for s in trace.forward.sales if s.sale.order_ref})
