@@ -1,0 +1,235 @@
+"""Sales CSV import: every problem with its row and column before anything is written, then all rows in one
+transaction or none."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ...extensions import db
+from ...models import InventoryItem, Sale, Sku
+from ...models.types import utcnow
+from .. import tenancy, units
+from ..authz import authorize
+from ..base import unit_of_work
+from ..errors import DomainError, PermissionDenied, ValidationFailed
+from ..features import feature_enabled
+from ..inventory import expiration, stock_check
+from ..products import parse_price
+from .records import record_sale
+
+MAX_CSV_ROWS = 5000
+MAX_CSV_CHARS = 2_000_000
+CSV_COLUMNS = ("sku", "item_id", "quantity", "unit_price", "order_ref", "channel", "customer", "date")
+
+
+@dataclass
+class ImportProblem:
+    row: int  # line number in the file; the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportRow:
+    row: int
+    item: InventoryItem
+    sku: Sku | None
+    quantity: Decimal
+    unit_price: Decimal
+    order_ref: str | None
+    channel: str | None
+    customer: str | None
+    sold_at: datetime | None
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.problems.append(ImportProblem(row, column, message))
+
+    def fields(self) -> dict[str, str]:
+        """{"row 3 quantity": "…"} — the API error's `fields`."""
+        result: dict[str, str] = {}
+        for problem in self.problems:
+            key = f"row {problem.row} {problem.column}"
+            result[key] = f"{result[key]} {problem.message}" if key in result else problem.message
+        return result
+
+
+def validate_sales_csv(org, actor, file_text) -> ImportReport:
+    """Check a sales CSV without writing anything: every problem with its row and column, and the parsed rows."""
+    authorize(actor, org, "sales.import")
+    if not feature_enabled(org, "csv_import"):
+        raise PermissionDenied("CSV import is not part of this plan.")
+    report = ImportReport()
+    records = _csv_records(file_text, report)
+    if records is None:
+        return report
+    codes = {(r.get("sku") or "").strip().upper() for _, r in records} - {""}
+    skus = {s.code: s for s in db.session.scalars(tenancy.scoped(Sku, org).where(Sku.code.in_(sorted(codes))))} \
+        if codes else {}
+    raw_ids = {(r.get("item_id") or "").strip() for _, r in records}
+    ids = {int(v) for v in raw_ids if v.isdigit()} | {s.item_id for s in skus.values()}
+    items = {i.id: i for i in db.session.scalars(tenancy.scoped(InventoryItem, org)
+                                                 .where(InventoryItem.id.in_(sorted(ids))))} if ids else {}
+    sku_by_item = {s.item_id: s for s in db.session.scalars(tenancy.scoped(Sku, org).where(
+        Sku.item_id.in_(sorted(items))))} if items else {}
+    now = utcnow()
+    free = {}
+    if items:
+        usable = stock_check.usable_quantities(org, items, now=now)
+        reserved = stock_check.reserved_quantities(org, items, now=now)
+        free = {item_id: max(usable[item_id] - reserved[item_id], Decimal(0)) for item_id in items}
+    wanted: dict[int, Decimal] = {}
+    for number, record in records:
+        before = len(report.problems)
+        item, sku = _csv_item(number, record, skus, items, sku_by_item, report)
+        qty = _csv_value(report, number, "quantity", lambda v: units.parse_quantity(v), record)
+        price = _csv_value(report, number, "unit_price", lambda v: parse_price(v, "unit_price"), record)
+        sold_at = None
+        if (record.get("date") or "").strip():
+            sold_at = _csv_value(report, number, "date", lambda v: expiration.parse_datetime(v, "date"), record)
+            if sold_at is not None and sold_at > now + timedelta(days=1):
+                report.add(number, "date", "The date is in the future.")
+        texts = {}
+        for column, limit in (("order_ref", 80), ("channel", 40), ("customer", 120)):
+            value = (record.get(column) or "").strip()
+            if len(value) > limit:
+                report.add(number, column, f"At most {limit} characters.")
+            texts[column] = value or None
+        if item is not None and qty is not None:
+            wanted[item.id] = wanted.get(item.id, Decimal(0)) + qty
+            if wanted[item.id] > free[item.id]:
+                note = stock_check.hold_note(org, item, now=now)
+                report.add(number, "quantity",
+                           f"Not enough available stock of {item.name}: the rows so far need "
+                           f"{units.clean_decimal(wanted[item.id])} {item.unit}, "
+                           f"{units.clean_decimal(free[item.id])} {item.unit} available"
+                           f"{': ' + note if note else ''}.")
+        if len(report.problems) == before:
+            report.rows.append(ImportRow(row=number, item=item, sku=sku, quantity=qty, unit_price=price,
+                                         sold_at=sold_at, **texts))
+    return report
+
+
+@unit_of_work
+def import_sales_csv(org, actor, file_text) -> list[Sale]:
+    """Record every row of a sales CSV in one transaction — only when the whole file validates."""
+    report = validate_sales_csv(org, actor, file_text)
+    if not report.ok:
+        first = report.problems[0]
+        more = f" (and {len(report.problems) - 1} more problem(s))" if len(report.problems) > 1 else ""
+        error = ValidationFailed(f"Nothing was imported. {first}{more}.", fields=report.fields())
+        error.report = report
+        raise error
+    sales = []
+    for row in report.rows:
+        try:
+            sales.append(record_sale(org, actor, item_id=row.item.id, sku_id=row.sku.id if row.sku else None,
+                                     quantity=row.quantity, unit_price=row.unit_price, order_ref=row.order_ref,
+                                     channel=row.channel, customer=row.customer, sold_at=row.sold_at,
+                                     notes="Imported from CSV"))
+        except DomainError as error:  # e.g. stock sold by someone else meanwhile: name the row, roll back all
+            error.message = f"Nothing was imported. Row {row.row}: {error.message}"
+            error.args = (error.message,)
+            raise
+    return sales
+
+
+def _csv_records(file_text, report: ImportReport) -> list[tuple[int, dict]] | None:
+    if isinstance(file_text, bytes):
+        try:
+            file_text = file_text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            report.add(1, "file", "The file is not UTF-8 text; save it as CSV (UTF-8).")
+            return None
+    if not isinstance(file_text, str) or not file_text.strip():
+        report.add(1, "file", "The file is empty.")
+        return None
+    if len(file_text) > MAX_CSV_CHARS:
+        report.add(1, "file", "The file is too large (at most 2 MB).")
+        return None
+    if "\x00" in file_text:
+        report.add(1, "file", "The file contains NUL characters; save it as CSV (UTF-8) and try again.")
+        return None
+    reader = csv.reader(io.StringIO(file_text.lstrip("\ufeff")))
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        report.add(1, "file", f"Not a readable CSV file ({error}).")
+        return None
+    columns = [h.strip().lower() for h in header]
+    for required in ("quantity", "unit_price"):
+        if required not in columns:
+            report.add(1, required, f"Missing column “{required}”.")
+    if "sku" not in columns and "item_id" not in columns:
+        report.add(1, "sku", "Missing column: give a “sku” (code) or an “item_id” column.")
+    unknown = [c for c in columns if c and c not in CSV_COLUMNS]
+    for column in unknown:
+        report.add(1, column, f"Unknown column “{column}”; expected {', '.join(CSV_COLUMNS)}.")
+    if report.problems:
+        return None
+    records = []
+    try:
+        for values in reader:
+            number = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(columns):
+                report.add(number, "file", f"{len(values)} values but {len(columns)} columns.")
+                continue
+            records.append((number, dict(zip(columns, values))))
+            if len(records) > MAX_CSV_ROWS:
+                report.add(number, "file", f"At most {MAX_CSV_ROWS} rows per file.")
+                return None
+    except csv.Error as error:
+        report.add(reader.line_num, "file", f"Not a readable CSV line ({error}).")
+        return None
+    if not records and not report.problems:
+        report.add(2, "file", "The file has a header but no sales.")
+    return records
+
+
+def _csv_item(number, record, skus, items, sku_by_item, report):
+    code = (record.get("sku") or "").strip().upper()
+    raw_id = (record.get("item_id") or "").strip()
+    if code:
+        sku = skus.get(code)
+        if sku is None:
+            report.add(number, "sku", f"Unknown SKU code “{code}”.")
+            return None, None
+        if raw_id and (not raw_id.isdigit() or int(raw_id) != sku.item_id):
+            report.add(number, "item_id", f"Item {raw_id} is not the stock item of SKU {code}.")
+            return None, None
+        return items[sku.item_id], sku
+    if not raw_id:
+        report.add(number, "sku", "Give a SKU code or an item_id.")
+        return None, None
+    if not raw_id.isdigit() or int(raw_id) not in items:
+        report.add(number, "item_id", f"Unknown item “{raw_id}”.")
+        return None, None
+    item = items[int(raw_id)]
+    return item, sku_by_item.get(item.id)
+
+
+def _csv_value(report, number, column, parse, record):
+    try:
+        return parse((record.get(column) or "").strip())
+    except DomainError as error:
+        detail = (error.fields or {}).get(column) or error.message
+        report.add(number, column, detail if detail.endswith(".") else f"{detail}.")
+        return None
+
