@@ -11,7 +11,8 @@ from ..extensions import csrf
 PAGE_BLUEPRINTS = ["auth", "main", "organization", "billing", "developer", "inventory", "suppliers", "units", "library",
                    "recipes", "batches", "products", "sales", "trace", "public"]
 # API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
-API_BLUEPRINTS = ["auth", "organization", "inventory", "units", "recipes", "batches", "sales", "trace"]
+API_BLUEPRINTS = ["auth", "organization", "inventory", "units", "recipes", "batches", "products", "sales",
+                  "trace"]
 # Craft tools: the public calculators (pages and JSON) and the public library API.
 PAGE_BLUEPRINTS += ["tools"]
 API_BLUEPRINTS += ["library", "tools"]
