@@ -203,6 +203,15 @@ def api(client, api_token):
 
 
 @pytest.fixture()
+def reference_data(db):
+    """Units, the global library and the system roles; a module opts in with
+    `pytestmark = pytest.mark.usefixtures("reference_data")`."""
+    from .factories import ensure_inventory_reference_data
+
+    ensure_inventory_reference_data()
+
+
+@pytest.fixture()
 def make_app():
     """make_app(**config) → a separate app (own database, own Redis settings) for configuration tests.
 
