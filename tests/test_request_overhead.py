@@ -11,11 +11,10 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 from app import session_renewal
-from app.extensions import cache
 from app.models import InventoryItem, Organization, User
 from app.models.types import utcnow
 from app.services import accounts, organizations
-from app.services.authz import effective_permissions
+from app.services.authz import effective_permissions, invalidate_permissions
 from app.services.errors import ValidationFailed
 
 from .factories import make_user
@@ -54,11 +53,13 @@ def _add_items(db, org_id: int, total: int) -> None:
     db.session.commit()
 
 
-def test_a_signed_in_page_loads_the_user_once_and_permissions_once_then_from_the_cache(client, login, member, db):
+def test_a_signed_in_page_loads_the_user_once_and_permissions_once_then_from_the_cache(client, login, org, member,
+                                                                                      db):
     """Does a signed-in GET load the user once and the permissions at most once (cold), then never again?"""
     login(member)
     client.get("/settings")  # shows the sign-in flash (a session change), so the next ones are plain views
-    cache.clear()
+    invalidate_permissions(roles=[member.role_id], tiers=[org.tier_id])  # a cold permission cache
+    db.session.commit()
     response, cold = _get(client, db, "/settings")
     assert response.status_code == 200
     assert _user_loads(cold) == USER_STATEMENTS, cold.statements
