@@ -16,6 +16,9 @@ API_BLUEPRINTS = ["auth", "organization", "inventory", "units", "recipes", "batc
 # Craft tools: the public calculators (pages and JSON) and the public library API.
 PAGE_BLUEPRINTS += ["tools"]
 API_BLUEPRINTS += ["library", "tools"]
+# Control tower: KPI dashboard, reorder, alerts and CSV exports (pages and JSON).
+PAGE_BLUEPRINTS += ["reports"]
+API_BLUEPRINTS += ["reports"]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,6 +8,7 @@ from ...services import organizations
 from ..api_v1 import api_actor
 from ..decorators import require_permission
 from ..inventory.api import UTCTime
+from ..reports.settings_api import OrganizationSettingsSchema, patch_organization, settings_patch_field, with_settings
 
 blp = Blueprint("organization_api", __name__, url_prefix="/api/v1/organization",
                 description="The token's organization, its plan and billing state")
@@ -23,6 +24,8 @@ class OrganizationOut(Schema):
     grace_until = UTCTime(allow_none=True)  # ISO 8601 UTC with Z; documented as format date-time
     user_count = fields.Integer(metadata={"description": "Active users"})
     user_limit = fields.Integer(allow_none=True, metadata={"description": "null when unlimited"})
+    timezone = fields.String(metadata={"description": "IANA time zone name, e.g. Europe/Paris"})
+    settings = fields.Nested(OrganizationSettingsSchema)
 
 
 class OrganizationPatch(Schema):
@@ -31,6 +34,7 @@ class OrganizationPatch(Schema):
     expiring_soon_days = fields.Integer(validate=validate.Range(min=1, max=365))
     consumption_order = fields.String(validate=validate.OneOf(["fifo", "fefo"]))
     currency = fields.String(validate=validate.Length(equal=3))
+    settings = settings_patch_field()
 
 
 def _utc(summary: dict) -> dict:
@@ -47,7 +51,7 @@ def _utc(summary: dict) -> dict:
 def get_organization():
     """The token's organization: tier, billing status (read_only once a grace period has ended), seats."""
     org, actor = api_actor()
-    return _utc(organizations.organization_summary(org, actor))
+    return with_settings(org, _utc(organizations.organization_summary(org, actor)))
 
 
 @blp.route("", methods=["PATCH"])
@@ -55,11 +59,7 @@ def get_organization():
 @blp.arguments(OrganizationPatch)
 @blp.response(200, OrganizationOut)
 def update_organization(data):
-    """Change the organization's name, time zone, expiring-soon window, consumption order or currency."""
+    """Change the organization's name, time zone, settings, expiring-soon window, consumption order or currency."""
     org, actor = api_actor()
-    organizations.update_settings(
-        org, actor, name=data.get("name", org.name), timezone_name=data.get("timezone", org.timezone),
-        expiring_soon_days=data.get("expiring_soon_days", org.expiring_soon_days),
-        consumption_order=data.get("consumption_order", org.consumption_order),
-        currency=data.get("currency", org.currency))
-    return _utc(organizations.organization_summary(org, actor))
+    patch_organization(org, actor, data)  # name, time zone, settings and the rest in one transaction
+    return with_settings(org, _utc(organizations.organization_summary(org, actor)))

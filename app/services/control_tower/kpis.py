@@ -115,3 +115,31 @@ def weekly(points: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
         else:
             weeks[-1] = (weeks[-1][0], weeks[-1][1] + value)
     return weeks
+
+
+def dashboard(org, actor, days: int = 30, *, now: datetime | None = None, top: int = 8) -> dict:
+    """Everything the KPI dashboard page draws: the KPIs, the daily series, top items by value and by usage
+    cost, and the value of stock expiring per week over the next eight weeks (a fixed number of queries)."""
+    from ...extensions import db
+    from ...models import InventoryItem
+    from .. import tenancy
+
+    now = now or utcnow()
+    result = {"kpis": compute_kpis(org, actor, days, now=now)}
+    for metric in METRICS:
+        result[metric] = series(org, actor, metric, days, now=now)
+    names = dict(db.session.execute(tenancy.scoped(InventoryItem, org, InventoryItem.id, InventoryItem.name)).all())
+    values: dict[int, Decimal] = {}
+    today = org_today(org, now)
+    weeks = [ZERO] * 8
+    for item_id, remaining, cost, expires_on in ledger.open_lot_rows(org):
+        values[item_id] = values.get(item_id, ZERO) + remaining * cost
+        if expires_on is not None and today <= expires_on < today + timedelta(weeks=8):
+            weeks[(expires_on - today).days // 7] += remaining * cost
+    result["top_value"] = sorted(((names.get(i, "?"), v) for i, v in values.items() if v > 0),
+                                 key=lambda row: (-row[1], row[0]))[:top]
+    usage = ledger.usage_cost_by_item(org, now - timedelta(days=check_days(days)))
+    result["top_usage"] = sorted(((names.get(i, "?"), v) for i, v in usage.items() if v > 0),
+                                 key=lambda row: (-row[1], row[0]))[:top]
+    result["expiring_weeks"] = [(today + timedelta(weeks=n), value) for n, value in enumerate(weeks)]
+    return result

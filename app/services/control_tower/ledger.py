@@ -160,3 +160,11 @@ def _minus(left: dict, right: dict) -> dict:
 
 def _org_id(org) -> int:
     return org if isinstance(org, int) else org.id
+
+
+def usage_cost_by_item(org, since: datetime) -> dict[int, Decimal]:
+    """The cost of each item's usage since `since` (positive = consumed)."""
+    stmt = (tenancy.scoped(InventoryEvent, org, InventoryEvent.item_id,
+                           exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
+            .where(usage_clause(org), InventoryEvent.created_at >= since).group_by(InventoryEvent.item_id))
+    return {item_id: -(total or Decimal(0)) for item_id, total in db.session.execute(stmt)}

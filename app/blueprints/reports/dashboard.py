@@ -1,0 +1,17 @@
+"""The control-tower part of the dashboard: open alerts and the items to reorder (links to their pages)."""
+from __future__ import annotations
+
+from ...services import control_tower
+from ...services.authz import has_permission
+
+PANEL_ALERTS = 6
+
+
+def control_tower_part(org, actor, now=None) -> dict:
+    """Open alerts (most severe first) and how many items are at or below their reorder point."""
+    if not has_permission(actor, "reports.view"):
+        return {}
+    views = control_tower.list_alerts(org, actor, now=now)
+    below = sum(1 for view in views if view.alert.type == "below_reorder")
+    return {"sections": [{"template": "reports/_dashboard.html", "alerts": views[:PANEL_ALERTS],
+                          "alert_count": len(views), "below": below}], "alerts": []}
