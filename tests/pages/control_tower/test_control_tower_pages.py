@@ -1,0 +1,127 @@
+"""Control-tower pages: the Reports dashboard with SVG charts and tables, Reorder, Alerts, CSV downloads and the
+settings form on the organization settings page."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from ...control_tower_support import build_ledger
+from ...factories import make_item, make_lot
+from ...helpers import count_queries, csrf_token, post_form
+
+D = Decimal
+
+
+def test_reports_page_shows_the_kpis_and_charts_with_tables(client, org, owner, login):
+    build_ledger(org, owner)
+    login(owner)
+    html = client.get("/reports?days=30").get_data(as_text=True)
+    assert 'data-testid="kpis"' in html and "$80.40" in html
+    for slug in ("inventory-value", "revenue", "usage-cost", "top-value", "top-usage", "expiring"):
+        assert f'data-testid="chart-{slug}"' in html and f'data-testid="table-{slug}"' in html, slug
+    assert re.search(r'<polyline class="line series-1" points="[\d., ]+"', html)
+    assert html.count("<svg") >= 6
+    assert 'data-points="30"' in html  # one point per day of the period
+    assert 'aria-current="true" data-testid="period-30"' in html
+
+
+@pytest.mark.parametrize("days", [7, 90, 365])
+def test_the_period_picker_changes_the_period(client, org, owner, login, days):
+    login(owner)
+    html = client.get(f"/reports?days={days}").get_data(as_text=True)
+    assert f'data-points="{days}"' in html and f"The last {days} days" in html
+
+
+def test_an_unknown_period_falls_back_to_30_days(client, owner, login):
+    login(owner)
+    assert "The last 30 days" in client.get("/reports?days=12345678901234").get_data(as_text=True)
+
+
+def test_reports_page_queries_do_not_grow_with_items(client, org, owner, login):
+    build_ledger(org, owner)
+    login(owner)
+    client.get("/reports")
+    with count_queries() as few:
+        assert client.get("/reports").status_code == 200
+    for n in range(12):
+        make_lot(org, make_item(org, name=f"Extra {n}", reorder_point=D("100")), "3", "1")
+    client.get("/reports")  # warm again (the sign-in's cached permissions were dropped by the commits)
+    with count_queries() as many:
+        assert client.get("/reports").status_code == 200
+    assert many.count == few.count
+
+
+def test_reorder_page_groups_below_point_items_by_supplier(client, org, owner, login):
+    ledger = build_ledger(org, owner)
+    wax_low = make_item(org, name="Candelilla", reorder_point=D("50"), supplier_id=ledger.supplier.id)
+    make_lot(org, wax_low, "10", "1")
+    login(owner)
+    html = client.get("/reorder").get_data(as_text=True)
+    assert html.index("Beeswax Bros") < html.index("Candelilla") < html.index("No supplier") < html.index("Olive oil")
+    assert "370 g" in html  # the oil's suggested order
+    assert 'data-testid="export-reorder"' in html
+
+
+def test_alerts_page_lists_and_dismisses(client, org, owner, login):
+    item = make_item(org, name="Shea butter", reorder_point=D("5"))
+    make_lot(org, item, "1", "1")
+    login(owner)
+    html = client.get("/alerts").get_data(as_text=True)
+    alert_id = re.search(r'data-testid="dismiss-(\d+)"', html).group(1)
+    assert "Shea butter" in html
+    response = post_form(client, f"/alerts/{alert_id}/dismiss", {}, form_url="/alerts", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Alert dismissed" in page and "No alerts" in page
+    assert "Shea butter" in client.get("/alerts?dismissed=1").get_data(as_text=True)
+
+
+def test_a_viewer_sees_alerts_without_dismiss_buttons_and_cannot_dismiss(client, org, viewer, login):
+    item = make_item(org, name="Mica", reorder_point=D("5"))
+    make_lot(org, item, "1", "1")
+    login(viewer)
+    html = client.get("/alerts").get_data(as_text=True)
+    assert "Mica" in html and "dismiss-" not in html
+
+
+def test_csv_downloads_from_the_pages(client, org, owner, login):
+    build_ledger(org, owner)
+    login(owner)
+    response = client.get("/exports/events.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).startswith("id,code,created_at,item_id,item")
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_settings_form_on_the_organization_settings_page(client, org, owner, login):
+    login(owner)
+    html = client.get("/organization/settings").get_data(as_text=True)
+    assert 'data-testid="control-settings-form"' in html and 'value="0.5"' in html
+    response = post_form(client, "/organization/settings/control-tower",
+                         {"ct-window_days": "14", "ct-safety_days": "1.5", "ct-cover_days": "", "ct-retail_markup": "3"},
+                         form_url="/organization/settings", follow_redirects=True)
+    assert response.status_code == 200 and "settings saved" in response.get_data(as_text=True)
+    from app.services import org_settings
+
+    values = org_settings.get_settings(org)
+    assert values["window_days"] == 14 and values["safety_days"] == D("1.5") and values["retail_markup"] == 3
+    assert values["cover_days"] == 30
+
+
+def test_a_negative_setting_is_shown_on_the_form_and_saves_nothing(client, org, owner, login):
+    login(owner)
+    response = post_form(client, "/organization/settings/control-tower", {"ct-window_days": "-3"},
+                         form_url="/organization/settings")
+    assert response.status_code == 422
+    assert "Must not be negative." in response.get_data(as_text=True)
+    from app.services import org_settings
+
+    assert org_settings.get_settings(org)["window_days"] == 30
+
+
+def test_a_maker_cannot_change_the_settings(client, org, member, login):
+    login(member)
+    token = csrf_token(client, "/settings")
+    response = client.post("/organization/settings/control-tower", data={"ct-window_days": "3", "csrf_token": token})
+    assert response.status_code == 403
