@@ -91,6 +91,9 @@ def world(org, owner, member):
         "token_id": token.id, "org_id": org.id, "code": made["oil_lot"].code,
         "token": made["oil_lot"].public_token,  # the public lot page (NOT_TENANT: anyone with the token sees it)
     }
+    from app.services import control_tower
+
+    ids["alert_id"] = control_tower.list_alerts(org, owner)[0].alert.id  # e.g. the expired spare lot's alert
     return ids
 
 

@@ -17,7 +17,8 @@ from ...web import format_quantity
 from ..decorators import require_permission
 from ..pages import error_status
 from .forms import EmptyForm, ExtraForm, FinishForm, NoteForm, ReasonForm, SubstituteForm, TimerForm
-from .routes import bp, fill_choices, render_detail
+from . import bp
+from .routes import fill_choices, render_detail
 
 OUTPUT_FIELD = re.compile(r"^outputs\.(\d+)\.(\w+)$")
 

@@ -12,7 +12,7 @@ from ...links import absolute_url
 from ...services import batches, labels
 from ...tenant import current_org
 from ..decorators import require_permission
-from .routes import bp
+from . import bp
 
 
 @bp.route("/batches/<int:batch_id>/label")

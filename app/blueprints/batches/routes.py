@@ -1,13 +1,13 @@
 """Batch pages: the list, starting a batch (with a stock check), and the batch page / record.
 
 The in-progress actions (notes, timers, extras, substitutions, finish, fail, cancel) are in actions.py,
-the printable label in label.py, the dashboard widget in dashboard.py.
+the printable label in label.py (the dashboard part is composed in main/dashboard.py).
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -19,9 +19,9 @@ from ...tenant import current_org
 from ...web import display_zone
 from ..decorators import require_permission
 from ..pages import choices, error_status, id_arg, page_arg, unit_choices
+from . import bp
 from .forms import EmptyForm, ExtraForm, FinishForm, NoteForm, ReasonForm, StartForm, SubstituteForm, TimerForm
 
-bp = Blueprint("batches", __name__)
 
 PER_PAGE = 50
 STATUS_LABELS = {"in_progress": "In progress", "completed": "Completed", "failed": "Failed", "cancelled": "Cancelled"}
@@ -208,4 +208,4 @@ def duration(start: datetime, end: datetime | None = None) -> str:
     return f"{minutes} min"
 
 
-from . import actions, dashboard, label  # noqa: E402,F401  (more views on this blueprint + dashboard widget)
+from . import actions, label  # noqa: E402,F401  (more views on this blueprint)

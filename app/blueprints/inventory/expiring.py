@@ -11,7 +11,7 @@ from ...web import format_quantity
 from ..decorators import require_permission
 from ..pages import safe_next
 from .forms import DisposeForm
-from .routes import bp
+from . import bp
 
 MAX_DAYS = 3650
 

@@ -9,7 +9,7 @@ from ...services.errors import DomainError, NotFound
 from ...tenant import current_org
 from ..decorators import require_permission
 from .forms import EmptyForm
-from .routes import bp
+from . import bp
 
 
 @bp.route("/inventory/lots/<int:lot_id>/hold", methods=["POST"])

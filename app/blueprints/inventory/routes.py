@@ -1,7 +1,7 @@
 """Inventory pages: the item list, creating and editing items, archiving and restoring them."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.inventory import ITEM_KINDS
@@ -12,9 +12,9 @@ from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import choices, error_status, page_arg, unit_choices
+from . import bp
 from .forms import KIND_CHOICES, EmptyForm, ItemForm
 
-bp = Blueprint("inventory", __name__)
 
 PER_PAGE = 50
 SORTS = [("name", "Name"), ("quantity", "Quantity"), ("value", "Value"), ("updated", "Recently updated")]
@@ -220,4 +220,4 @@ def _item_fields(form: ItemForm) -> dict:
     }
 
 
-from . import dashboard, expiring, holds, stock  # noqa: E402,F401  (more views on this blueprint + dashboard widget)
+from . import expiring, holds, stock  # noqa: E402,F401  (more views on this blueprint)

@@ -22,7 +22,8 @@ from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import choices as page_choices, error_status, page_arg, unit_choices
 from .forms import CHANGE_TYPE_LABELS, AdjustForm, EmptyForm
-from .routes import bp, supplier_choices
+from . import bp
+from .routes import supplier_choices
 
 EVENTS_PER_PAGE = 25
 CSV_PAGE = 500

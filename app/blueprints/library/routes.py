@@ -1,15 +1,15 @@
 """The global ingredient library: browse, search, filter, and add an entry to your inventory."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from ...services import inventory_views, library
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..pages import page_arg
+from . import bp
 
-bp = Blueprint("library", __name__)
 
 PER_PAGE = 50
 

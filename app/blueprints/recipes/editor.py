@@ -18,7 +18,7 @@ from ..decorators import require_permission
 from ..forms_support import adds_to
 from ..pages import choices, error_status, unit_choices
 from .forms import BLANK_LINES, MAX_LINES, RecipeForm
-from .routes import bp
+from . import bp
 
 SPARE_ROWS_AFTER_ERROR = 2
 LINE_FIELD = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")

@@ -16,7 +16,7 @@ from ..decorators import require_permission
 from ..forms_support import problem_text
 from ..pages import unit_choices
 from .forms import EmptyForm
-from .routes import bp
+from . import bp
 
 PLAN_ROWS = 4
 MAX_PLAN_ROWS = 30

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.recipes import RECIPE_CATEGORIES
@@ -18,9 +18,9 @@ from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import error_status, page_arg
+from . import bp
 from .forms import CATEGORY_CHOICES, CloneForm, EmptyForm, VariationForm
 
-bp = Blueprint("recipes", __name__)
 
 PER_PAGE = 50
 

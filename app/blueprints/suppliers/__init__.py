@@ -1,1 +1,6 @@
 """Supplier pages."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("suppliers", __name__)

@@ -1,7 +1,7 @@
 """Supplier pages: list, detail with the lots received from them, create, edit, archive."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...services import inventory_views, suppliers
@@ -9,9 +9,9 @@ from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, submit, submit_action
 from ..pages import page_arg
+from . import bp
 from .forms import SupplierForm
 
-bp = Blueprint("suppliers", __name__)
 
 LOTS_PER_PAGE = 25
 FIELDS = ("name", "contact_name", "email", "phone", "website", "lead_time_days", "notes")

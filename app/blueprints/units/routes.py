@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.units import BASE_UNITS, DIMENSIONS
@@ -14,9 +14,9 @@ from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import apply_field_errors
 from ..pages import choices, error_status, page_arg, safe_next, unit_choices
+from . import bp
 from .forms import CustomUnitForm, DensityForm, EmptyForm, MappingForm
 
-bp = Blueprint("units", __name__)
 
 ITEMS_PER_PAGE = 50
 
