@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.services.billing import utcnow
+from app.models.types import utcnow
 
 from .factories import make_org, make_user
 from .helpers import post_form

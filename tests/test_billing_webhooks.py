@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import BillingEvent, Organization
+from app.models.types import utcnow
 from app.services import organizations
-from app.services.billing import effective_billing_status, utcnow
+from app.services.billing import effective_billing_status
 from app.services.errors import ReadOnly
 
 from .factories import make_org, make_user
@@ -186,12 +187,12 @@ def test_events_about_an_old_subscription_do_not_downgrade(client, db):
 
 def test_failed_processing_is_recorded_and_a_retry_succeeds(client, db, free_org, monkeypatch):
     """Is an event whose processing raised recorded as failed (500), and does Stripe's retry then apply it?"""
-    from app.services import billing
+    from app.services.billing import webhooks
 
     def boom(org, obj):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(billing._HANDLERS, "customer.subscription.updated", boom)
+    monkeypatch.setitem(webhooks._HANDLERS, "customer.subscription.updated", boom)
     event = make_event("customer.subscription.updated", subscription(free_org.id, tier="team"))
     assert post_event(client, event).status_code == 500
     record = db.session.scalar(select(BillingEvent))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.extensions import mail
 from app.models import ApiToken, OneTimeToken, User
+from app.models.types import utcnow
 from app.services import accounts
 from app.services.reference import get_system_role
 
@@ -229,7 +230,7 @@ def test_claim_refuses_an_already_used_token(owner, db):
     token = db.session.scalar(select(OneTimeToken).where(OneTimeToken.token_hash == accounts.hash_token(raw)))
     # Another request wins the race between our read and our write.
     db.session.execute(OneTimeToken.__table__.update().where(OneTimeToken.id == token.id)
-                       .values(used_at=accounts.utcnow()))
+                       .values(used_at=utcnow()))
     db.session.commit()
     with pytest.raises(accounts.ValidationFailed):
         accounts.claim_one_time_token(token)

@@ -7,7 +7,8 @@ from flask import Flask
 
 from ..extensions import csrf
 
-# Page blueprints: app.blueprints.<name>.routes defines `bp`.
+# Page blueprints: app.blueprints.<name> defines `bp` in its __init__; importing <name>.routes registers
+# its views (routes.py imports the package's other view modules).
 PAGE_BLUEPRINTS = ["auth", "main", "organization", "billing", "developer", "inventory", "suppliers", "units", "library",
                    "recipes", "batches", "products", "sales", "trace", "public"]
 # API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
@@ -22,10 +23,12 @@ API_BLUEPRINTS += ["reports"]
 
 
 def register_blueprints(app: Flask) -> None:
+    """Register every page blueprint, then the JSON API blueprints (CSRF-exempt: Bearer tokens)."""
     from .api_v1 import init_api
 
     for name in PAGE_BLUEPRINTS:
-        app.register_blueprint(import_module(f"{__name__}.{name}.routes").bp)
+        import_module(f"{__name__}.{name}.routes")
+        app.register_blueprint(import_module(f"{__name__}.{name}").bp)
     api = init_api(app)
     for name in API_BLUEPRINTS:
         blp = import_module(f"{__name__}.{name}.api").blp

@@ -25,9 +25,11 @@ class Submission:
     error: DomainError | None = None
 
 
-def submit(form, call: Callable[[], Any], *, validate: bool = True) -> Submission:
+def submit(form, call: Callable[[], Any], *, validate: bool = True,
+           shown_by_page: tuple[type[DomainError], ...] = ()) -> Submission:
     """On POST: validate `form`, run `call()` (one service call); a typed error lands on the form's fields
-    (nested names such as `outputs.0.item_id` too) and is flashed once. GET → Submission(status=200)."""
+    (nested names such as `outputs.0.item_id` too) and is flashed once. GET → Submission(status=200).
+    Errors of the `shown_by_page` types are only returned (the page shows them its own way)."""
     if request.method != "POST":
         return Submission()
     if validate and not form.validate_on_submit():
@@ -35,19 +37,21 @@ def submit(form, call: Callable[[], Any], *, validate: bool = True) -> Submissio
     try:
         value = call()
     except DomainError as error:
-        apply_field_errors(form, error)
+        if not isinstance(error, shown_by_page):
+            apply_field_errors(form, error)
         return Submission(status=error_status(error), error=error)
     return Submission(ok=True, value=value)
 
 
-def submit_action(call: Callable[[], Any], success: str | Callable[[Any], str] | None = None) -> Submission:
+def submit_action(call: Callable[[], Any], success: str | Callable[[Any], str] | None = None, *,
+                  shown_by_page: tuple[type[DomainError], ...] = ()) -> Submission:
     """A POST button (an EmptyForm with its CSRF token): run `call()`, flash the refusal or the `success`
     message (a string, or a function of the result). An unknown object stays a 404."""
     form = EmptyForm()
     if not form.validate_on_submit():
         flash("That form had expired; please try again.", "error")
         return Submission(status=400)
-    result = submit(form, call, validate=False)
+    result = submit(form, call, validate=False, shown_by_page=shown_by_page)
     if isinstance(result.error, NotFound):
         raise result.error
     if result.ok and success is not None:

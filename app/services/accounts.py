@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import email_validator
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import bcrypt, db
 from ..models import ApiToken, OneTimeToken, Organization, Role, SubscriptionTier, User
+from ..models.types import utcnow
 from .base import unit_of_work
 from .errors import NotFound, Unauthorized, ValidationFailed
 from .reference import get_system_role, get_tier
@@ -36,11 +37,8 @@ def _timing_dummy_hash() -> str:
     return _dummy_hash
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def hash_token(raw: str) -> str:
+    """The SHA-256 hex digest stored in place of a raw token."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -57,6 +55,7 @@ def normalize_email(email: str | None, field: str = "email") -> str:
 
 
 def check_password_rules(password: str | None, field: str = "password") -> str:
+    """The password if its length is within the rules (8 characters to 72 bytes), else ValidationFailed."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         message = f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."
@@ -68,6 +67,7 @@ def check_password_rules(password: str | None, field: str = "password") -> str:
 
 
 def check_timezone(name: str | None, field: str = "timezone") -> str:
+    """A known IANA time zone name (blank is UTC), else ValidationFailed."""
     name = (name or "UTC").strip()
     if name not in available_timezones() and name != "UTC":
         raise ValidationFailed(f"Unknown time zone {name!r}.", fields={field: "Choose a time zone from the list."})
@@ -76,6 +76,7 @@ def check_timezone(name: str | None, field: str = "timezone") -> str:
 
 
 def check_name(value: str | None, field: str, label: str, *, required: bool = True, max_length: int = 120) -> str:
+    """The stripped value, present when required and at most `max_length` characters, else ValidationFailed."""
     value = (value or "").strip()
     if required and not value:
         raise ValidationFailed(f"Enter {label}.", fields={field: f"Enter {label}."})
@@ -86,6 +87,7 @@ def check_name(value: str | None, field: str, label: str, *, required: bool = Tr
 
 
 def email_taken(email: str) -> bool:
+    """Does any user (of any organization, or a developer) have this email?"""
     return db.session.scalar(select(func.count(User.id)).where(User.email == email)) > 0
 
 
@@ -182,7 +184,8 @@ def request_password_reset(email: str, ttl: timedelta) -> tuple[User, str] | Non
 LINK_GONE = "This link is invalid, already used or expired. Ask for a new one."
 
 
-def _usable_token(raw: str, purpose: str) -> OneTimeToken:
+def usable_token(raw: str, purpose: str) -> OneTimeToken:
+    """The unused, unexpired single-use token with this raw value and purpose, or ValidationFailed."""
     token = db.session.scalar(
         select(OneTimeToken).where(OneTimeToken.token_hash == hash_token(raw or ""), OneTimeToken.purpose == purpose)
     )
@@ -219,7 +222,15 @@ def _cancel_reset_links(user: User) -> None:
 
 def check_one_time_token(raw: str, purpose: str) -> User:
     """The user a still-valid token belongs to (nothing is consumed)."""
-    return _usable_token(raw, purpose).user
+    return usable_token(raw, purpose).user
+
+
+def find_token_user(raw: str, purpose: str) -> User | None:
+    """The user a still-valid token belongs to, or None when the link is gone (nothing is consumed)."""
+    try:
+        return check_one_time_token(raw, purpose)
+    except ValidationFailed:
+        return None
 
 
 @unit_of_work
@@ -229,7 +240,7 @@ def reset_password(raw_token: str, new_password: str) -> User:
     The link works exactly once, even when posted many times at once (claim_one_time_token). Every
     session of the user ends, every other reset link stops working, and every API token is revoked.
     """
-    token = _usable_token(raw_token, "reset")
+    token = usable_token(raw_token, "reset")
     new_password = check_password_rules(new_password)
     password_hash = bcrypt.generate_password_hash(new_password).decode()  # slow: before the row is claimed
     claim_one_time_token(token)
@@ -299,6 +310,7 @@ def revoke_api_token(user: User, token_id: int) -> None:
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:
+    """The user's own API tokens, newest first (revoked ones included)."""
     return list(db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     ))

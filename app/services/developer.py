@@ -6,7 +6,7 @@ Every action on a tenant (and every library edit) writes an AuditLog row in the 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from .. import models
 from ..extensions import db
 from ..models import AuditLog, BillingEvent, GlobalItem, Organization, SubscriptionTier, User
+from ..models.types import utcnow
 from ..seeds.catalog import TIERS
 from . import tenancy
 from .base import unit_of_work
@@ -23,9 +24,6 @@ from .reference import get_tier
 
 MAX_DECIMAL = Decimal("1e6")
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def require_developer(actor, *, admin: bool = False) -> None:
@@ -37,6 +35,7 @@ def require_developer(actor, *, admin: bool = False) -> None:
 
 
 def is_admin(actor) -> bool:
+    """Is `actor` an admin developer (may act, not only read)?"""
     return bool(actor and actor.is_developer and actor.developer_role == "admin")
 
 
@@ -243,6 +242,7 @@ def list_global_items(actor, *, q: str = "", page: int = 1, per_page: int = 50) 
 
 
 def get_global_item(actor, item_id) -> GlobalItem:
+    """One entry of the global ingredient library (developers only)."""
     require_developer(actor)
     from .library import get_library_item  # one id check for the library (no overflow on absurd ids)
 
@@ -324,4 +324,5 @@ def update_global_item(actor, item_id, **data) -> GlobalItem:
 
 
 def tier_choices() -> list[tuple[str, str]]:
+    """Every tier as (key, name), in catalog order."""
     return [(spec["key"], spec["name"]) for spec in TIERS]

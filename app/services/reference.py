@@ -67,12 +67,15 @@ def seed_tiers() -> int:
 
 
 def get_tier(key: str) -> SubscriptionTier | None:
+    """The subscription tier with this key, or None."""
     return db.session.scalar(select(SubscriptionTier).where(SubscriptionTier.key == key))
 
 
 def list_tiers() -> list[SubscriptionTier]:
+    """Every subscription tier, cheapest first."""
     return list(db.session.scalars(select(SubscriptionTier).order_by(SubscriptionTier.sort_order)))
 
 
 def get_system_role(key: str) -> Role | None:
+    """The system role (no organization) with this key, or None."""
     return db.session.scalar(select(Role).where(Role.organization_id.is_(None), Role.key == key))

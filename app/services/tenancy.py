@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from ..extensions import db
 from .errors import NotFound
@@ -19,6 +19,13 @@ def scoped(model: type[T], org, *entities: Any) -> Select:
     """select(model) — or select(*entities) — restricted to rows of `org`."""
     stmt = select(*entities) if entities else select(model)
     return stmt.where(model.organization_id == _org_id(org))
+
+
+def scoped_with_global(model: type[T], org, *entities: Any) -> Select:
+    """select(model) restricted to the global rows (organization_id IS NULL) and those of `org`: the one
+    read of tables that mix shared reference rows with an organization's own (roles, units)."""
+    stmt = select(*entities) if entities else select(model)
+    return stmt.where(or_(model.organization_id.is_(None), model.organization_id == _org_id(org)))
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; anything larger names no row
@@ -127,3 +134,12 @@ def find_by_public_token(model: type[T], token: Any) -> T | None:
     if not isinstance(token, str) or not 16 <= len(token) <= 64 or not set(token) <= PUBLIC_TOKEN_CHARS:
         return None
     return db.session.scalars(select(model).where(model.public_token == token).limit(1)).first()
+
+
+def held_elsewhere(model: type[T], org, **criteria: Any) -> bool:
+    """Does another organization hold a row of `model` matching these column == value criteria? Only a yes or
+    no, never the row: for values that must be unique across organizations (a connected shop's domain)."""
+    stmt = select(model.id).where(model.organization_id != _org_id(org))
+    for column, value in criteria.items():
+        stmt = stmt.where(getattr(model, column) == value)
+    return db.session.scalar(stmt.limit(1)) is not None

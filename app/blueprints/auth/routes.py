@@ -1,36 +1,20 @@
 """Sign-up, sign-in, sign-out and password reset pages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from ...extensions import limiter
 from ...links import absolute_url
 from ...services import accounts
-from ...services.errors import Unauthorized, ValidationFailed
+from ...services.errors import Unauthorized
 from ...services.mailer import send_mail
-from ..forms_support import apply_field_errors
+from ..forms_support import submit
 from ..pages import safe_next
+from . import bp
 from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from .sessions import start_session
 from .throttle import login_throttle
-
-bp = Blueprint("auth", __name__)
-
-
-def renew_session(user) -> None:
-    """Sign `user` in under a fresh session id (defeats session fixation; after a password change the
-    new id also carries the new session version, so this session outlives the others)."""
-    interface = current_app.session_interface
-    if hasattr(interface, "regenerate"):
-        interface.regenerate(session)
-    session.clear()
-    login_user(user)
-
-
-def _start_session(user) -> None:
-    """Sign in with a fresh session id and remember the sign-in."""
-    renew_session(user)
-    accounts.record_login(user)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -39,19 +23,14 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.signup(organization_name=form.organization_name.data, name=form.name.data,
-                                   email=form.email.data, password=form.password.data,
-                                   timezone_name=form.timezone.data)
-        except ValidationFailed as exc:
-            apply_field_errors(form, exc)
-        else:
-            _start_session(user)
-            flash(f"Welcome to BatchTrack, {user.display_name}! Start by adding your ingredients.", "success")
-            return redirect(safe_next(request.args.get("next")))  # e.g. back to save a calculation
-    status = 422 if form.errors else 200
-    return render_template("auth/signup.html", form=form), status
+    result = submit(form, lambda: accounts.signup(
+        organization_name=form.organization_name.data, name=form.name.data, email=form.email.data,
+        password=form.password.data, timezone_name=form.timezone.data))
+    if result.ok:
+        start_session(result.value)
+        flash(f"Welcome to BatchTrack, {result.value.display_name}! Start by adding your ingredients.", "success")
+        return redirect(safe_next(request.args.get("next")))  # e.g. back to save a calculation
+    return render_template("auth/signup.html", form=form), result.status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,7 +47,7 @@ def login():
             attempt.failed()
             form.password.errors.append(exc.message)
         else:
-            _start_session(user)
+            start_session(user)
             flash("Signed in.", "success")
             if user.is_developer:
                 return redirect(_developer_home())
@@ -114,18 +93,12 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password with a reset link."""
-    try:
-        accounts.check_one_time_token(token, "reset")
-    except ValidationFailed as exc:
-        flash(exc.message, "error")
+    if accounts.find_token_user(token, "reset") is None:
+        flash(accounts.LINK_GONE, "error")
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(token, form.password.data)
-        except ValidationFailed as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Password changed. Sign in with the new password.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    result = submit(form, lambda: accounts.reset_password(token, form.password.data))
+    if result.ok:
+        flash("Password changed. Sign in with the new password.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), result.status

@@ -2,20 +2,32 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from marshmallow import Schema, fields
 
 from ...extensions import csrf
 from ...services import billing
-from .routes import bp
+from ..api_docs import ErrorSchema
+from . import bp
+
+
+class WebhookReceived(Schema):
+    """The answer to a delivery Stripe may stop retrying: recorded (processed, ignored, stale…) or a duplicate."""
+
+    received = fields.Boolean()
+    event_id = fields.String()
+    status = fields.String()
 
 
 @bp.route("/billing/webhooks/stripe", methods=["POST"])
 @csrf.exempt
 def stripe_webhook():
     """Receive a Stripe event: 400 on a bad signature (no effect), 200 once recorded, 500 so Stripe retries."""
-    try:
-        result = billing.receive_webhook(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
-    except billing.WebhookRejected as exc:
-        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
-    except billing.WebhookFailed as exc:
-        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 500
-    return jsonify({"received": True, **result}), 200
+    result = billing.receive_webhook(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+    return jsonify(WebhookReceived().dump({"received": True, **result})), 200
+
+
+@bp.errorhandler(billing.WebhookRejected)
+@bp.errorhandler(billing.WebhookFailed)
+def _webhook_refused(error):
+    """{"error": {"code", "message"}} with 400 (bad delivery, nothing recorded) or 500 (recorded as failed)."""
+    return jsonify(ErrorSchema().dump({"error": error})), error.status

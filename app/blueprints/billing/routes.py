@@ -3,19 +3,20 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...links import absolute_url
 from ...services import billing, reference
 from ...services.authz import has_permission
-from ...services.errors import DomainError
 from ...services.features import feature_enabled
 from ...tenant import current_org, find_current_org
 from ..decorators import require_permission
-from ..main.forms import EmptyForm
+from ..forms_support import EmptyForm, submit
+from . import bp
 
-bp = Blueprint("billing", __name__)
+STATUS_LABELS = {"free": "Free plan", "active": "Active", "trialing": "Trial", "past_due": "Payment failed",
+                 "read_only": "Read-only (unpaid)", "canceled": "Canceled", "suspended": "Suspended"}
 
 
 def _included(tier) -> list[str]:
@@ -56,7 +57,9 @@ def billing_page():
               "(usually within a minute).", "success")
     elif request.args.get("checkout") == "canceled":
         flash("Checkout canceled; nothing was charged.", "info")
-    return render_template("billing/billing.html", overview=billing.billing_overview(org, current_user),
+    overview = billing.billing_overview(org, current_user)
+    return render_template("billing/billing.html", overview=overview,
+                           status_label=STATUS_LABELS.get(overview["status"], overview["status"]),
                            can_manage=has_permission(current_user, "billing.manage") and not current_user.is_developer,
                            action_form=EmptyForm())
 
@@ -65,35 +68,31 @@ def billing_page():
 @require_permission("billing.manage")
 def checkout():
     """Send the owner to Stripe Checkout for the chosen plan."""
-    org = current_org()
-    if not EmptyForm().validate_on_submit():
-        flash("The form expired; try again.", "error")
-        return redirect(url_for("billing.pricing"))
-    try:
-        url = billing.start_checkout(
-            org, current_user, request.form.get("tier", ""),
-            success_url=absolute_url("billing.billing_page", checkout="success"),
-            cancel_url=absolute_url("billing.billing_page", checkout="canceled"))
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("billing.billing_page"))
-    return redirect(url, code=303)
+    result = submit(EmptyForm(), lambda: billing.start_checkout(
+        current_org(), current_user, request.form.get("tier", ""),
+        success_url=absolute_url("billing.billing_page", checkout="success"),
+        cancel_url=absolute_url("billing.billing_page", checkout="canceled")))
+    return _to_stripe(result, expired_back_to="billing.pricing")
 
 
 @bp.route("/billing/portal", methods=["POST"])
 @require_permission("billing.manage")
 def portal():
     """Send the owner to the Stripe customer portal (card, invoices, plan, cancellation)."""
-    org = current_org()
-    if not EmptyForm().validate_on_submit():
+    result = submit(EmptyForm(), lambda: billing.portal_url(current_org(), current_user,
+                                                            return_url=absolute_url("billing.billing_page")))
+    return _to_stripe(result, expired_back_to="billing.billing_page")
+
+
+def _to_stripe(result, *, expired_back_to: str):
+    """Off to the Stripe page on success; an expired form back where it came from; a refusal (flashed, even
+    an unknown plan) back to the billing page."""
+    if result.ok:
+        return redirect(result.value, code=303)
+    if result.error is None:
         flash("The form expired; try again.", "error")
-        return redirect(url_for("billing.billing_page"))
-    try:
-        url = billing.portal_url(org, current_user, return_url=absolute_url("billing.billing_page"))
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("billing.billing_page"))
-    return redirect(url, code=303)
+        return redirect(url_for(expired_back_to))
+    return redirect(url_for("billing.billing_page"))
 
 
 @bp.app_context_processor

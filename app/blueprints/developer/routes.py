@@ -1,18 +1,15 @@
 """Developer console pages. Every /developer URL answers 404 to anyone but a platform developer."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...services import developer
-from ...services.errors import DomainError
 from ...tenant import VIEW_AS_KEY, find_current_org, is_viewing_as
-from ..forms_support import apply_field_errors
-from ..main.forms import EmptyForm
-from ..pages import error_status, page_arg
+from ..forms_support import EmptyForm, submit, submit_action
+from ..pages import page_arg
+from . import bp
 from .forms import GlobalItemForm, SuspendForm, TierForm
-
-bp = Blueprint("developer", __name__, url_prefix="/developer")
 
 
 @bp.before_request
@@ -86,13 +83,10 @@ def _back(org_id: int):
 def organization_tier(org_id: int):
     """Move an organization to another tier (audited)."""
     form = TierForm()
-    if form.validate_on_submit():
-        try:
-            org = developer.change_tier(current_user, org_id, form.tier.data, reason=form.reason.data or "")
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{org.name} is now on {org.tier.name}.", "success")
+    result = submit(form, lambda: developer.change_tier(current_user, org_id, form.tier.data,
+                                                        reason=form.reason.data or ""))
+    if result.ok:
+        flash(f"{result.value.name} is now on {result.value.tier.name}.", "success")
     return _back(org_id)
 
 
@@ -100,26 +94,17 @@ def organization_tier(org_id: int):
 def organization_suspend(org_id: int):
     """Suspend an organization (its members are signed out; audited)."""
     form = SuspendForm()
-    if form.validate_on_submit():
-        try:
-            org = developer.suspend_organization(current_user, org_id, reason=form.reason.data or "")
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{org.name} is suspended.", "success")
+    result = submit(form, lambda: developer.suspend_organization(current_user, org_id, reason=form.reason.data or ""))
+    if result.ok:
+        flash(f"{result.value.name} is suspended.", "success")
     return _back(org_id)
 
 
 @bp.route("/organizations/<int:org_id>/reactivate", methods=["POST"])
 def organization_reactivate(org_id: int):
     """Lift a suspension (audited)."""
-    if EmptyForm().validate_on_submit():
-        try:
-            org = developer.reactivate_organization(current_user, org_id)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{org.name} is active again.", "success")
+    submit_action(lambda: developer.reactivate_organization(current_user, org_id),
+                  lambda org: f"{org.name} is active again.")
     return _back(org_id)
 
 
@@ -191,17 +176,9 @@ def library_edit(item_id: int):
 
 def _library_edit_page(item):
     form = _library_form(GlobalItemForm(obj=item), item)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            saved = _save_library(form, item)
-        except DomainError as exc:
-            apply_field_errors(form, exc)
-            status = error_status(exc)
-        else:
-            flash(f"“{saved.name}” saved to the library.", "success")
-            return redirect(url_for("developer.library_list", q=saved.name))
-    elif form.errors:
-        status = 422
+    result = submit(form, lambda: _save_library(form, item))
+    if result.ok:
+        flash(f"“{result.value.name}” saved to the library.", "success")
+        return redirect(url_for("developer.library_list", q=result.value.name))
     return render_template("developer/library_form.html", form=form, item=item,
-                           is_admin=developer.is_admin(current_user)), status
+                           is_admin=developer.is_admin(current_user)), result.status

@@ -21,7 +21,3 @@ class PasswordForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
                        description="For example: Shopify sync, POS, my scripts")
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for buttons that POST."""

@@ -1,19 +1,17 @@
 """Dashboard and personal settings (profile, time zone, password, API tokens)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...services import accounts
-from ...services import dashboard as dashboard_service
-from ...services.errors import DomainError, ValidationFailed
 from ...tenant import find_current_org
-from ..auth.routes import renew_session
+from ..auth.sessions import renew_session
 from ..decorators import signed_in
-from ..forms_support import apply_field_errors
-from .forms import EmptyForm, PasswordForm, ProfileForm, TokenForm
-
-bp = Blueprint("main", __name__)
+from ..forms_support import EmptyForm, submit, submit_action
+from . import bp
+from .dashboard import compose
+from .forms import PasswordForm, ProfileForm, TokenForm
 
 
 @bp.route("/")
@@ -39,8 +37,7 @@ def dashboard():
     org = find_current_org()  # a developer viewing an organization read-only sees that organization's dashboard
     if current_user.is_developer and org is None:
         return render_template("main/developer_home.html")
-    summary = dashboard_service.summarize(org, current_user)
-    return render_template("main/dashboard.html", summary=summary)
+    return render_template("main/dashboard.html", summary=compose(org, current_user))
 
 
 @bp.route("/settings", methods=["GET"])
@@ -68,15 +65,12 @@ def _render_settings(profile_form=None, password_form=None, token_form=None, new
 def settings_profile():
     """Save name and display time zone."""
     form = ProfileForm()
-    if form.validate_on_submit():
-        try:
-            accounts.update_profile(current_user, name=form.name.data, timezone_name=form.timezone.data)
-        except ValidationFailed as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Profile saved.", "success")
-            return redirect(url_for("main.settings"))
-    return _render_settings(profile_form=form, status=422)
+    result = submit(form, lambda: accounts.update_profile(current_user, name=form.name.data,
+                                                          timezone_name=form.timezone.data))
+    if result.ok:
+        flash("Profile saved.", "success")
+        return redirect(url_for("main.settings"))
+    return _render_settings(profile_form=form, status=result.status)
 
 
 @bp.route("/settings/password", methods=["POST"])
@@ -84,16 +78,13 @@ def settings_profile():
 def settings_password():
     """Change the password: every other session ends; this one stays signed in under a new session id."""
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
-        except ValidationFailed as exc:
-            apply_field_errors(form, exc)
-        else:
-            renew_session(current_user._get_current_object())
-            flash("Password changed. Your other sessions are signed out; this one stays signed in.", "success")
-            return redirect(url_for("main.settings"))
-    return _render_settings(password_form=form, status=422)
+    result = submit(form, lambda: accounts.change_password(current_user, form.current_password.data,
+                                                           form.new_password.data))
+    if result.ok:
+        renew_session(current_user._get_current_object())
+        flash("Password changed. Your other sessions are signed out; this one stays signed in.", "success")
+        return redirect(url_for("main.settings"))
+    return _render_settings(password_form=form, status=result.status)
 
 
 @bp.route("/settings/tokens", methods=["POST"])
@@ -101,23 +92,17 @@ def settings_password():
 def token_create():
     """Create a personal API token; its value is shown once."""
     form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            _, raw = accounts.create_api_token(current_user, form.name.data)
-        except DomainError as exc:
-            apply_field_errors(form, exc)
-        else:
-            flash("Token created. Copy it now: it will not be shown again.", "success")
-            return _render_settings(new_token=raw)
-    return _render_settings(token_form=form, status=422)
+    result = submit(form, lambda: accounts.create_api_token(current_user, form.name.data))
+    if result.ok:
+        flash("Token created. Copy it now: it will not be shown again.", "success")
+        return _render_settings(new_token=result.value[1])
+    return _render_settings(token_form=form, status=result.status)
 
 
 @bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
 @signed_in
 def token_revoke(token_id: int):
     """Revoke one of your API tokens."""
-    form = EmptyForm()
-    if form.validate_on_submit():
-        accounts.revoke_api_token(current_user, token_id)
-        flash("Token revoked. Scripts using it will get 401 from now on.", "success")
+    submit_action(lambda: accounts.revoke_api_token(current_user, token_id),
+                  "Token revoked. Scripts using it will get 401 from now on.")
     return redirect(url_for("main.settings"))

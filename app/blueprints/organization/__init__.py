@@ -1,1 +1,6 @@
 """Organization administration: team, invitations, roles, settings (pages in routes.py, JSON in api.py)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("organization", __name__)

@@ -37,21 +37,13 @@ class OrganizationPatch(Schema):
     settings = settings_patch_field()
 
 
-def _utc(summary: dict) -> dict:
-    if summary.get("grace_until") is not None:
-        from datetime import timezone
-
-        summary["grace_until"] = summary["grace_until"].astimezone(timezone.utc)
-    return summary
-
-
 @blp.route("", methods=["GET"])
 @require_permission("organization.view")
 @blp.response(200, OrganizationOut)
 def get_organization():
     """The token's organization: tier, billing status (read_only once a grace period has ended), seats."""
     org, actor = api_actor()
-    return with_settings(org, _utc(organizations.organization_summary(org, actor)))
+    return with_settings(org, organizations.organization_summary(org, actor))
 
 
 @blp.route("", methods=["PATCH"])
@@ -62,4 +54,4 @@ def update_organization(data):
     """Change the organization's name, time zone, settings, expiring-soon window, consumption order or currency."""
     org, actor = api_actor()
     patch_organization(org, actor, data)  # name, time zone, settings and the rest in one transaction
-    return with_settings(org, _utc(organizations.organization_summary(org, actor)))
+    return with_settings(org, organizations.organization_summary(org, actor))

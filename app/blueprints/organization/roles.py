@@ -6,20 +6,17 @@ from flask_login import current_user
 
 from ...services import organizations
 from ...services.authz import has_permission
-from ...services.errors import DomainError, NotFound
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..main.forms import EmptyForm
-from ..pages import error_status
+from ..forms_support import EmptyForm, submit, submit_action
+from . import bp
 from .forms import RoleForm
-from .routes import bp
 
 
 def _matrix(org) -> list[dict]:
     """Plan permissions grouped by domain, for the checkbox matrix."""
     groups: dict[str, list[dict]] = {}
-    for name in organizations.tier_permission_names(org):
+    for name in organizations.tier_permission_names(org, current_user):
         groups.setdefault(name.split(".", 1)[0], []).append(
             {"name": name, "description": organizations.PERMISSION_DESCRIPTIONS.get(name, "")})
     return [{"domain": domain, "permissions": perms} for domain, perms in groups.items()]
@@ -32,7 +29,7 @@ def role_list():
     org = current_org()
     return render_template(
         "organization/role_list.html", roles=organizations.list_roles(org, current_user),
-        member_counts=organizations.role_member_counts(org), matrix=_matrix(org),
+        member_counts=organizations.role_member_counts(org, current_user), matrix=_matrix(org),
         custom_roles=organizations.custom_roles_available(org),
         can_manage=has_permission(current_user, "organization.manage_roles"), action_form=EmptyForm())
 
@@ -63,16 +60,13 @@ def role_new():
         return gated
     form = RoleForm()
     selected = request.form.getlist("permissions") if form.is_submitted() else None
-    if form.validate_on_submit():
-        try:
-            role = organizations.create_role(org, current_user, name=form.name.data,
-                                             description=form.description.data or "", permissions=selected)
-        except DomainError as exc:
-            apply_field_errors(form, exc)
-            return _render_role_form(org, form, selected=selected, status=error_status(exc))
-        flash(f"Role “{role.name}” created. Give it to members on the team page.", "success")
+    result = submit(form, lambda: organizations.create_role(org, current_user, name=form.name.data,
+                                                            description=form.description.data or "",
+                                                            permissions=selected))
+    if result.ok:
+        flash(f"Role “{result.value.name}” created. Give it to members on the team page.", "success")
         return redirect(url_for("organization.role_list"))
-    return _render_role_form(org, form, selected=selected, status=422 if form.errors else 200)
+    return _render_role_form(org, form, selected=selected, status=result.status)
 
 
 @bp.route("/organization/roles/<int:role_id>/edit", methods=["GET", "POST"])
@@ -83,36 +77,24 @@ def role_edit(role_id: int):
     gated = _gate(org)
     if gated:
         return gated
-    role = organizations.get_role(org, role_id)
+    role = organizations.get_role(org, current_user, role_id)
     if role.organization_id is None:
         flash("System roles cannot be changed; create a custom role instead.", "error")
         return redirect(url_for("organization.role_list"))
     form = RoleForm(obj=role)
     selected = request.form.getlist("permissions") if form.is_submitted() else None
-    if form.validate_on_submit():
-        try:
-            organizations.update_role(org, current_user, role.id, name=form.name.data,
-                                      description=form.description.data or "", permissions=selected)
-        except DomainError as exc:
-            apply_field_errors(form, exc)
-            return _render_role_form(org, form, role, selected, error_status(exc))
+    result = submit(form, lambda: organizations.update_role(org, current_user, role.id, name=form.name.data,
+                                                            description=form.description.data or "",
+                                                            permissions=selected))
+    if result.ok:
         flash(f"Role “{role.name}” saved.", "success")
         return redirect(url_for("organization.role_list"))
-    return _render_role_form(org, form, role, selected, 422 if form.errors else 200)
+    return _render_role_form(org, form, role, selected, result.status)
 
 
 @bp.route("/organization/roles/<int:role_id>/delete", methods=["POST"])
 @require_permission("organization.manage_roles")
 def role_delete(role_id: int):
     """Delete a custom role nobody holds."""
-    org = current_org()
-    if EmptyForm().validate_on_submit():
-        try:
-            organizations.delete_role(org, current_user, role_id)
-        except NotFound:
-            raise  # another organization's role is a 404 page, like any unknown id
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Role deleted.", "success")
+    submit_action(lambda: organizations.delete_role(current_org(), current_user, role_id), "Role deleted.")
     return redirect(url_for("organization.role_list"))

@@ -1,4 +1,5 @@
-"""Billing: Stripe Checkout and portal links, webhook processing (verified, idempotent, order-safe)."""
+"""Stripe webhooks: verified, applied exactly once and in order; a failure is recorded so Stripe's retry
+applies it."""
 from __future__ import annotations
 
 import json
@@ -10,12 +11,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import BillingEvent, Organization, SubscriptionTier
-from .authz import authorize, write_block_reason
-from .base import transaction, unit_of_work
-from .errors import DomainError, InvalidState, NotFound, ValidationFailed
-from .reference import get_tier
+from ...extensions import db
+from ...models import BillingEvent, Organization, SubscriptionTier
+from ...models.types import utcnow
+from ..base import transaction, unit_of_work
+from ..errors import DomainError
+from ..reference import get_tier
 
 log = logging.getLogger("batchtrack.billing")
 
@@ -23,8 +24,6 @@ HANDLED_EVENTS = (
     "checkout.session.completed", "customer.subscription.created", "customer.subscription.updated",
     "customer.subscription.deleted", "invoice.payment_succeeded", "invoice.payment_failed",
 )
-STATUS_LABELS = {"free": "Free plan", "active": "Active", "trialing": "Trial", "past_due": "Payment failed",
-                 "read_only": "Read-only (unpaid)", "canceled": "Canceled", "suspended": "Suspended"}
 
 
 class WebhookRejected(DomainError):
@@ -40,112 +39,6 @@ class WebhookFailed(DomainError):
     status = 500
     code = "webhook_failed"
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-# ---- status --------------------------------------------------------------------------------------
-
-def effective_billing_status(org, now: datetime | None = None) -> str:
-    """The status the API and pages report: suspended and expired grace (read_only) win over the stored one."""
-    if org.suspended_at is not None:
-        return "suspended"
-    if org.billing_status in ("past_due", "read_only") and write_block_reason(org, now):
-        return "read_only"
-    return org.billing_status
-
-
-def in_grace(org, now: datetime | None = None) -> bool:
-    """A payment failed and the grace period is still running (writes still work)."""
-    now = now or utcnow()
-    return org.billing_status == "past_due" and org.grace_until is not None and org.grace_until > now
-
-
-def billing_overview(org, actor) -> dict:
-    """What the billing page shows: plan, status, grace deadline, next invoice date, recent events."""
-    authorize(actor, org, "billing.view")
-    events = list(db.session.scalars(
-        select(BillingEvent).where(BillingEvent.organization_id == org.id)
-        .order_by(BillingEvent.processed_at.desc()).limit(10)))
-    status = effective_billing_status(org)
-    return {"tier": org.tier, "status": status, "status_label": STATUS_LABELS.get(status, status),
-            "grace_until": org.grace_until if org.billing_status == "past_due" else None,
-            "in_grace": in_grace(org), "next_invoice_at": org.current_period_end,
-            "has_subscription": bool(org.stripe_subscription_id), "has_customer": bool(org.stripe_customer_id),
-            "events": events}
-
-
-# ---- Stripe client: Checkout and the customer portal ------------------------------------------------
-
-def stripe_client() -> stripe.StripeClient:
-    """A Stripe client for the configured key; STRIPE_API_BASE points it at a local fake in tests."""
-    key = current_app.config.get("STRIPE_SECRET_KEY")
-    if not key:
-        raise InvalidState("Online payments are not configured on this server (STRIPE_SECRET_KEY). "
-                           "Contact support to change your plan.")
-    base = current_app.config.get("STRIPE_API_BASE")
-    options = {"base_addresses": {"api": base}} if base else {}
-    return stripe.StripeClient(key, max_network_retries=0, **options)
-
-
-def _provider_error(exc: Exception) -> InvalidState:
-    log.warning("Stripe request failed: %s", exc)
-    return InvalidState("The payment provider could not be reached or refused the request; nothing was "
-                        "charged. Try again in a minute.")
-
-
-@unit_of_work
-def start_checkout(org, actor, tier_key: str, *, success_url: str, cancel_url: str) -> str:
-    """A Stripe Checkout session for upgrading to a paid tier; returns the URL to send the owner to."""
-    authorize(actor, org, "billing.manage")
-    tier = get_tier(tier_key or "")
-    if tier is None or not tier.is_public:
-        raise NotFound("Unknown plan.")
-    if not tier.is_paid:
-        raise ValidationFailed("The Free plan needs no checkout.", fields={"tier": "Choose a paid plan."})
-    if org.stripe_subscription_id and org.billing_status in ("active", "trialing", "past_due"):
-        raise InvalidState("You already have a subscription. Change the plan or card from "
-                           "“Manage payment and plan” on the billing page.")
-    client = stripe_client()
-    metadata = {"organization_id": str(org.id), "tier": tier.key}
-    try:
-        prices = client.v1.prices.list(params={"lookup_keys": [tier.price_lookup_key], "active": True, "limit": 1})
-        if not prices.data:
-            raise InvalidState(f"The {tier.name} plan has no price configured with the payment provider yet.")
-        if not org.stripe_customer_id:
-            customer = client.v1.customers.create(params={
-                "email": actor.email, "name": org.name, "metadata": {"organization_id": str(org.id)}})
-            org.stripe_customer_id = customer.id
-        session = client.v1.checkout.sessions.create(params={
-            "mode": "subscription",
-            "customer": org.stripe_customer_id,
-            "client_reference_id": str(org.id),
-            "line_items": [{"price": prices.data[0].id, "quantity": 1}],
-            "metadata": metadata,
-            "subscription_data": {"metadata": metadata},
-            "success_url": success_url,
-            "cancel_url": cancel_url,
-        })
-    except stripe.StripeError as exc:
-        raise _provider_error(exc) from None
-    return session.url
-
-
-def portal_url(org, actor, *, return_url: str) -> str:
-    """A Stripe customer portal link (card, invoices, plan changes, cancellation)."""
-    authorize(actor, org, "billing.manage")
-    if not org.stripe_customer_id:
-        raise InvalidState("There is no payment method on file yet. Choose a paid plan first.")
-    try:
-        session = stripe_client().v1.billing_portal.sessions.create(
-            params={"customer": org.stripe_customer_id, "return_url": return_url})
-    except stripe.StripeError as exc:
-        raise _provider_error(exc) from None
-    return session.url
-
-
-# ---- webhooks ------------------------------------------------------------------------------------
 
 def verify_webhook(payload: bytes, signature: str | None) -> dict:
     """The event dict if the Stripe-Signature header is valid for STRIPE_WEBHOOK_SECRET, else WebhookRejected."""
