@@ -15,7 +15,7 @@ from .test_tenancy_endpoints import _url, world  # noqa: F401 (fixture)
 
 SKIP = {"static", "auth.logout", "auth.reset_password", "organization.accept_invite",  # token links
         "billing.stripe_webhook",  # the webhook has its own signature tests
-        "billing.checkout", "billing.portal"}  # these call Stripe (tests/test_billing_pages.py use a fake)
+        "billing.checkout", "billing.portal"}  # these call Stripe (tests/pages/test_plans_and_billing.py use a fake)
 FORM_JUNK = ["", "-1", "1e999", "NaN", "abc", "9" * 40, "x" * 5000, "2026-13-45"]
 JSON_JUNK = ["", "-1", "1e999", "NaN", "abc", -5, 1e308, True, None, [], {"a": 1}, "x" * 5000]
 

@@ -1,28 +1,16 @@
-"""Small acceptance points the larger test files do not assert: reset tokens are stored hashed, and a recipe's
-category fields (soap superfat and water %, candle fragrance load %) are kept as exact Decimals and validated."""
+"""A recipe's category fields (soap superfat and water %, candle fragrance load %) are kept as exact Decimals and validated."""
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OneTimeToken
-from app.services import accounts, recipes
+from app.services import recipes
 from app.services.errors import ValidationFailed
 
 from .factories import make_item
 from .helpers import post_form
-
-
-def test_password_reset_token_is_stored_only_as_a_hash(owner):
-    """Is the raw reset token absent from the database (only its hash is kept)?"""
-    _, raw = accounts.request_password_reset(owner.email, timedelta(hours=1))
-    row = db.session.scalar(select(OneTimeToken).where(OneTimeToken.user_id == owner.id))
-    assert row.token_hash == accounts.hash_token(raw) and raw not in row.token_hash
-    assert db.session.scalar(select(OneTimeToken).where(OneTimeToken.token_hash == raw)) is None
 
 
 def test_recipe_category_fields_are_exact_and_shown(client, org, owner, login):

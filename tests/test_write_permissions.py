@@ -23,7 +23,7 @@ def _write_rules(app, api: bool):
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NOT_ORGANIZATION_WRITES or rule.rule.startswith("/developer"):
-            continue  # /developer is a 404 for every non-developer (tests/test_developer_console.py)
+            continue  # /developer is a 404 for every non-developer (tests/services/organization/test_developer_console.py)
         if rule.rule.startswith("/api/") != api:
             continue
         for method in sorted(rule.methods & {"POST", "PATCH", "PUT", "DELETE"}):

@@ -12,8 +12,8 @@ from app.services import organizations
 from app.services.billing import effective_billing_status
 from app.services.errors import ReadOnly
 
-from .factories import make_org, make_user
-from .stripe_fake import invoice, make_event, post_event, sign, subscription
+from ...factories import make_org, make_user
+from ...stripe_fake import invoice, make_event, post_event, sign, subscription
 
 
 def _org(db, org_id) -> Organization:

@@ -9,8 +9,8 @@ from app.services import developer, organizations
 from app.services.errors import PermissionDenied, ReadOnly, Unauthorized
 from app.services.reference import get_system_role
 
-from .factories import PASSWORD, make_developer, make_org, make_user
-from .helpers import csrf_token, post_form
+from ...factories import PASSWORD, make_developer, make_org, make_user
+from ...helpers import csrf_token, post_form
 
 DEVELOPER_URLS = ["/developer", "/developer/library", "/developer/library/new", "/developer/organizations/1"]
 
@@ -53,7 +53,7 @@ def test_console_lists_organizations_with_usage(client, db, owner, member, other
 
 def test_console_query_count_does_not_grow_with_organizations(client, db, login):
     """Is the organization list loaded in a fixed number of queries?"""
-    from .helpers import count_queries
+    from ...helpers import count_queries
 
     dev = make_developer()
     login(dev)

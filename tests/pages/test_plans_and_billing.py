@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from app.models.types import utcnow
 
-from .factories import make_org, make_user
-from .helpers import post_form
-from .stripe_fake import stripe_fake  # noqa: F401  (fixture)
+from ..factories import make_org, make_user
+from ..helpers import post_form
+from ..stripe_fake import stripe_fake  # noqa: F401  (fixture)
 
 
 def _org_with(db, tier="team", **fields):
@@ -111,8 +111,9 @@ def test_organization_api_shape(db, api):
     boss = make_user(org, role="owner")
     make_user(org, role="maker", active=False)
     body = api(boss).get("/api/v1/organization").get_json()
+    assert isinstance(body.pop("settings"), dict)  # the control-tower settings (tests/api/control_tower)
     assert body == {"id": org.id, "name": "Shape Co", "tier": "solo", "billing_status": "active",
-                    "grace_until": None, "user_count": 1, "user_limit": 2}
+                    "grace_until": None, "user_count": 1, "user_limit": 2, "timezone": org.timezone}
 
 
 def test_organization_api_unlimited_and_free(db, api):

@@ -9,7 +9,7 @@ from app.seeds import catalog
 from app.services.authz import authorize, effective_permissions, has_permission
 from app.services.errors import NotFound, PermissionDenied, ReadOnly
 
-from .factories import make_developer, make_org, make_user
+from ...factories import make_developer, make_org, make_user
 
 
 def test_permission_catalog_covers_every_domain_of_the_spec(db):

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app.models import Organization, User
 from app.services import accounts
 
-from .factories import PASSWORD, make_user
-from .helpers import csrf_token, post_form
+from ..factories import PASSWORD
+from ..helpers import csrf_token, post_form
 
 SIGNUP = {"organization_name": "Lavender Lane", "name": "Ada", "email": "Ada@Example.com",
           "password": "a-long-password", "timezone": "Europe/Berlin"}
@@ -85,7 +85,7 @@ def test_login_rate_limit_answers_429_after_the_limit(client, owner):
 
 def test_login_rate_limit_is_per_email_across_addresses(client, owner):
     """Are failures for one email counted across addresses: a failing address, or a wrong guess from a
-    fresh one, gets 429 (the right password from a clean address is let through: test_trust_auth.py)?"""
+    fresh one, gets 429 (the right password from a clean address is let through: pages/test_account_security.py)?"""
     for index in range(10):
         env = {"REMOTE_ADDR": f"10.0.0.{index + 1}"}
         token = csrf_token(client, "/login")

@@ -14,8 +14,8 @@ from app.services.errors import InvalidState, PermissionDenied, ReadOnly, Valida
 from app.services.organizations import members, roles
 from app.services.reference import get_system_role
 
-from .factories import PASSWORD, make_org, make_user
-from .helpers import csrf_token, post_form
+from ...factories import PASSWORD, make_org, make_user
+from ...helpers import csrf_token, post_form
 
 
 def _role_id(key: str) -> int:

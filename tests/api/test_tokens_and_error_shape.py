@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.services import accounts
 
-from .factories import PASSWORD
+from ..factories import PASSWORD
 
 
 def _token(client, email, password=PASSWORD, addr="127.0.0.1"):
@@ -49,7 +49,7 @@ def test_token_bad_input_is_4xx_never_500(client, owner):
 
 def test_failed_token_requests_are_throttled_per_email(client, owner):
     """After 10 failures for one email (from many addresses), is a failing address a 429 even with the
-    right password (a clean address with the right password gets through: test_trust_auth.py)?"""
+    right password (a clean address with the right password gets through: pages/test_account_security.py)?"""
     for index in range(10):
         assert _token(client, owner.email, "bad-password", addr=f"10.1.0.{index}").status_code == 401
     assert _token(client, owner.email, "another-guess", addr="10.2.0.1").status_code == 429

@@ -1,5 +1,5 @@
-"""Trust fixes (issue 9): links from BASE_URL, safe redirects, single-use resets that end every
-credential, sign-in throttling that cannot lock a user out, no-store on signed-in pages."""
+"""Account security: links built from BASE_URL, safe redirects, single-use resets that end every credential,
+sign-in throttling that cannot lock a user out, no-store on signed-in pages, reset tokens stored hashed."""
 from __future__ import annotations
 
 import re
@@ -16,11 +16,11 @@ from app.models.types import utcnow
 from app.services import accounts
 from app.services.reference import get_system_role
 
-from .conftest import IS_POSTGRES
-from .factories import PASSWORD, ensure_inventory_reference_data, make_lot, make_user
-from .helpers import CSRF_RE, csrf_token, post_form
-from .stripe_fake import stripe_fake  # noqa: F401  (fixture)
-from .test_batch_pages import soap  # noqa: F401  (fixture: a soap recipe with stock)
+from ..conftest import IS_POSTGRES
+from ..factories import PASSWORD, make_lot, make_user
+from ..helpers import CSRF_RE, csrf_token, post_form
+from ..stripe_fake import stripe_fake  # noqa: F401  (fixture)
+from ..test_batch_pages import soap  # noqa: F401  (fixture: a soap recipe with stock)
 
 BASE = "https://app.batchtrack.test"
 LINK_RE = re.compile(r"(\S+/(?:reset-password|invite)/\S+)")
@@ -73,7 +73,7 @@ def test_invitation_link_is_built_from_base_url_not_the_host_header(client, org,
 
 def test_stripe_return_urls_come_from_base_url(client, db, stripe_fake, base_url):  # noqa: F811
     """Checkout and portal sessions opened from a request with a forged Host: are the return URLs BASE_URL's?"""
-    from .factories import make_org
+    from ..factories import make_org
 
     shop = make_org(name="Fern Lotions", tier="free")
     boss = make_user(shop, email="boss@fern.test", role="owner")
@@ -149,11 +149,10 @@ def test_login_next_keeps_a_real_path(client, owner):
 
 
 @pytest.mark.parametrize("target", TRICKS)
-def test_density_and_mapping_forms_refuse_foreign_next(client, org, owner, login, target):
+def test_density_and_mapping_forms_refuse_foreign_next(client, org, owner, login, target, reference_data):
     """Do the density and unit-mapping forms ignore a `next` that leaves the site?"""
-    from .inventory_page_support import ensure_reference_data, make_item
+    from ..inventory_page_support import make_item
 
-    ensure_reference_data()
     item = make_item(org, owner, "Soy Wax")
     login(owner)
     density = post_form(client, f"/units/items/{item.id}/density", {"density": "0.9", "next": target},
@@ -167,11 +166,10 @@ def test_density_and_mapping_forms_refuse_foreign_next(client, org, owner, login
 
 
 @pytest.mark.parametrize("target", ["/%09/evil.example/phish", "/\t/evil.example", "//evil.example"])
-def test_dispose_expired_lot_refuses_foreign_next(client, org, owner, login, target):
+def test_dispose_expired_lot_refuses_foreign_next(client, org, owner, login, target, reference_data):
     """Does the expired-lot disposal form ignore a `next` that leaves the site?"""
-    from .factories import make_item
+    from ..factories import make_item
 
-    ensure_inventory_reference_data()
     item = make_item(org, name="Old Lye")
     lot = make_lot(org, item, "5", "1", expires_on=date.today() - timedelta(days=3))
     login(owner)
@@ -364,7 +362,7 @@ def test_operations_doc_describes_the_throttling_policy():
     """Does docs/OPERATIONS.md document the sign-in throttling policy?"""
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "OPERATIONS.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "OPERATIONS.md").read_text()
     assert "Sign-in throttling" in text and "has not been failing" in text
 
 
@@ -383,3 +381,11 @@ def test_signed_in_pages_are_not_cached(client, owner, login, api_token):
     assert missing.headers.get("Cache-Control") == "no-store"
     api = client.get("/api/v1/units", headers={"Authorization": f"Bearer {api_token(owner)}"})
     assert api.headers.get("Cache-Control") == "no-store"
+
+
+def test_password_reset_token_is_stored_only_as_a_hash(owner):
+    """Is the raw reset token absent from the database (only its hash is kept)?"""
+    _, raw = accounts.request_password_reset(owner.email, timedelta(hours=1))
+    row = _db.session.scalar(select(OneTimeToken).where(OneTimeToken.user_id == owner.id))
+    assert row.token_hash == accounts.hash_token(raw) and raw not in row.token_hash
+    assert _db.session.scalar(select(OneTimeToken).where(OneTimeToken.token_hash == raw)) is None

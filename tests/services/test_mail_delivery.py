@@ -15,7 +15,7 @@ from app.config import DevelopmentConfig, ProductionConfig, TestingConfig
 from app.extensions import mail
 from app.services.reference import get_system_role
 
-from .helpers import post_form
+from ..helpers import post_form
 
 BASE = "https://app.batchtrack.test"
 TOKEN_RE = re.compile(r"/(?:reset-password|invite)/([A-Za-z0-9_\-]{20,})")
