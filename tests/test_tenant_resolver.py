@@ -127,6 +127,9 @@ def _viewed_workshop():
         "mapping_id": mapping.id, "token": "no-such-token-" + "x" * 20,
         "public_token": getattr(made["output_lot"], "public_token", None),
     }
+    from app.services import control_tower
+
+    ids["alert_id"] = control_tower.list_alerts(org, owner)[0].alert.id  # an open alert of this world
     extra_pages = [  # the same pages with the query arguments they take
         f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", f"/inventory?q=oil",
         f"/batches?recipe_id={made['recipe'].id}&status=completed", f"/recipes/{made['recipe'].id}?version=1",

@@ -12,6 +12,7 @@ from ...services import batches, dashboard, sales
 from ...services.authz import has_permission
 from ...services.inventory import queries as inventory_queries
 from ...web import display_zone
+from ..reports.dashboard import control_tower_part
 
 
 def compose(org, actor) -> dict:
@@ -20,7 +21,8 @@ def compose(org, actor) -> dict:
     now = utcnow()
     alerts: list[dict] = []
     sections: list[dict] = []
-    for part in (inventory_part(org, actor, now), production_part(org, actor, now), sales_part(org, actor, now)):
+    for part in (inventory_part(org, actor, now), control_tower_part(org, actor, now), production_part(org, actor, now),
+                 sales_part(org, actor, now)):
         alerts.extend(alert for alert in part.get("alerts", []) if alert not in alerts)
         sections.extend(part.get("sections", []))
     summary.update(alerts=alerts, sections=sections)
@@ -40,7 +42,7 @@ def inventory_part(org, actor, now: datetime) -> dict:
         alerts.append({"level": "warn", "url": url_for("inventory.expiring_list"),
                        "text": _count(stats["expiring"], "lot") + f" expiring within {stats['days']} days."})
     if stats["low_stock"]:
-        alerts.append({"level": "warn", "url": url_for("inventory.item_list", sort="quantity"),
+        alerts.append({"level": "warn", "url": url_for("reports.reorder_page"),
                        "text": _count(stats["low_stock"], "item") + " below the reorder point."})
     return {"sections": [{"template": "inventory/_dashboard.html", "stats": stats}], "alerts": alerts}
 

@@ -125,3 +125,12 @@ def test_a_maker_cannot_change_the_settings(client, org, member, login):
     token = csrf_token(client, "/settings")
     response = client.post("/organization/settings/control-tower", data={"ct-window_days": "3", "csrf_token": token})
     assert response.status_code == 403
+
+
+def test_the_dashboard_shows_the_alerts_panel_and_links_low_stock_to_the_reorder_page(client, org, owner, login):
+    build_ledger(org, owner)
+    login(owner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-testid="alerts-panel"' in html and "Olive oil is at or below its reorder point" in html
+    assert 'href="/reorder"' in html and 'href="/inventory?sort=quantity"' not in html
+    assert 'data-testid="reorder-link"' in html
