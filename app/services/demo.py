@@ -4,12 +4,13 @@ Everything goes through the real services, so the demo's stock, ledger and costs
 as a maker's own data."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import GlobalItem
+from ..models.types import utcnow
 from . import batches, inventory, products, recipes, suppliers
 from .base import unit_of_work
 
@@ -24,7 +25,7 @@ def _library_id(name: str) -> int | None:
 @unit_of_work
 def seed_demo_workshop(org, owner) -> None:
     """A small soap workshop: a supplier, five ingredients in lots, a recipe, a product and one batch."""
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     supplier = suppliers.create_supplier(org, owner, name="Bramble Berry (demo)", lead_time_days=5)
     items = {}
     for key, name in _LIBRARY.items():

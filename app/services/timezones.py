@@ -3,6 +3,8 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from ..models.types import utcnow
+
 COMMON = ["UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
           "America/Toronto", "Europe/London", "Europe/Berlin", "Europe/Paris", "Australia/Sydney"]
 
@@ -14,6 +16,7 @@ def _all() -> list[tuple[str, str]]:
 
 
 def timezone_choices() -> list[tuple[str, str]]:
+    """(name, label) choices for a time zone select: the common zones first, then the rest by name."""
     return _all()
 
 
@@ -34,7 +37,7 @@ def org_today(org, now: datetime | None = None) -> date:
         from ..models import Organization
 
         org = db.session.get(Organization, org)
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
     return now.astimezone(org_zone(org)).date()
