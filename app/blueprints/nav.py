@@ -13,11 +13,13 @@ NAV = [
     ("Sales", "sales.sale_list", "sales.view"),
     ("Trace", "trace.lot_search", "traceability.view"),
     ("Suppliers", "suppliers.supplier_list", "suppliers.view"),
+    ("Reorder", "reports.reorder_page", "inventory.view"),
     ("Expiring", "inventory.expiring_list", "inventory.view"),
     ("Units", "units.unit_manager", "inventory.view"),
     ("Library", "library.library_list", "library.view"),
     ("Calculators", "tools.tools_index", None),
     ("Reports", "reports.report_dashboard", "reports.view"),
+    ("Alerts", "reports.alert_list", "reports.view"),
     ("Team", "organization.user_list", "organization.manage_users"),
     ("Billing", "billing.billing_page", "billing.view"),
 ]

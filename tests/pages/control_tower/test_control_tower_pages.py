@@ -134,3 +134,19 @@ def test_the_dashboard_shows_the_alerts_panel_and_links_low_stock_to_the_reorder
     assert 'data-testid="alerts-panel"' in html and "Olive oil is at or below its reorder point" in html
     assert 'href="/reorder"' in html and 'href="/inventory?sort=quantity"' not in html
     assert 'data-testid="reorder-link"' in html
+
+
+@pytest.mark.parametrize("page, name", [("/inventory", "items"), ("/inventory", "lots"), ("/inventory", "events"),
+                                        ("/suppliers", "suppliers"), ("/batches", "batches")])
+def test_list_pages_link_their_csv_export(client, owner, login, page, name):
+    login(owner)
+    html = client.get(page).get_data(as_text=True)
+    assert f'href="/exports/{name}.csv"' in html
+    assert client.get(f"/exports/{name}.csv").status_code == 200
+
+
+def test_the_menu_links_reorder_reports_and_alerts(client, owner, login):
+    login(owner)
+    html = client.get("/reorder").get_data(as_text=True)
+    for href in ('href="/reorder"', 'href="/reports"', 'href="/alerts"'):
+        assert href in html
