@@ -11,8 +11,9 @@ from common import counting_queries, make_bench_app, make_org_and_owner
 
 from app.extensions import db
 from app.models import InventoryItem, InventoryLot
-from app.services import batches, fifo, recipes
+from app.services import batches, recipes
 from app.services.base import transaction
+from app.services.inventory import fifo
 
 LINES = 20
 RUNS = 5

@@ -157,7 +157,7 @@ def run(db) -> None:
             db.session.expire_all()
             with count_queries() as counter:
                 begin = time.perf_counter()
-                page = inventory.list_items(org, sort=sort, page=3, per_page=50)
+                page = inventory.list_items(org, owner, sort=sort, page=3, per_page=50)
                 inventory.item_summaries(org, page.items)
                 timings.append(time.perf_counter() - begin)
             queries = counter.count

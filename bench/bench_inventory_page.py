@@ -12,8 +12,8 @@ from common import counting_queries, make_bench_app, make_org_and_owner
 
 from app.extensions import db
 from app.models import InventoryItem
-from app.services import fifo
 from app.services.base import transaction
+from app.services.inventory import fifo
 
 ITEMS = 5000
 RUNS = 7

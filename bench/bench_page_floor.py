@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 
 from app.extensions import db
 from app.models import InventoryItem
-from app.services import fifo
 from app.services.base import transaction
+from app.services.inventory import fifo
 
 ITEMS = 200
 ROUNDS = 300

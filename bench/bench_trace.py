@@ -12,8 +12,9 @@ from common import counting_queries, make_bench_app, make_org_and_owner, timed
 
 from app.extensions import db
 from app.models import BatchOutput, InventoryItem, Sale, SaleConsumption
-from app.services import batches, fifo, recipes, sales, tenancy, traceability
+from app.services import batches, recipes, sales, tenancy, traceability
 from app.services.base import transaction
+from app.services.inventory import fifo
 
 SIZES = (10, 1_000, 10_000)
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Batch, InventoryEvent, InventoryLot
-from app.services import batches, fifo, recipes, tenancy
+from app.services import batches, recipes, tenancy
 from app.services.errors import InsufficientStock, InvalidQuantity, InvalidState, NotFound, PermissionDenied
+from app.services.inventory import fifo
 
 from .conftest import IS_POSTGRES
 from .factories import assert_invariants, make_item, make_lot, make_org, make_user
@@ -123,11 +124,11 @@ def test_a_failure_midway_leaves_the_database_exactly_as_before(kitchen, org, ow
             return real(*args, **kwargs)
         return wrapper
 
-    from app.services import inventory
+    from app.services.inventory import movements
 
-    monkeypatch.setattr(inventory, "apply_plan", explode_second(real_apply))
-    monkeypatch.setattr(inventory, "move_lot", explode_second(real_move))
-    monkeypatch.setattr(batches.fifo, "new_lot", explode_second(real_new))
+    monkeypatch.setattr(movements, "apply_plan", explode_second(real_apply))
+    monkeypatch.setattr(movements, "move_lot", explode_second(real_move))
+    monkeypatch.setattr(movements, "new_lot", explode_second(real_new))
     with pytest.raises(RuntimeError):
         if step == "start":
             batches.start_batch(org, owner, kitchen["recipe"].id, "1")

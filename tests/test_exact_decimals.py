@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import InventoryItem, InventoryLot, Unit
 from app.services import inventory, units
-from app.services.inventory_views import inventory_stats
+from app.services.inventory.queries import inventory_stats
 
 from .factories import assert_invariants, ensure_inventory_reference_data, make_item
 
@@ -66,7 +66,7 @@ def test_inventory_value_is_an_exact_sum_of_products(org, owner):
     item = make_item(org, name="Shea butter", unit="g")
     inventory.restock(org, owner, item.id, quantity="0.1", unit_cost="0.1000000001")
     inventory.restock(org, owner, item.id, quantity="0.2", unit_cost="0.2000000002")
-    stats = inventory_stats(org, datetime.now(timezone.utc), 30)
+    stats = inventory_stats(org, owner, datetime.now(timezone.utc), 30)
     assert stats["value"] == Decimal("0.01000000001") + Decimal("0.04000000004")
 
 

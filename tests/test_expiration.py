@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.services import expiration, inventory
+from app.services import inventory
 from app.services.errors import InvalidState, NotFound, ValidationFailed
+from app.services.inventory import expiration
 
 from .factories import assert_invariants, ensure_inventory_reference_data, make_lot, make_org, make_user
 from .helpers import count_queries
@@ -67,15 +68,15 @@ def test_dispose_expired_lot_only_on_that_lot(org, owner):
     older = make_lot(org, item, "5", "2", expires_on=TODAY - timedelta(days=10))
     chosen = make_lot(org, item, "7", "3", expires_on=TODAY - timedelta(days=1))
     fresh = make_lot(org, item, "9", "4")
-    event = expiration.dispose_expired_lot(org, owner, chosen.id)
+    event = inventory.dispose_expired_lot(org, owner, chosen.id)
     assert (event.lot_id, event.change_type, event.quantity, event.unit_cost) == (
         chosen.id, "expired", Decimal("-7"), Decimal("3"))
     with pytest.raises(InvalidState):
-        expiration.dispose_expired_lot(org, owner, fresh.id)
+        inventory.dispose_expired_lot(org, owner, fresh.id)
     with pytest.raises(InvalidState):
-        expiration.dispose_expired_lot(org, owner, chosen.id)
+        inventory.dispose_expired_lot(org, owner, chosen.id)
     stranger_org = make_org("Elsewhere")
     with pytest.raises(NotFound):
-        expiration.dispose_expired_lot(stranger_org, make_user(stranger_org, role="owner"), older.id)
-    assert inventory.get_item(org, item.id).quantity == Decimal("14")
+        inventory.dispose_expired_lot(stranger_org, make_user(stranger_org, role="owner"), older.id)
+    assert inventory.get_item(org, owner, item.id).quantity == Decimal("14")
     assert_invariants(org)

@@ -66,7 +66,7 @@ def test_eight_threads_deducting_one_item_never_oversell(app, org, owner):
     assert errors == []
     assert outcomes.count("ok") == 33 and outcomes.count("short") == THREADS * 5 - 33
     db.session.expire_all()
-    assert inventory.get_item(org, item.id).quantity == Decimal("1")
+    assert inventory.get_item(org, owner, item.id).quantity == Decimal("1")
     assert_invariants(org)
 
 
@@ -84,5 +84,5 @@ def test_multi_item_deductions_in_opposite_orders_do_not_deadlock(app, org, owne
     outcomes, errors = _run_threads(app, org.id, owner.id, work)
     assert errors == [] and outcomes.count("ok") == THREADS * 5
     db.session.expire_all()
-    assert inventory.get_item(org, a.id).quantity == inventory.get_item(org, b.id).quantity == Decimal("20")
+    assert inventory.get_item(org, owner, a.id).quantity == inventory.get_item(org, owner, b.id).quantity == Decimal("20")
     assert_invariants(org)

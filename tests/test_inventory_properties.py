@@ -12,8 +12,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from app.extensions import db
 from app.models import InventoryEvent
-from app.services import inventory, stock_check, tenancy
+from app.services import inventory, tenancy
 from app.services.errors import InsufficientStock, InvalidState
+from app.services.inventory import stock_check
 
 from .factories import assert_invariants, ensure_inventory_reference_data
 
@@ -41,10 +42,10 @@ def test_random_operation_sequences_keep_the_invariants(org, owner):
 
         def _item(self):
             db.session.expire_all()
-            return inventory.get_item(org, self.item_id)
+            return inventory.get_item(org, owner, self.item_id)
 
         def _lots(self):
-            return inventory.lots_in_consumption_order(org, self.item_id, include_depleted=True)
+            return inventory.lots_in_consumption_order(org, owner, self.item_id, include_depleted=True)
 
         @rule(quantity=QUANTITIES, cost=COSTS, age=st.integers(0, 40), expired=st.booleans(),
               held=st.booleans(), in_kg=st.booleans())

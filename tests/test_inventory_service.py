@@ -9,9 +9,18 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.models import InventoryEvent, InventoryLot
-from app.services import expiration, inventory, sequences, stock_check, tenancy
-from app.services.errors import (InsufficientStock, InvalidQuantity, InvalidState, NotFound, PermissionDenied,
-                                 UnknownChangeType, UnknownUnit, ValidationFailed)
+from app.services import inventory, sequences, tenancy
+from app.services.errors import (
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    UnknownChangeType,
+    UnknownUnit,
+    ValidationFailed,
+)
+from app.services.inventory import stock_check
 
 from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot, make_org, make_user
 
@@ -32,7 +41,7 @@ def oil(org, owner):
 
 def _lots(org, item):
     db.session.expire_all()
-    return inventory.lots_in_consumption_order(org, item.id, include_depleted=True)
+    return inventory.lots_in_consumption_order(org, make_user(org, role="viewer"), item.id, include_depleted=True)
 
 
 def _event_count(org) -> int:
@@ -117,7 +126,7 @@ def test_fifo_deduction_spans_lots_oldest_first_with_exact_costs(org, owner, oil
     assert [e.code for e in events] == ["USE-000001", "USE-000002", "USE-000003"]
     assert sum(-e.quantity * e.unit_cost for e in events) == D("23.5")
     assert [lot.remaining_quantity for lot in _lots(org, oil)] == [D(0), D(0), D("180")]
-    assert inventory.get_item(org, oil.id).quantity == D("180")
+    assert inventory.get_item(org, owner, oil.id).quantity == D("180")
     assert_invariants(org)
 
 
@@ -150,13 +159,13 @@ def test_expired_and_held_lots_are_skipped(org, owner, oil):
                        expires_at=(TODAY - timedelta(days=1)).isoformat()).events[0].lot
     today_expiry = _restock(org, owner, oil, "10", "2", received_at=_ago(19).isoformat(),
                             expires_at=TODAY.isoformat()).events[0].lot
-    cured = make_lot(org, inventory.get_item(org, oil.id), "10", "3", received_at=_ago(18),
+    cured = make_lot(org, inventory.get_item(org, owner, oil.id), "10", "3", received_at=_ago(18),
                      hold_until=TODAY + timedelta(days=3))
-    recalled = make_lot(org, inventory.get_item(org, oil.id), "10", "4", received_at=_ago(17), hold_reason="recall")
+    recalled = make_lot(org, inventory.get_item(org, owner, oil.id), "10", "4", received_at=_ago(17), hold_reason="recall")
     fresh = _restock(org, owner, oil, "10", "5").events[0].lot
     events = inventory.deduct(org, owner, oil.id, "15", change_type="use")
     assert [e.lot_id for e in events] == [today_expiry.id, fresh.id]  # expires today: still usable today
-    assert stock_check.available_quantity(org, inventory.get_item(org, oil.id)) == D("5")
+    assert stock_check.available_quantity(org, inventory.get_item(org, owner, oil.id)) == D("5")
     with pytest.raises(InsufficientStock) as err:
         inventory.deduct(org, owner, oil.id, "6", change_type="use")
     assert "Olive Oil" in err.value.fields
@@ -172,7 +181,7 @@ def test_insufficient_stock_writes_nothing(org, owner, oil):
         inventory.adjust(org, owner, oil.id, change_type="sale", quantity="10.000001")
     assert err.value.code == "insufficient_stock"
     assert _event_count(org) == before
-    assert inventory.get_item(org, oil.id).quantity == D("10")
+    assert inventory.get_item(org, owner, oil.id).quantity == D("10")
 
 
 def test_deduction_from_a_named_lot(org, owner, oil):
@@ -213,7 +222,7 @@ def test_recount_down_draws_fifo_from_usable_then_other_lots(org, owner, oil):
     events = inventory.adjust(org, owner, oil.id, change_type="recount", quantity="4").events
     assert [(e.lot_id, e.quantity, e.code) for e in events] == [
         (usable.id, D("-10"), "RCN-000001"), (expired.id, D("-6"), "RCN-000002")]
-    assert inventory.get_item(org, oil.id).quantity == D("4")
+    assert inventory.get_item(org, owner, oil.id).quantity == D("4")
     assert_invariants(org)
 
 
@@ -225,7 +234,7 @@ def test_recount_up_adds_a_lot_at_the_latest_cost_and_zero_empties(org, owner, o
     assert event.lot.code == "LOT-000002"
     assert inventory.adjust(org, owner, oil.id, change_type="recount", quantity="13.5").events == []
     assert len(inventory.adjust(org, owner, oil.id, change_type="recount", quantity=0).events) == 2
-    assert inventory.get_item(org, oil.id).quantity == 0
+    assert inventory.get_item(org, owner, oil.id).quantity == 0
     fresh = inventory.create_item(org, owner, name="Fresh", kind="ingredient", unit="g")
     [first] = inventory.adjust(org, owner, fresh.id, change_type="recount", quantity="5").events
     assert first.unit_cost == 0
@@ -285,8 +294,8 @@ def test_dispose_lot_and_dispose_expired_lot(org, owner, oil):
                    expires_at=(TODAY - timedelta(days=1)).isoformat()).events[0].lot
     fresh = _restock(org, owner, oil, "5", "1").events[0].lot
     with pytest.raises(InvalidState):
-        expiration.dispose_expired_lot(org, owner, fresh.id)
-    event = expiration.dispose_expired_lot(org, owner, old.id, notes="smelled off")
+        inventory.dispose_expired_lot(org, owner, fresh.id)
+    event = inventory.dispose_expired_lot(org, owner, old.id, notes="smelled off")
     assert (event.lot_id, event.quantity, event.change_type) == (old.id, D("-7"), "expired")
     with pytest.raises(InvalidState):
         inventory.dispose_lot(org, owner, old.id)
@@ -353,10 +362,10 @@ def test_permissions_and_other_organizations(org, owner, viewer, oil):
     with pytest.raises(NotFound):
         inventory.adjust(stranger_org, stranger, oil.id, change_type="use", quantity="1")
     with pytest.raises(NotFound):
-        inventory.get_item(stranger_org, oil.id)
+        inventory.get_item(stranger_org, owner, oil.id)
     with pytest.raises(NotFound):
-        inventory.get_lot_by_code(stranger_org, "LOT-000001")
-    assert inventory.get_lot_by_code(org, "LOT-000001").item_id == oil.id
+        inventory.get_lot_by_code(stranger_org, owner, "LOT-000001")
+    assert inventory.get_lot_by_code(org, owner, "LOT-000001").item_id == oil.id
     assert_invariants(org)
 
 
@@ -405,12 +414,12 @@ def test_library_link_copies_identity_and_locks_it(org, owner):
     assert "unlink" in err.value.fields["name"].lower()
     inventory.update_item(org, owner, item.id, name=entry.name, reorder_point="5")  # unchanged identity is fine
     inventory.update_item(org, owner, item.id, global_item_id=None, name="Renamed", density="0.9")
-    item = inventory.get_item(org, item.id)
+    item = inventory.get_item(org, owner, item.id)
     assert item.global_item_id is None and item.name == "Renamed" and item.density == D("0.9")
     inventory.link_library_item(org, owner, item.id, entry.id)
-    assert inventory.get_item(org, item.id).density == entry.density
+    assert inventory.get_item(org, owner, item.id).density == entry.density
     inventory.unlink_library_item(org, owner, item.id)
-    assert inventory.get_item(org, item.id).global_item_id is None
+    assert inventory.get_item(org, owner, item.id).global_item_id is None
 
 
 def test_unit_changes_only_before_stock_and_archive_restore(org, owner, oil):
@@ -420,8 +429,8 @@ def test_unit_changes_only_before_stock_and_archive_restore(org, owner, oil):
         inventory.update_item(org, owner, oil.id, unit="g")
     assert "unit" in err.value.fields
     inventory.archive_item(org, owner, oil.id)
-    assert inventory.list_items(org).total == 0
-    assert inventory.list_items(org, include_archived=True).total == 1
+    assert inventory.list_items(org, owner).total == 0
+    assert inventory.list_items(org, owner, include_archived=True).total == 1
     with pytest.raises(InvalidState):
         _restock(org, owner, oil, "1", "1")
     inventory.create_item(org, owner, name="Olive Oil", kind="ingredient", unit="g")
@@ -438,7 +447,7 @@ def test_item_summaries_value_availability_and_alerts(org, owner, oil):
     _restock(org, owner, oil, "20", "0.15", expires_at=(TODAY + timedelta(days=5)).isoformat())
     _restock(org, owner, oil, "5", "1")
     empty = inventory.create_item(org, owner, name="Empty", kind="ingredient", unit="g")
-    summaries = inventory.item_summaries(org, [inventory.get_item(org, oil.id), empty])
+    summaries = inventory.item_summaries(org, [inventory.get_item(org, owner, oil.id), empty])
     s = summaries[oil.id]
     assert s.available == D("25") and s.value == D("11") and s.avg_unit_cost == (D("11") / 35).quantize(D("1e-10"))
     assert s.expired_qty == D("10") and s.expiring_qty == D("20") and s.lots_count == 3
@@ -453,17 +462,17 @@ def test_list_items_search_filter_sort_and_pages(org, owner):
         item = inventory.create_item(org, owner, name=name, kind=kind, unit="each")
         _restock(org, owner, item, qty, cost)
     names = lambda page: [i.name for i in page.items]  # noqa: E731
-    assert names(inventory.list_items(org)) == ["Amber Jar", "Cocoa Butter", "Label", "Shea Butter"]
-    assert names(inventory.list_items(org, q="butter")) == ["Cocoa Butter", "Shea Butter"]
-    assert names(inventory.list_items(org, q="50%")) == []
-    assert names(inventory.list_items(org, kind="container")) == ["Amber Jar"]
-    assert names(inventory.list_items(org, sort="quantity")) == ["Amber Jar", "Shea Butter", "Cocoa Butter", "Label"]
-    assert names(inventory.list_items(org, sort="value")) == ["Cocoa Butter", "Shea Butter", "Amber Jar", "Label"]
-    assert names(inventory.list_items(org, sort="kind"))[0] == "Amber Jar"
-    page = inventory.list_items(org, page=2, per_page=3)
+    assert names(inventory.list_items(org, owner)) == ["Amber Jar", "Cocoa Butter", "Label", "Shea Butter"]
+    assert names(inventory.list_items(org, owner, q="butter")) == ["Cocoa Butter", "Shea Butter"]
+    assert names(inventory.list_items(org, owner, q="50%")) == []
+    assert names(inventory.list_items(org, owner, kind="container")) == ["Amber Jar"]
+    assert names(inventory.list_items(org, owner, sort="quantity")) == ["Amber Jar", "Shea Butter", "Cocoa Butter", "Label"]
+    assert names(inventory.list_items(org, owner, sort="value")) == ["Cocoa Butter", "Shea Butter", "Amber Jar", "Label"]
+    assert names(inventory.list_items(org, owner, sort="kind"))[0] == "Amber Jar"
+    page = inventory.list_items(org, owner, page=2, per_page=3)
     assert (names(page), page.total, page.pages, page.has_prev, page.has_next) == (["Shea Butter"], 4, 2, True, False)
     with pytest.raises(ValidationFailed):
-        inventory.list_items(org, kind="gadget")
+        inventory.list_items(org, owner, kind="gadget")
 
 
 def test_list_events_newest_first_with_users_loaded(org, owner, member, oil):
@@ -477,7 +486,7 @@ def test_list_events_newest_first_with_users_loaded(org, owner, member, oil):
     def read():
         db.session.expire_all()
         with count_queries() as q:
-            page = inventory.list_events(org, oil.id, page=1, per_page=50)
+            page = inventory.list_events(org, owner, oil.id, page=1, per_page=50)
             emails = [e.user.email for e in page.items]
             codes = [e.lot.code for e in page.items]
         return page, emails, codes, q.count
@@ -489,7 +498,7 @@ def test_list_events_newest_first_with_users_loaded(org, owner, member, oil):
         _restock(org, member, oil, "1", "1")
         inventory.deduct(org, owner, oil.id, "1", change_type="gift")
     assert read()[3] == few
-    assert [lot.code for lot in inventory.lots_in_consumption_order(org, oil.id)] == [
+    assert [lot.code for lot in inventory.lots_in_consumption_order(org, owner, oil.id)] == [
         f"LOT-00000{n}" for n in range(1, 7)]  # the gifts came out of LOT-000001, the oldest
 
 
@@ -513,7 +522,7 @@ def _bulk(org, count, start=0):
 
 
 @pytest.mark.parametrize("sort", ["name", "value"])
-def test_list_page_query_count_does_not_grow_with_items(org, sort):
+def test_list_page_query_count_does_not_grow_with_items(org, sort, owner):
     """Does a list page plus its summaries cost the same number of queries for 5 and 500 items?"""
     from .helpers import count_queries
 
@@ -522,11 +531,11 @@ def test_list_page_query_count_does_not_grow_with_items(org, sort):
         _bulk(org, total - 5 if counts else total, start=5 if counts else 0)
         db.session.expire_all()
         with count_queries() as q:
-            page = inventory.list_items(org, sort=sort, per_page=200)
+            page = inventory.list_items(org, owner, sort=sort, per_page=200)
             summaries = inventory.item_summaries(org, page.items)
             assert all(summaries[i.id].value == D("5") for i in page.items)
         counts.append(q.count)
-    assert counts[0] == counts[1] <= 6, counts  # count + page + lots (+ the expired org row reloading)
+    assert counts[0] == counts[1] <= 7, counts  # count + page + lots (+ the expired org and actor rows reloading)
 
 
 def test_fefo_organizations_consume_the_first_expiring_lot_first(org, owner, db):
@@ -543,11 +552,11 @@ def test_fefo_organizations_consume_the_first_expiring_lot_first(org, owner, db)
                     expires_on=date(2030, 1, 1))
     soon = make_lot(org, oil, "100", "3", received_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
                     expires_on=date(2029, 1, 1))
-    assert [lot.id for lot in inventory.lots_in_consumption_order(org, oil.id)] == [soon.id, late.id, never.id]
+    assert [lot.id for lot in inventory.lots_in_consumption_order(org, owner, oil.id)] == [soon.id, late.id, never.id]
     events = inventory.deduct(org, owner, oil.id, "150", change_type="use")
     assert [(event.lot_id, event.quantity) for event in events] == [(soon.id, Decimal("-100")),
                                                                      (late.id, Decimal("-50"))]
     org.consumption_order = "fifo"
     db.session.commit()
-    assert inventory.lots_in_consumption_order(org, oil.id)[0].id == never.id
+    assert inventory.lots_in_consumption_order(org, owner, oil.id)[0].id == never.id
     assert_invariants(org)

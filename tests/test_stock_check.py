@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.services import inventory, stock_check, units
+from app.services import inventory, units
 from app.services.errors import InvalidQuantity, MissingDensity, NotFound, PermissionDenied, UnknownUnit
+from app.services.inventory import stock_check
 
 from .factories import ensure_inventory_reference_data, make_lot, make_org, make_user
 
@@ -28,7 +29,7 @@ def test_available_excludes_expired_and_held_lots(org, owner):
     make_lot(org, item, "40", "1", hold_until=TODAY + timedelta(days=1))  # cured by tomorrow: on hold today
     make_lot(org, item, "80", "1", hold_until=TODAY)  # cured by today: usable today
     make_lot(org, item, "160", "1", hold_reason="recall")
-    item = inventory.get_item(org, item.id)
+    item = inventory.get_item(org, owner, item.id)
     assert item.quantity == D("310")
     assert stock_check.available_quantity(org, item) == D("100")
     assert stock_check.reserved_quantities(org, [item.id]) == {item.id: D(0)}
@@ -69,8 +70,8 @@ def test_check_stock_errors_are_typed(org, owner):
 
 
 def test_check_stock_needs_view_permission(org, owner):
-    from app.models import Role
     from app.extensions import db
+    from app.models import Role
 
     nobody = Role(organization_id=org.id, key="nobody", name="Nobody")
     db.session.add(nobody)

@@ -33,13 +33,13 @@ def test_add_and_delete_an_organization_unit(client, org, owner, login):
     response = post_form(client, "/units/custom", {"name": "scoop", "dimension": "volume", "factor": "30"},
                          form_url="/units")
     assert response.status_code == 302
-    unit = next(u for u in units.list_units(org) if u.name == "scoop")
+    unit = next(u for u in units.list_units(org, owner) if u.name == "scoop")
     assert unit.factor == Decimal("30")
     assert units.convert(org, Decimal("2"), "scoop", "mL") == Decimal("60")
     response = post_form(client, f"/units/custom/{unit.id}/delete", {}, form_url="/units")
     assert response.status_code == 302
     db.session.expire_all()
-    assert "scoop" not in [u.name for u in units.list_units(org)]
+    assert "scoop" not in [u.name for u in units.list_units(org, owner)]
 
 
 @pytest.mark.parametrize("data", [
@@ -52,9 +52,9 @@ def test_add_and_delete_an_organization_unit(client, org, owner, login):
 def test_bad_unit_input_is_422(client, org, owner, login, data):
     """Is a bad organization unit a 422 with nothing written?"""
     login(owner)
-    before = len(units.list_units(org))
+    before = len(units.list_units(org, owner))
     assert post_form(client, "/units/custom", data, form_url="/units").status_code == 422
-    assert len(units.list_units(org)) == before
+    assert len(units.list_units(org, owner)) == before
 
 
 def test_set_density_and_mappings_from_the_unit_manager(client, org, owner, login):
@@ -68,11 +68,11 @@ def test_set_density_and_mappings_from_the_unit_manager(client, org, owner, logi
     response = post_form(client, "/units/mappings", {"item_id": item.id, "unit_name": "bag", "quantity": "25",
                                                      "in_unit": "kg"}, form_url="/units")
     assert response.status_code == 302
-    mapping = units.list_item_unit_mappings(org, item.id)[0]
+    mapping = units.list_item_unit_mappings(org, owner, item.id)[0]
     assert "1 bag = 25 kg" in client.get("/units").get_data(as_text=True)
     response = post_form(client, f"/units/mappings/{mapping.id}/delete", {}, form_url="/units")
     assert response.status_code == 302
-    assert units.list_item_unit_mappings(org, item.id) == []
+    assert units.list_item_unit_mappings(org, owner, item.id) == []
 
 
 def test_bad_density_and_mapping_are_422(client, org, owner, login):
@@ -88,7 +88,7 @@ def test_bad_density_and_mapping_are_422(client, org, owner, login):
         assert post_form(client, "/units/mappings", data, form_url="/units").status_code == 422, data
     db.session.expire_all()
     assert tenancy.get_for_org(InventoryItem, item.id, org).density is None
-    assert units.list_item_unit_mappings(org, item.id) == []
+    assert units.list_item_unit_mappings(org, owner, item.id) == []
 
 
 def test_another_organizations_item_and_mapping_are_404(client, org, other_org, owner, other_owner, login):

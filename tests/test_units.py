@@ -6,9 +6,18 @@ from decimal import Decimal, localcontext
 import pytest
 
 from app.models import Unit
+from app.seeds.units import GLOBAL_UNITS
 from app.services import inventory, units
-from app.services.errors import (InvalidQuantity, InvalidState, MissingDensity, MissingUnitMapping, NotFound,
-                                 PermissionDenied, UnknownUnit, ValidationFailed)
+from app.services.errors import (
+    InvalidQuantity,
+    InvalidState,
+    MissingDensity,
+    MissingUnitMapping,
+    NotFound,
+    PermissionDenied,
+    UnknownUnit,
+    ValidationFailed,
+)
 
 from .factories import ensure_inventory_reference_data
 
@@ -37,7 +46,7 @@ def test_seed_units_is_idempotent_with_exact_factors(db):
 
     assert units.seed_units() == units.seed_units()
     count = db.session.scalar(select(func.count(Unit.id)).where(Unit.organization_id.is_(None)))
-    assert count == len(units.GLOBAL_UNITS) >= 22
+    assert count == len(GLOBAL_UNITS) >= 22
     assert units.unit_factor(units.resolve_unit(1, "LB")) == D("453.59237")
     assert units.unit_factor(units.resolve_unit(1, "fl OZ")) == D("29.5735295625")
 
@@ -141,11 +150,11 @@ def test_parse_quantity_rejects(value, allow_zero):
     assert "amount" in err.value.fields
 
 
-def test_custom_units_are_per_organization(org, other_org, owner, viewer):
+def test_custom_units_are_per_organization(org, other_org, owner, viewer, other_owner):
     scoop = units.create_custom_unit(org, owner, name="scoop", dimension="volume", factor="30")
     assert units.convert(org, "2", "Scoop", "mL") == D("60")
-    assert "scoop" in [u.name for u in units.list_units(org)]
-    assert "scoop" not in [u.name for u in units.list_units(other_org)]
+    assert "scoop" in [u.name for u in units.list_units(org, owner)]
+    assert "scoop" not in [u.name for u in units.list_units(other_org, other_owner)]
     with pytest.raises(UnknownUnit):
         units.convert(other_org, "1", "scoop", "mL")
     with pytest.raises(ValidationFailed):
@@ -169,7 +178,7 @@ def test_custom_units_are_per_organization(org, other_org, owner, viewer):
 def test_density_and_mappings_are_managed_through_the_service(org, owner, other_org, soap):
     glycerin = inventory.create_item(org, owner, name="Glycerin", kind="ingredient", unit="g")
     units.set_item_density(org, owner, glycerin.id, "1.26")
-    assert units.convert(org, "10", "mL", "g", item=inventory.get_item(org, glycerin.id)) == D("12.6")
+    assert units.convert(org, "10", "mL", "g", item=inventory.get_item(org, owner, glycerin.id)) == D("12.6")
     with pytest.raises(InvalidQuantity):
         units.set_item_density(org, owner, glycerin.id, "-2")
     with pytest.raises(ValidationFailed):
@@ -178,11 +187,11 @@ def test_density_and_mappings_are_managed_through_the_service(org, owner, other_
         units.add_item_unit_mapping(org, owner, soap.id, unit_name="kg", quantity="100", in_unit="g")
     with pytest.raises(UnknownUnit):
         units.add_item_unit_mapping(org, owner, soap.id, unit_name="tin", quantity="1", in_unit="bar")
-    [mapping] = units.list_item_unit_mappings(org, soap.id)
+    [mapping] = units.list_item_unit_mappings(org, owner, soap.id)
     with pytest.raises(NotFound):
         units.delete_item_unit_mapping(other_org, owner, mapping.id)
     units.delete_item_unit_mapping(org, owner, mapping.id)
-    assert units.list_item_unit_mappings(org, soap.id) == []
+    assert units.list_item_unit_mappings(org, owner, soap.id) == []
 
 
 def test_library_linked_density_is_locked(org, owner):

@@ -55,7 +55,7 @@ def test_soap_calculator_to_recipe_to_batch(live_server, page):
     screenshot(page, "craft-saved-recipe")
 
     recipe = db.session.scalar(select(Recipe).where(Recipe.name == "Coconut Castile"))
-    for line in recipes.get_version(org, recipe).lines:  # stock every ingredient with room to spare
+    for line in recipes.get_version(org, owner, recipe).lines:  # stock every ingredient with room to spare
         inventory.restock(org, owner, line.item_id, quantity=line.quantity * 2, unit=line.unit, unit_cost="0.01")
     assert recipe.calculator_inputs["inputs"]["water"] == {"mode": "lye_concentration", "value": "33"}
     db.session.rollback()  # end this thread's read before the server handles the next request
@@ -67,8 +67,8 @@ def test_soap_calculator_to_recipe_to_batch(live_server, page):
     page.wait_for_url(re.compile(r".*/batches/\d+$"))
     assert "Started batch" in page.inner_text("main")
     consumed = Decimal(0)
-    for line in recipes.get_version(org, recipe).lines:
-        item = inventory.get_item(org, line.item_id)
+    for line in recipes.get_version(org, owner, recipe).lines:
+        item = inventory.get_item(org, owner, line.item_id)
         db.session.refresh(item)
         consumed += line.quantity * 2 - item.quantity if item.unit == line.unit else 0
     assert consumed > 0

@@ -1,6 +1,7 @@
 """Inventory JSON API: items, their lots, adjustments and the ledger (API.md, "Inventory")."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timezone
 
 from flask_smorest import Blueprint
@@ -32,43 +33,96 @@ class UTCTime(fields.Field):
 
 # ---- output ----------------------------------------------------------------------------------------
 
+class _Computed:
+    """A field whose value is computed from the whole object being dumped (`value(obj)`)."""
+
+    def __init__(self, value, **kwargs):
+        self.value = value
+        super().__init__(**kwargs)
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return self._serialize(self.value(obj), attr, obj, **kwargs)
+
+
+class _ComputedString(_Computed, fields.String):
+    pass
+
+
+class _ComputedBoolean(_Computed, fields.Boolean):
+    pass
+
+
+def _lot_status(lot) -> str:
+    now = utcnow()
+    return lot.status(org_today(lot.organization_id, now), now)
+
+
 class LotSchema(Schema):
+    """Dumps an InventoryLot (status derived now)."""
+
     id = fields.Integer()
     code = fields.String()
     item_id = fields.Integer()
-    remaining = DecimalString()
-    original = DecimalString()
+    remaining = DecimalString(attribute="remaining_quantity")
+    original = DecimalString(attribute="original_quantity")
     unit_cost = DecimalString()
     received_at = UTCTime()
-    expires_at = fields.Date(allow_none=True)
-    status = fields.String(metadata={"enum": ["active", "expired", "on_hold", "depleted"]})
+    expires_at = fields.Date(attribute="expires_on", allow_none=True)
+    status = _ComputedString(_lot_status, metadata={"enum": ["active", "expired", "on_hold", "depleted"]})
     supplier_lot_code = fields.String(allow_none=True)
     hold_until = fields.Date(allow_none=True, metadata={"description": "Cure / hold date (YYYY-MM-DD, the "
                                                              "organization's calendar date): on hold before it"})
 
 
+class LotWith:
+    """A lot with extra attributes, for schemas that extend LotSchema (a recall line adds level and item_name)."""
+
+    def __init__(self, lot, **extra):
+        self._lot = lot
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._lot, name)
+
+
+@dataclass
+class ItemView:
+    """What ItemSchema dumps: the item, its figures (inventory.item_summaries) and, for one item, its lots."""
+
+    item: object
+    summary: inventory.ItemSummary
+    lots: list | None = None
+
+    def __getattr__(self, name):
+        return getattr(self.item, name)
+
+
 class ItemSchema(Schema):
+    """Dumps an ItemView."""
+
     id = fields.Integer()
     name = fields.String()
     kind = fields.String()
     unit = fields.String()
     quantity = DecimalString()
-    available = DecimalString()
+    available = DecimalString(attribute="summary.available")
     density = DecimalString(allow_none=True)
     shelf_life_days = fields.Integer(allow_none=True)
     reorder_point = DecimalString(allow_none=True)
     safety_stock = DecimalString(allow_none=True)
-    unit_cost = DecimalString(allow_none=True, metadata={"description": "Weighted average of remaining lots"})
-    value = DecimalString()
+    unit_cost = DecimalString(attribute="summary.avg_unit_cost", allow_none=True,
+                              metadata={"description": "Weighted average of remaining lots"})
+    value = DecimalString(attribute="summary.value")
     inci_name = fields.String(allow_none=True)
-    allergens = fields.String()
+    allergens = _ComputedString(lambda view: view.allergens or "")
     capacity = DecimalString(allow_none=True)
     capacity_unit = fields.String(allow_none=True)
     supplier_id = fields.Integer(allow_none=True)
     global_item_id = fields.Integer(allow_none=True)
-    archived = fields.Boolean()
-    low_stock = fields.Boolean()
-    allow_fractions = fields.Boolean()
+    archived = _ComputedBoolean(lambda view: view.archived_at is not None)
+    low_stock = fields.Boolean(attribute="summary.low_stock")
+    allow_fractions = _ComputedBoolean(lambda view: bool(view.allow_fractions))
+    sku = fields.String(allow_none=True, metadata={"description": "The shop SKU code shop orders match"})
     lots = fields.List(fields.Nested(LotSchema))
 
 
@@ -83,17 +137,19 @@ ItemList = page_schema(ItemBrief)
 
 
 class EventSchema(Schema):
+    """Dumps an InventoryEvent (its lot loaded)."""
+
     id = fields.Integer()
     code = fields.String()
     change_type = fields.String()
     quantity = DecimalString()
-    lot_code = fields.String(allow_none=True)
+    lot_code = _ComputedString(lambda event: event.lot.code if event.lot is not None else None, allow_none=True)
     unit_cost = DecimalString(allow_none=True)
     batch_id = fields.Integer(allow_none=True)
     sale_id = fields.Integer(allow_none=True)
     created_at = UTCTime()
     user_id = fields.Integer(allow_none=True)
-    notes = fields.String()
+    notes = _ComputedString(lambda event: event.notes or "")
     reverses_event_id = fields.Integer(allow_none=True)
 
 
@@ -128,6 +184,8 @@ class ItemCreate(Schema):
     global_item_id = Id(allow_none=True, load_default=None)
     allow_fractions = fields.Boolean(load_default=False, metadata={
         "description": "Count-unit items (each, dozen) take whole numbers unless this is true"})
+    sku = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "The shop's SKU code (unique per organization); shop orders match it exactly after trimming"})
 
 
 class ItemListArgs(PageArgs):
@@ -166,7 +224,7 @@ def item_create(data):
     data["notes"] = data.get("notes") or ""
     data["allergens"] = data.get("allergens") or ""
     item = inventory.create_item(org, user, **data)
-    return item_json(org, item, with_lots=True)
+    return _item_view(org, user, item)
 
 
 @blp.route("", methods=["GET"])
@@ -176,11 +234,11 @@ def item_create(data):
 def item_list(args):
     """Items (without lots), filtered by ?kind= and ?q=, paginated."""
     org, user = api_actor()
-    page = inventory.list_items(org, actor=user, q=args["q"], kind=args["kind"], sort=args["sort"],
+    page = inventory.list_items(org, user, q=args["q"], kind=args["kind"], sort=args["sort"],
                                 include_archived=args["include_archived"], page=args["page"],
                                 per_page=args["per_page"])
     summaries = inventory.item_summaries(org, page.items)
-    rows = [item_json(org, item, summary=summaries[item.id]) for item in page.items]
+    rows = [ItemView(item, summaries[item.id]) for item in page.items]
     return page_envelope(rows, page.page, page.per_page, page.total)
 
 
@@ -190,8 +248,7 @@ def item_list(args):
 def item_detail(item_id: int):
     """One item with its lots that hold stock, in consumption order."""
     org, user = api_actor()
-    item = inventory.get_item(org, item_id, actor=user)
-    return item_json(org, item, with_lots=True)
+    return _item_view(org, user, inventory.get_item(org, user, item_id))
 
 
 @blp.route("/<int:item_id>/adjustments", methods=["POST"])
@@ -205,8 +262,7 @@ def adjustment_create(data, item_id: int):
     org, user = api_actor()
     data["notes"] = data.get("notes") or ""
     result = inventory.adjust(org, user, item_id, **data)
-    return {"events": [event_json(event) for event in result.events],
-            "item": item_json(org, result.item, with_lots=True)}
+    return {"events": result.events, "item": _item_view(org, user, result.item)}
 
 
 @blp.route("/<int:item_id>/events", methods=["GET"])
@@ -216,45 +272,10 @@ def adjustment_create(data, item_id: int):
 def event_list(args, item_id: int):
     """The item's ledger, newest first."""
     org, user = api_actor()
-    page = inventory.list_events(org, item_id, page=args["page"], per_page=args["per_page"], actor=user)
-    return page_envelope([event_json(event) for event in page.items], page.page, page.per_page, page.total)
+    page = inventory.list_events(org, user, item_id, page=args["page"], per_page=args["per_page"])
+    return page_envelope(page.items, page.page, page.per_page, page.total)
 
 
-# ---- serialization ---------------------------------------------------------------------------------
-
-def item_json(org, item, *, summary=None, with_lots: bool = False) -> dict:
-    """The API.md Item (lots only when asked for)."""
-    summary = summary or inventory.item_summary(org, item)
-    data = {
-        "id": item.id, "name": item.name, "kind": item.kind, "unit": item.unit, "quantity": item.quantity,
-        "available": summary.available, "density": item.density, "shelf_life_days": item.shelf_life_days,
-        "reorder_point": item.reorder_point, "safety_stock": item.safety_stock, "unit_cost": summary.avg_unit_cost,
-        "value": summary.value, "inci_name": item.inci_name, "allergens": item.allergens or "",
-        "capacity": item.capacity, "capacity_unit": item.capacity_unit, "supplier_id": item.supplier_id,
-        "global_item_id": item.global_item_id, "archived": item.archived_at is not None,
-        "low_stock": summary.low_stock, "allow_fractions": bool(item.allow_fractions),
-    }
-    if with_lots:
-        data["lots"] = [lot_json(lot) for lot in inventory.lots_in_consumption_order(org, item.id)]
-    return data
-
-
-def lot_json(lot, now=None) -> dict:
-    """The API.md Lot; status derived now."""
-    now = now or utcnow()
-    return {
-        "id": lot.id, "code": lot.code, "item_id": lot.item_id, "remaining": lot.remaining_quantity,
-        "original": lot.original_quantity, "unit_cost": lot.unit_cost, "received_at": lot.received_at,
-        "expires_at": lot.expires_on, "status": lot.status(org_today(lot.organization_id, now), now),
-        "supplier_lot_code": lot.supplier_lot_code, "hold_until": lot.hold_until,
-    }
-
-
-def event_json(event) -> dict:
-    """The API.md Event."""
-    return {
-        "id": event.id, "code": event.code, "change_type": event.change_type, "quantity": event.quantity,
-        "lot_code": event.lot.code if event.lot is not None else None, "unit_cost": event.unit_cost,
-        "batch_id": event.batch_id, "sale_id": event.sale_id, "created_at": event.created_at,
-        "user_id": event.user_id, "notes": event.notes or "", "reverses_event_id": event.reverses_event_id,
-    }
+def _item_view(org, actor, item) -> ItemView:
+    """One item with its figures and the lots that hold stock, in consumption order."""
+    return ItemView(item, inventory.item_summary(org, item), inventory.lots_in_consumption_order(org, actor, item.id))

@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import expiration
-from ...services.errors import DomainError, NotFound
+from ...services import inventory
+from ...services.errors import NotFound
 from ...tenant import current_org
 from ...web import format_quantity
 from ..decorators import require_permission
+from ..forms_support import submit
 from ..pages import safe_next
-from .forms import DisposeForm
 from . import bp
+from .forms import DisposeForm
 
 MAX_DAYS = 3650
 
@@ -30,18 +31,16 @@ def lot_dispose(lot_id: int):
     org = current_org()
     form = DisposeForm()
     back = safe_next(request.form.get("next"), url_for("inventory.expiring_list"))
-    if not form.validate_on_submit():
+    result = submit(form, lambda: inventory.dispose_expired_lot(org, current_user, lot_id,
+                                                                notes=(form.notes.data or "").strip()))
+    if result.ok:
+        flash(_disposed_message(result.value), "success")
+        return redirect(back)
+    if isinstance(result.error, NotFound):
+        raise result.error
+    if result.error is None:
         flash("The disposal could not be read; nothing was changed.", "error")
-        return _render_expiring(status=422)
-    try:
-        result = expiration.dispose_expired_lot(org, current_user, lot_id, notes=(form.notes.data or "").strip())
-    except NotFound:
-        raise
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return _render_expiring(status=exc.status if exc.status in (402, 403, 409) else 422)
-    flash(_disposed_message(result), "success")
-    return redirect(back)
+    return _render_expiring(status=result.status)
 
 
 def _render_expiring(status: int = 200):
@@ -50,8 +49,8 @@ def _render_expiring(status: int = 200):
     if days is not None and not 0 <= days <= MAX_DAYS:
         days = None
     window = days if days is not None else org.expiring_soon_days
-    expiring = expiration.list_expiring(org, current_user, days=window)
-    expired = expiration.list_expired(org, current_user)
+    expiring = inventory.list_expiring(org, current_user, days=window)
+    expired = inventory.list_expired(org, current_user)
     return render_template("inventory/expiring_list.html", expiring=expiring, expired=expired, days=window,
                            default_days=org.expiring_soon_days, dispose_form=DisposeForm()), status
 

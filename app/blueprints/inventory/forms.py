@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...models.inventory import ITEM_KINDS
@@ -73,7 +73,3 @@ class AdjustForm(FlaskForm):
 
 class DisposeForm(FlaskForm):
     notes = StringField("Notes", validators=[Optional(), Length(max=1000)])
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for POST buttons."""

@@ -6,15 +6,14 @@ from flask_login import current_user
 
 from ...models.inventory import ITEM_KINDS
 from ...services import inventory, library, suppliers, units
-from ...services.errors import DomainError, NotFound, PermissionDenied
+from ...services.errors import NotFound, PermissionDenied
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import choices, error_status, page_arg, unit_choices
+from ..forms_support import submit, submit_action
+from ..pages import choices, page_arg, unit_choices
 from . import bp
-from .forms import KIND_CHOICES, EmptyForm, ItemForm
-
+from .forms import KIND_CHOICES, ItemForm
 
 PER_PAGE = 50
 SORTS = [("name", "Name"), ("quantity", "Quantity"), ("value", "Value"), ("updated", "Recently updated")]
@@ -31,7 +30,7 @@ def item_list():
     kind = request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else ""
     sort = request.args.get("sort") if request.args.get("sort") in dict(SORTS) else "name"
     archived = request.args.get("archived") == "1"
-    page = inventory.list_items(org, q=q or None, kind=kind or None, sort=sort, include_archived=archived,
+    page = inventory.list_items(org, current_user, q=q or None, kind=kind or None, sort=sort, include_archived=archived,
                                 page=page_arg(), per_page=PER_PAGE)
     summaries = inventory.item_summaries(org, page.items)
     args = {key: value for key, value in (("q", q), ("kind", kind), ("sort", sort if sort != "name" else ""),
@@ -51,28 +50,25 @@ def item_new():
     library_item = _library_item(request.args.get("library_id") or form.global_item_id.data)
     if request.method == "GET" and library_item is not None:
         _prefill_from_library(form, library_item)
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            fields = _item_fields(form)
-            # The library owns a linked item's name, INCI and density: if the maker changed any of
-            # them, they want their own item, so it is created unlinked rather than overwritten.
-            linked = library_item is not None and _matches_library(fields, library_item)
-            fields["global_item_id"] = library_item.id if linked else None
-            try:
-                item = inventory.create_item(org, current_user, **fields)
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                flash(f"Added {item.name}. Record what you have in stock with a restock.", "success")
-                if library_item is not None and not linked:
-                    flash("It is your own item, not linked to the library, because you changed its name, "
-                          "INCI name or density.", "info")
-                return redirect(url_for("inventory.item_detail", item_id=item.id) + "#adjust")
-        else:
-            status = 422
-    return render_template("inventory/item_form.html", form=form, item=None, library_item=library_item), status
+    fields: dict = {}
+
+    def create():
+        fields.update(_item_fields(form))
+        # The library owns a linked item's name, INCI and density: if the maker changed any of
+        # them, they want their own item, so it is created unlinked rather than overwritten.
+        linked = library_item is not None and _matches_library(fields, library_item)
+        fields["global_item_id"] = library_item.id if linked else None
+        return inventory.create_item(org, current_user, **fields)
+
+    result = submit(form, create)
+    if result.ok:
+        flash(f"Added {result.value.name}. Record what you have in stock with a restock.", "success")
+        if library_item is not None and fields["global_item_id"] is None:
+            flash("It is your own item, not linked to the library, because you changed its name, "
+                  "INCI name or density.", "info")
+        return redirect(url_for("inventory.item_detail", item_id=result.value.id) + "#adjust")
+    return render_template("inventory/item_form.html", form=form, item=None, library_item=library_item), \
+        result.status
 
 
 @bp.route("/inventory/<int:item_id>/edit", methods=["GET", "POST"])
@@ -80,7 +76,7 @@ def item_new():
 def item_edit(item_id: int):
     """Edit an item's details (stock changes go through the adjust form)."""
     org = current_org()
-    item = inventory.get_item(org, item_id)
+    item = inventory.get_item(org, current_user, item_id)
     form = ItemForm(obj=item) if request.method == "GET" else ItemForm()
     _fill_item_choices(form, org)
     if request.method == "GET":
@@ -90,31 +86,27 @@ def item_edit(item_id: int):
     if linked and request.method == "POST":
         # locked fields render disabled, so the browser does not send them: keep the item's values
         form.name.data, form.inci_name.data, form.density.data = item.name, item.inci_name, item.density
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            fields = _item_fields(form)
-            if linked and form.unlink_library.data:
-                fields["global_item_id"] = None
-            elif linked:
-                for name in LIBRARY_LOCKED:
-                    fields.pop(name, None)
-            try:
-                item = inventory.update_item(org, current_user, item.id, **fields)
-            except DomainError as exc:
-                apply_field_errors(form, exc)
-                status = error_status(exc)
-            else:
-                if linked and form.unlink_library.data:
-                    flash(f"{item.name} is unlinked from the library: its name, INCI name and density are "
-                          "yours to edit now.", "success")
-                    return redirect(url_for("inventory.item_edit", item_id=item.id))
-                flash(f"Saved {item.name}.", "success")
-                return redirect(url_for("inventory.item_detail", item_id=item.id))
-        else:
-            status = 422
+    unlinking = linked and bool(form.unlink_library.data)
+
+    def save():
+        fields = _item_fields(form)
+        if unlinking:
+            fields["global_item_id"] = None
+        elif linked:
+            for name in LIBRARY_LOCKED:
+                fields.pop(name, None)
+        return inventory.update_item(org, current_user, item.id, **fields)
+
+    result = submit(form, save)
+    if result.ok and unlinking:
+        flash(f"{result.value.name} is unlinked from the library: its name, INCI name and density are "
+              "yours to edit now.", "success")
+        return redirect(url_for("inventory.item_edit", item_id=item.id))
+    if result.ok:
+        flash(f"Saved {result.value.name}.", "success")
+        return redirect(url_for("inventory.item_detail", item_id=item.id))
     return render_template("inventory/item_form.html", form=form, item=item, library_item=item.global_item,
-                           locked=LIBRARY_LOCKED if linked else ()), status
+                           locked=LIBRARY_LOCKED if linked else ()), result.status
 
 
 @bp.route("/inventory/<int:item_id>/archive", methods=["POST"])
@@ -132,29 +124,17 @@ def item_restore(item_id: int):
 
 
 def _archive_or_restore(item_id: int, *, archive: bool):
-    org = current_org()
-    form = EmptyForm()
-    if form.validate_on_submit():
-        try:
-            if archive:
-                item = inventory.archive_item(org, current_user, item_id)
-            else:
-                item = inventory.restore_item(org, current_user, item_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            name = getattr(item, "name", "The item")
-            flash(f"{name} archived. Find it again with “Show archived”." if archive else f"{name} restored.",
-                  "success")
+    change = inventory.archive_item if archive else inventory.restore_item
+    submit_action(lambda: change(current_org(), current_user, item_id),
+                  lambda item: (f"{item.name} archived. Find it again with “Show archived”." if archive
+                                else f"{item.name} restored."))
     return redirect(url_for("inventory.item_detail", item_id=item_id))
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _fill_item_choices(form: ItemForm, org) -> None:
-    unit_list = units.list_units(org)
+    unit_list = units.list_units(org, current_user)
     form.unit.choices = unit_choices(unit_list)
     form.capacity_unit.choices = unit_choices(unit_list, blank="—")
     form.supplier_id.choices = supplier_choices(org, blank="— none —")

@@ -19,10 +19,11 @@ from ...services.timezones import org_today
 from ...tenant import current_org
 from ...web import format_quantity
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import choices as page_choices, error_status, page_arg, unit_choices
-from .forms import CHANGE_TYPE_LABELS, AdjustForm, EmptyForm
+from ..forms_support import EmptyForm, apply_field_errors, submit
+from ..pages import choices as page_choices
+from ..pages import page_arg, unit_choices
 from . import bp
+from .forms import CHANGE_TYPE_LABELS, AdjustForm
 from .routes import supplier_choices
 
 EVENTS_PER_PAGE = 25
@@ -46,14 +47,11 @@ def item_detail(item_id: int):
 def item_adjust(item_id: int):
     """Record a stock change (restock, use, disposal, recount, credit) through the inventory service."""
     org = current_org()
-    item = inventory.get_item(org, item_id)
+    item = inventory.get_item(org, current_user, item_id)
     form = AdjustForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or _past_expiry_unconfirmed(org, form):
         return _render_detail(item.id, form, status=422)
-    if _past_expiry_unconfirmed(org, form):
-        return _render_detail(item.id, form, status=422)
-    try:
-        result = inventory.adjust(
+    result = submit(form, lambda: inventory.adjust(
             org, current_user, item.id,
             change_type=form.change_type.data,
             quantity=form.quantity.data,
@@ -66,18 +64,17 @@ def item_adjust(item_id: int):
             # the lot picker names a lot to take from or credit; a restock or recount makes its own lot
             lot_code=(form.lot_code.data or None) if form.change_type.data not in ("restock", "recount") else None,
             notes=(form.notes.data or "").strip(),
-        )
-    except (MissingDensity, MissingUnitMapping) as exc:
-        if not has_permission(current_user, "units.manage"):
-            apply_field_errors(form, exc)  # no inline fix for this role: say what is missing
-            return _render_detail(item.id, form, status=422)
-        form.unit.errors = list(form.unit.errors) + ["Needs the fix above."]
-        return _render_detail(item.id, form, fix=_fix_for(exc, item, form), status=422)
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_detail(item.id, form, status=error_status(exc))
-    flash(_describe(result, form.change_type.data), "success")
-    return redirect(url_for("inventory.item_detail", item_id=item.id))
+        ), validate=False, shown_by_page=(MissingDensity, MissingUnitMapping))
+    if result.ok:
+        flash(_describe(result.value, form.change_type.data), "success")
+        return redirect(url_for("inventory.item_detail", item_id=item.id))
+    if not isinstance(result.error, (MissingDensity, MissingUnitMapping)):
+        return _render_detail(item.id, form, status=result.status)
+    if not has_permission(current_user, "units.manage"):
+        apply_field_errors(form, result.error)  # no inline fix for this role: say what is missing
+        return _render_detail(item.id, form, status=422)
+    form.unit.errors = list(form.unit.errors) + ["Needs the fix above."]
+    return _render_detail(item.id, form, fix=_fix_for(result.error, item, form), status=422)
 
 
 @bp.route("/inventory/<int:item_id>/events.csv")
@@ -85,15 +82,15 @@ def item_adjust(item_id: int):
 def item_events_csv(item_id: int):
     """The item's whole ledger as CSV, newest first."""
     org = current_org()
-    item = inventory.get_item(org, item_id)
-    lot_codes = {lot.id: lot.code for lot in inventory.lots_in_consumption_order(org, item.id, include_depleted=True)}
+    item = inventory.get_item(org, current_user, item_id)
+    lot_codes = {lot.id: lot.code for lot in inventory.lots_in_consumption_order(org, current_user, item.id, include_depleted=True)}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["code", "time_utc", "change_type", "quantity", "unit", "lot", "unit_cost", "batch_id",
                      "sale_id", "user", "notes"])
     page_number = 1
     while True:
-        page = inventory.list_events(org, item.id, page=page_number, per_page=CSV_PAGE)
+        page = inventory.list_events(org, current_user, item.id, page=page_number, per_page=CSV_PAGE)
         for event in page.items:
             writer.writerow([
                 event.code, event.created_at.isoformat(), event.change_type, event.quantity, item.unit,
@@ -135,12 +132,12 @@ def _past_expiry_unconfirmed(org, form: AdjustForm) -> bool:
 
 def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, status: int = 200):
     org = current_org()
-    item = inventory.get_item(org, item_id)
+    item = inventory.get_item(org, current_user, item_id)
     summary = inventory.item_summaries(org, [item]).get(item.id)
-    lots = inventory.lots_in_consumption_order(org, item.id, include_depleted=True)
+    lots = inventory.lots_in_consumption_order(org, current_user, item.id, include_depleted=True)
     show_depleted = request.args.get("depleted") == "1"
-    events = inventory.list_events(org, item.id, page=page_arg(), per_page=EVENTS_PER_PAGE)
-    mappings = units.list_item_unit_mappings(org, item.id)
+    events = inventory.list_events(org, current_user, item.id, page=page_arg(), per_page=EVENTS_PER_PAGE)
+    mappings = units.list_item_unit_mappings(org, current_user, item.id)
     _fill_adjust_choices(form, org, item, lots, mappings)
     now = utcnow()
     statuses = {lot.id: lot.status(org_today(org, now), now) for lot in lots}
@@ -154,7 +151,7 @@ def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, s
 
 
 def _fill_adjust_choices(form: AdjustForm, org, item, lots, mappings) -> None:
-    form.unit.choices = unit_choices(units.list_units(org), extra=[m.unit_name for m in mappings])
+    form.unit.choices = unit_choices(units.list_units(org, current_user), extra=[m.unit_name for m in mappings])
     if not form.unit.data:
         form.unit.data = item.unit
     form.supplier_id.choices = supplier_choices(org, blank="— none —")

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from ...services import inventory_views, library
+from ...services import library
+from ...services.inventory import queries
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..pages import page_arg
 from . import bp
-
 
 PER_PAGE = 50
 
@@ -22,7 +22,7 @@ def library_list():
     categories = library.list_categories()
     category = request.args.get("category") if request.args.get("category") in categories else ""
     page = library.list_library(q=q or None, category=category or None, page=page_arg(), per_page=PER_PAGE)
-    linked = inventory_views.items_linked_to_library(current_org(), [e.id for e in page.items])
+    linked = queries.items_linked_to_library(current_org(), current_user, [e.id for e in page.items])
     args = {key: value for key, value in (("q", q), ("category", category)) if value}
     return render_template("library/library_list.html", page=page, q=q, category=category,
                            categories=categories, args=args, linked=linked)

@@ -11,7 +11,7 @@ from ...services import products, reservations, sales
 from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_schema
 from ..decorators import require_permission
 from ..idempotency import idempotent
-from ..inventory.api import EventSchema, UTCTime, event_json
+from ..inventory.api import EventSchema, UTCTime
 
 blp = Blueprint("sales_api", __name__, url_prefix="/api/v1", description="Sales, returns, reservations")
 
@@ -204,7 +204,7 @@ def sale_return(data, sale_id: int):
     """Return (part of) a sale: the stock goes back to the exact lots it came from."""
     org, user = api_actor()
     events = sales.return_sale(org, user, sale_id, quantity=data.get("quantity"), notes=data.get("notes") or "")
-    return {"events": [event_json(event) for event in events], "sale": sales.sale_record(org, user, sale_id)}
+    return {"events": events, "sale": sales.sale_record(org, user, sale_id)}
 
 
 # ---- reservations ------------------------------------------------------------------------------------

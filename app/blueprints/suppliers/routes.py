@@ -4,14 +4,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import inventory_views, suppliers
+from ...services import suppliers
+from ...services.inventory import queries
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, submit, submit_action
 from ..pages import page_arg
 from . import bp
 from .forms import SupplierForm
-
 
 LOTS_PER_PAGE = 25
 FIELDS = ("name", "contact_name", "email", "phone", "website", "lead_time_days", "notes")
@@ -32,8 +32,11 @@ def supplier_detail(supplier_id: int):
     """One supplier and the lots received from them, most recent first."""
     org = current_org()
     supplier = suppliers.get_supplier(org, current_user, supplier_id)
-    lots = inventory_views.list_supplier_lots(org, supplier.id, page=page_arg(), per_page=LOTS_PER_PAGE)
-    return render_template("suppliers/supplier_detail.html", supplier=supplier, lots=lots, button_form=EmptyForm())
+    lots = queries.list_supplier_lots(org, current_user, supplier.id, page=page_arg(), per_page=LOTS_PER_PAGE)
+    from ..purchasing.routes import supplier_page_context  # order details per item, purchase orders
+
+    return render_template("suppliers/supplier_detail.html", supplier=supplier, lots=lots, button_form=EmptyForm(),
+                           **supplier_page_context(org, supplier))
 
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])

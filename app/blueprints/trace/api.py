@@ -8,13 +8,13 @@ from ...models import RECALL_STATUSES
 from ...services import inventory, recalls, traceability
 from ..api_v1 import DecimalString, PageArgs, api_actor, page_schema
 from ..decorators import require_permission
-from ..inventory.api import LotSchema, UTCTime, lot_json
+from ..inventory.api import LotSchema, LotWith, UTCTime
 
 blp = Blueprint("trace_api", __name__, url_prefix="/api/v1", description="Traceability and recalls")
 
 
 class LotField(fields.Nested):
-    """An InventoryLot in the inventory API's Lot shape (LotSchema, filled by inventory.api.lot_json)."""
+    """An InventoryLot in the inventory API's Lot shape (LotSchema)."""
 
     def __init__(self, schema=LotSchema, **kwargs):
         super().__init__(schema, **kwargs)
@@ -22,8 +22,8 @@ class LotField(fields.Nested):
     def _serialize(self, lot, attr, obj, **kwargs):
         return None if lot is None else super()._serialize(self.lot_values(lot), attr, obj, **kwargs)
 
-    def lot_values(self, lot) -> dict:
-        return lot_json(lot)
+    def lot_values(self, lot):
+        return lot
 
 
 class TraceBatchSchema(Schema):
@@ -85,7 +85,7 @@ class RecallLotField(LotField):
         super().__init__(RecallLotSchema, **kwargs)
 
     def lot_values(self, line) -> dict:
-        return {**lot_json(line.lot), "level": line.level, "item_name": line.item.name}
+        return LotWith(line.lot, level=line.level, item_name=line.item.name)
 
 
 class RecallSchema(Schema):
@@ -197,7 +197,7 @@ def lot_hold(data, code: str):
     org, user = api_actor()
     lot = inventory.get_lot_by_code(org, user, code)
     lot = inventory.set_lot_hold(org, user, lot.id, data["hold_until"])
-    return lot_json(lot)
+    return lot
 
 
 @blp.route("/lots/<string:code>/recall", methods=["POST"])

@@ -12,6 +12,8 @@ blp = Blueprint("units_api", __name__, url_prefix="/api/v1/units", description="
 
 
 class UnitSchema(Schema):
+    """Dumps a Unit."""
+
     name = fields.String()
     dimension = fields.String(metadata={"enum": ["weight", "volume", "count", "length"]})
     factor = DecimalString(metadata={"description": "Base units (g, mL, each, m) per one of this unit"})
@@ -32,6 +34,4 @@ def unit_list(args):
     rows = units.list_units(org, user)
     page, per_page = args["page"], args["per_page"]
     start = (page - 1) * per_page
-    items = [{"name": u.name, "dimension": u.dimension, "factor": units.unit_factor(u), "label": u.label,
-              "is_custom": u.is_custom} for u in rows[start:start + per_page]]
-    return page_envelope(items, page, per_page, len(rows))
+    return page_envelope(rows[start:start + per_page], page, per_page, len(rows))

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
 from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...models.units import BASE_UNITS, DIMENSIONS
@@ -34,7 +34,3 @@ class MappingForm(FlaskForm):
     quantity = DecimalText("equals", validators=[InputRequired(message="Enter a quantity.")], allow_zero=False)
     in_unit = SelectField("in", validate_choice=False, validators=[DataRequired()])
     next = HiddenField()
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for delete buttons."""

@@ -7,16 +7,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.units import BASE_UNITS, DIMENSIONS
-from ...services import inventory_views, units
+from ...services import units
 from ...services.errors import DomainError, NotFound
+from ...services.inventory import queries
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import choices, error_status, page_arg, safe_next, unit_choices
+from ..forms_support import EmptyForm, apply_field_errors, submit, submit_action
+from ..pages import choices, page_arg, safe_next, unit_choices
 from . import bp
-from .forms import CustomUnitForm, DensityForm, EmptyForm, MappingForm
-
+from .forms import CustomUnitForm, DensityForm, MappingForm
 
 ITEMS_PER_PAGE = 50
 
@@ -33,32 +33,22 @@ def unit_manager():
 def unit_create():
     """Add an organization unit (e.g. 1 scoop = 30 mL)."""
     form = CustomUnitForm()
-    if form.validate_on_submit():
-        try:
-            unit = units.create_custom_unit(current_org(), current_user, name=form.name.data.strip(),
-                                            dimension=form.dimension.data, factor=form.factor.data,
-                                            label=(form.label.data or "").strip())
-        except DomainError as exc:
-            apply_field_errors(form, exc)
-            return _render_manager(unit_form=form, status=error_status(exc))
-        flash(f"Added the unit “{unit.name}”.", "success")
+    result = submit(form, lambda: units.create_custom_unit(current_org(), current_user, name=form.name.data.strip(),
+                                                           dimension=form.dimension.data, factor=form.factor.data,
+                                                           label=(form.label.data or "").strip()))
+    if result.ok:
+        flash(f"Added the unit “{result.value.name}”.", "success")
         return redirect(url_for("units.unit_manager") + "#custom-units")
-    return _render_manager(unit_form=form, status=422)
+    return _render_manager(unit_form=form, status=result.status)
 
 
 @bp.route("/units/custom/<int:unit_id>/delete", methods=["POST"])
 @require_permission("units.manage")
 def unit_delete(unit_id: int):
     """Delete an organization unit nothing uses."""
-    if EmptyForm().validate_on_submit():
-        try:
-            units.delete_custom_unit(current_org(), current_user, unit_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-            return _render_manager(status=error_status(exc))
-        flash("Unit deleted.", "success")
+    result = submit_action(lambda: units.delete_custom_unit(current_org(), current_user, unit_id), "Unit deleted.")
+    if result.error is not None:
+        return _render_manager(status=result.status)
     return redirect(url_for("units.unit_manager") + "#custom-units")
 
 
@@ -68,20 +58,21 @@ def set_density(item_id: int):
     """Set an item's density; from an item page's inline fix, go back there with the typed values."""
     form = DensityForm()
     back = safe_next(request.form.get("next"), url_for("units.unit_manager") + "#densities")
-    if form.validate_on_submit():
-        try:
-            item = units.set_item_density(current_org(), current_user, item_id, form.density.data)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            return _density_failed(item_id, back, exc.message, error_status(exc))
-        if item.density:
-            flash(f"Density of {item.name} set to {item.density.normalize():f} g/mL."
-                  + (" Check your entries and save again." if _is_item_page(back) else ""), "success")
-        else:
-            flash(f"Density of {item.name} cleared.", "success")
-        return redirect(back)
-    return _density_failed(item_id, back, " ".join(form.density.errors) or "Enter a density.", 422)
+    result = submit(form, lambda: units.set_item_density(current_org(), current_user, item_id, form.density.data),
+                    shown_by_page=(DomainError,))
+    if isinstance(result.error, NotFound):
+        raise result.error
+    if result.error is not None:
+        return _density_failed(item_id, back, result.error.message, result.status)
+    if not result.ok:
+        return _density_failed(item_id, back, " ".join(form.density.errors) or "Enter a density.", 422)
+    item = result.value
+    if item.density:
+        flash(f"Density of {item.name} set to {item.density.normalize():f} g/mL."
+              + (" Check your entries and save again." if _is_item_page(back) else ""), "success")
+    else:
+        flash(f"Density of {item.name} cleared.", "success")
+    return redirect(back)
 
 
 @bp.route("/units/mappings", methods=["POST"])
@@ -91,21 +82,21 @@ def mapping_create():
     form = MappingForm()
     form.in_unit.choices = []
     back = safe_next(request.form.get("next"), url_for("units.unit_manager") + "#mappings")
-    if form.validate_on_submit():
-        try:
-            mapping = units.add_item_unit_mapping(current_org(), current_user, form.item_id.data,
-                                                  unit_name=form.unit_name.data, quantity=form.quantity.data,
-                                                  in_unit=form.in_unit.data)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            if _is_item_page(back):
-                return _fix_failed(back, "mapping", exc.message, form.unit_name.data)
-            apply_field_errors(form, exc)
-            return _render_manager(mapping_form=form, status=error_status(exc))
+    result = submit(form, lambda: units.add_item_unit_mapping(
+        current_org(), current_user, form.item_id.data, unit_name=form.unit_name.data, quantity=form.quantity.data,
+        in_unit=form.in_unit.data), shown_by_page=(DomainError,))
+    if isinstance(result.error, NotFound):
+        raise result.error
+    if result.ok:
+        mapping = result.value
         flash(f"Added: 1 {mapping.unit_name} = {mapping.quantity.normalize():f} {mapping.in_unit}."
               + (" Check your entries and save again." if _is_item_page(back) else ""), "success")
         return redirect(back)
+    if result.error is not None and _is_item_page(back):
+        return _fix_failed(back, "mapping", result.error.message, form.unit_name.data)
+    if result.error is not None:
+        apply_field_errors(form, result.error)
+        return _render_manager(mapping_form=form, status=result.status)
     if _is_item_page(back):
         message = "; ".join(f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items())
         return _fix_failed(back, "mapping", message or "Check the unit mapping.", form.unit_name.data)
@@ -116,9 +107,8 @@ def mapping_create():
 @require_permission("units.manage")
 def mapping_delete(mapping_id: int):
     """Remove an item unit mapping."""
-    if EmptyForm().validate_on_submit():
-        units.delete_item_unit_mapping(current_org(), current_user, mapping_id)
-        flash("Unit mapping deleted.", "success")
+    submit_action(lambda: units.delete_item_unit_mapping(current_org(), current_user, mapping_id),
+                  "Unit mapping deleted.")
     return redirect(url_for("units.unit_manager") + "#mappings")
 
 
@@ -126,12 +116,12 @@ def mapping_delete(mapping_id: int):
 
 def _render_manager(unit_form=None, mapping_form=None, status: int = 200):
     org = current_org()
-    unit_list = units.list_units(org)
+    unit_list = units.list_units(org, current_user)
     grouped = {dimension: [u for u in unit_list if u.dimension == dimension] for dimension in DIMENSIONS}
-    items = inventory_views.list_items_for_units(org, page=page_arg(), per_page=ITEMS_PER_PAGE)
+    items = queries.list_items_for_units(org, current_user, page=page_arg(), per_page=ITEMS_PER_PAGE)
     mapping_form = mapping_form or MappingForm(formdata=None)
     mapping_form.item_id.choices = choices((item_id, f"{name} ({unit})")
-                                           for item_id, name, unit in inventory_views.item_choices(org))
+                                           for item_id, name, unit in queries.item_choices(org, current_user))
     mapping_form.in_unit.choices = unit_choices(unit_list)
     if not mapping_form.in_unit.data:
         mapping_form.in_unit.data = "g"
@@ -139,7 +129,7 @@ def _render_manager(unit_form=None, mapping_form=None, status: int = 200):
         "units/unit_manager.html", grouped=grouped, base_units=BASE_UNITS,
         custom_units=[u for u in unit_list if u.organization_id == org.id],
         unit_form=unit_form or CustomUnitForm(formdata=None), mapping_form=mapping_form,
-        items=items, mappings=inventory_views.list_org_unit_mappings(org), button_form=EmptyForm(),
+        items=items, mappings=queries.list_org_unit_mappings(org, current_user), button_form=EmptyForm(),
     ), status
 
 

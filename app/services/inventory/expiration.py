@@ -1,4 +1,4 @@
-"""Expiration: expiry dates from shelf life, expiring-soon and expired lots, disposing of expired lots.
+"""Expiration: expiry dates from shelf life, expiring-soon and expired lots (holds.dispose_expired_lot writes them off).
 
 A lot is expired from the day after its `expires_on` date in the organization's time zone, and on hold
 while the organization's today is before its `hold_until` date (usable on that date): both are calendar
@@ -11,14 +11,13 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import InventoryLot
-from ..models.types import utcnow
-from . import tenancy
-from .authz import authorize
-from .base import unit_of_work
-from .errors import InvalidState, ValidationFailed
-from .timezones import org_today
+from ...extensions import db
+from ...models import InventoryLot
+from ...models.types import utcnow
+from .. import tenancy
+from ..authz import authorize
+from ..errors import ValidationFailed
+from ..timezones import org_today
 
 MAX_SHELF_LIFE_DAYS = 36500
 
@@ -105,15 +104,3 @@ def _with_items(stmt) -> list[InventoryLot]:
 
 def is_expired(lot: InventoryLot, now: datetime | None = None) -> bool:
     return lot.expires_on is not None and lot.expires_on < org_today(lot.organization_id, now)
-
-
-@unit_of_work
-def dispose_expired_lot(org, actor, lot_id, *, notes: str = ""):
-    """Write off everything left in one expired lot (an `expired` event on exactly that lot)."""
-    from . import inventory
-
-    authorize(actor, org, "inventory.adjust")
-    lot = tenancy.get_for_org(InventoryLot, lot_id, org)
-    if not is_expired(lot):
-        raise InvalidState(f"Lot {lot.code} has not expired; use a spoil or trash adjustment instead.")
-    return inventory.dispose_lot(org, actor, lot.id, change_type="expired", notes=notes)

@@ -1,6 +1,6 @@
 """FIFO: which lots a deduction consumes, crediting exact lots, lot and event codes.
 
-Helpers here only flush; the public services in services.inventory own the transaction and take the
+Helpers here only flush and are private to the inventory package; its public verbs own the transaction and take the
 item row lock before calling them. Lots are read in small keyset-paginated chunks in consumption order
 (received_at, then id), so a deduction costs the lots it touches, not the lots an item has.
 """
@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, not_, or_
 
-from ..extensions import db
-from ..models import InventoryEvent, InventoryItem, InventoryLot
-from ..models.types import utcnow
-from . import sequences, tenancy
-from .timezones import org_today
+from ...extensions import db
+from ...models import InventoryEvent, InventoryItem, InventoryLot
+from ...models.types import utcnow
+from .. import sequences, tenancy
+from ..timezones import org_today
 
 # change type → event code prefix
 EVENT_PREFIXES = {
@@ -25,8 +25,8 @@ EVENT_PREFIXES = {
     "spoil": "SPL", "trash": "TRS", "damaged": "DMG", "expired": "EXP", "quality_fail": "QCF",
     "returned": "RET", "batch_cancelled": "BCN",
     "reversal": "REV",
-    "produced": "PRD",  # batch output lots (written only by services.batches)
-    "hold": "HLD",  # a lot's cure / hold date set, changed or released: quantity 0 (services.inventory.set_lot_hold)
+    "produced": "PRD",  # batch output lots (written only by movements.receive_produced)
+    "hold": "HLD",  # a lot's cure / hold date set, changed or released: quantity 0 (holds.set_lot_hold)
 }
 FIRST_CHUNK = 8
 MAX_CHUNK = 512

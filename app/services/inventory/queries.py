@@ -1,30 +1,187 @@
-"""Read-only helpers the inventory pages need beyond the inventory services: never writes.
+"""Inventory reads: items, lots, the ledger, and the bounded queries the inventory, units, supplier, library
+and dashboard pages need. Every public read takes (org, actor, …) and authorizes; nothing here writes.
 
-Every query is bounded (a page, a set of ids, or an aggregate), so a page costs a fixed number
-of queries however many rows the organization has.
+Every query is bounded (a page, a set of ids, or an aggregate), so a page costs a fixed number of queries
+however many rows the organization has.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models.inventory import InventoryItem, InventoryLot
-from ..models.types import exact_product_sum
-from ..models.units import ItemUnitMapping
-from .fifo import usable_condition
-from .timezones import org_today
-from .pagination import Page
-from .tenancy import scoped
+from ...extensions import db
+from ...models import (
+    ITEM_KINDS,
+    InventoryEvent,
+    InventoryItem,
+    InventoryLot,
+    ItemUnitMapping,
+)
+from ...models.types import COST_QUANTUM, exact_product_sum, utcnow
+from .. import tenancy
+from ..authz import authorize
+from ..errors import NotFound, ValidationFailed
+from ..pagination import Page, paginate
+from ..timezones import org_today
+from .fifo import consumption_order, usable_condition
+from .stock_check import reserved_quantities
+
+LIST_SORTS = ("name", "quantity", "value", "kind", "updated")
 
 
-def list_supplier_lots(org, supplier_id: int, *, page: int = 1, per_page: int = 25) -> Page:
+@dataclass
+class ItemSummary:
+    available: Decimal
+    value: Decimal
+    avg_unit_cost: Decimal | None
+    expired_qty: Decimal
+    expiring_qty: Decimal
+    low_stock: bool
+    lots_count: int
+
+    def __getitem__(self, key):  # templates may use summary["available"] as well as summary.available
+        return getattr(self, key)
+
+
+# ---- items, lots and the ledger --------------------------------------------------------------------
+
+def get_item(org, actor, item_id) -> InventoryItem:
+    """The organization's item, or NotFound."""
+    authorize(actor, org, "inventory.view")
+    return tenancy.get_for_org(InventoryItem, item_id, org)
+
+
+def get_lot(org, actor, lot_id) -> InventoryLot:
+    """The organization's lot, or NotFound."""
+    authorize(actor, org, "inventory.view")
+    return tenancy.get_for_org(InventoryLot, lot_id, org)
+
+
+def get_lot_by_code(org, actor, code) -> InventoryLot:
+    """The organization's lot with this code, or NotFound."""
+    authorize(actor, org, "inventory.view")
+    lot = tenancy.find_for_org(InventoryLot, org, code=str(code or "").strip())
+    if lot is None:
+        raise NotFound(f"Lot {code} not found.")
+    return lot
+
+
+def list_items(org, actor, *, q=None, kind=None, sort="name", include_archived=False, page=1,
+               per_page=50) -> Page:
+    """A page of items (search, kind filter, sort) in two queries."""
+    authorize(actor, org, "inventory.view")
+    filters = []
+    if not include_archived:
+        filters.append(InventoryItem.archived_at.is_(None))
+    if kind:
+        if kind not in ITEM_KINDS:
+            raise ValidationFailed("Unknown kind.", fields={"kind": f"One of {', '.join(ITEM_KINDS)}."})
+        filters.append(InventoryItem.kind == kind)
+    if q and str(q).strip():
+        pattern = "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        filters.append(or_(InventoryItem.name.ilike(pattern, escape="\\"),
+                           InventoryItem.inci_name.ilike(pattern, escape="\\")))
+    stmt = tenancy.scoped(InventoryItem, org).where(*filters)
+    name_order = (func.lower(InventoryItem.name), InventoryItem.id)
+    if sort == "quantity":
+        stmt = stmt.order_by(InventoryItem.quantity.desc(), *name_order)
+    elif sort == "value":
+        # One pass over the organization's open lots, grouped per item, joined to the page of items.
+        values = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),
+                                 func.sum(InventoryLot.remaining_quantity * InventoryLot.unit_cost).label("value"))
+                  .where(InventoryLot.remaining_quantity > 0)
+                  .group_by(InventoryLot.item_id).subquery())
+        stmt = (stmt.outerjoin(values, values.c.item_id == InventoryItem.id)
+                .order_by(func.coalesce(values.c.value, 0).desc(), *name_order))
+    elif sort == "kind":
+        stmt = stmt.order_by(InventoryItem.kind, *name_order)
+    elif sort == "updated":
+        stmt = stmt.order_by(InventoryItem.updated_at.desc(), InventoryItem.id.desc())
+    else:
+        stmt = stmt.order_by(*name_order)
+    count = tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id)).where(*filters)
+    return paginate(stmt, count, page, per_page)
+
+
+def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, ItemSummary]:
+    """Availability, value, expiry and low-stock figures for many items in one query (items the caller has
+    already read through an authorized call)."""
+    items = list(items)
+    ids = [item.id for item in items]
+    if not ids:
+        return {}
+    now = now or utcnow()
+    today = org_today(org, now)
+    soon = today + timedelta(days=org.expiring_soon_days or 0)
+    acc = {item_id: {"usable": Decimal(0), "value": Decimal(0), "total": Decimal(0), "expired": Decimal(0),
+                     "expiring": Decimal(0), "lots": 0} for item_id in ids}
+    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, InventoryLot.remaining_quantity,
+                           InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
+                           InventoryLot.hold_reason)
+            .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
+    for item_id, remaining, cost, expires_on, hold_until, hold_reason in db.session.execute(stmt):
+        row = acc[item_id]
+        row["lots"] += 1
+        row["total"] += remaining
+        row["value"] += remaining * cost
+        expired = expires_on is not None and expires_on < today
+        if expired:
+            row["expired"] += remaining
+        elif expires_on is not None and expires_on <= soon:
+            row["expiring"] += remaining
+        held = bool(hold_reason) or (hold_until is not None and hold_until > today)
+        if not expired and not held:
+            row["usable"] += remaining
+    reserved = reserved_quantities(org, ids)
+    result = {}
+    for item in items:
+        row = acc[item.id]
+        available = max(row["usable"] - reserved.get(item.id, Decimal(0)), Decimal(0))
+        average = (row["value"] / row["total"]).quantize(COST_QUANTUM) if row["total"] > 0 else None
+        result[item.id] = ItemSummary(
+            available=available, value=row["value"], avg_unit_cost=average, expired_qty=row["expired"],
+            expiring_qty=row["expiring"], lots_count=row["lots"],
+            low_stock=item.reorder_point is not None and available <= item.reorder_point)
+    return result
+
+
+def item_summary(org, item, *, now: datetime | None = None) -> ItemSummary:
+    """item_summaries for one item."""
+    return item_summaries(org, [item], now=now)[item.id]
+
+
+def lots_in_consumption_order(org, actor, item_id, *, include_depleted=False) -> list[InventoryLot]:
+    """The item's lots in the organization's consumption order (remaining > 0 unless include_depleted)."""
+    item = get_item(org, actor, item_id)
+    stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id)
+    if not include_depleted:
+        stmt = stmt.where(InventoryLot.remaining_quantity > 0)
+    return list(db.session.scalars(stmt.order_by(*consumption_order(org))))
+
+
+def list_events(org, actor, item_id, *, page=1, per_page=50) -> Page:
+    """The item's ledger, newest first, with lot and user loaded."""
+    item = get_item(org, actor, item_id)
+    where = InventoryEvent.item_id == item.id
+    stmt = (tenancy.scoped(InventoryEvent, org).where(where)
+            .options(selectinload(InventoryEvent.lot), selectinload(InventoryEvent.user))
+            .order_by(InventoryEvent.created_at.desc(), InventoryEvent.id.desc()))
+    count = tenancy.scoped(InventoryEvent, org, func.count(InventoryEvent.id)).where(where)
+    return paginate(stmt, count, page, per_page)
+
+
+# ---- page queries ---------------------------------------------------------------------------------
+
+def list_supplier_lots(org, actor, supplier_id: int, *, page: int = 1, per_page: int = 25) -> Page:
     """Lots received from one supplier, most recent first, with their items loaded (two queries)."""
-    base = scoped(InventoryLot, org).where(InventoryLot.supplier_id == supplier_id)
+    authorize(actor, org, "suppliers.view")
+    base = tenancy.scoped(InventoryLot, org).where(InventoryLot.supplier_id == supplier_id)
     total = db.session.scalar(
-        scoped(InventoryLot, org, func.count(InventoryLot.id)).where(InventoryLot.supplier_id == supplier_id)
+        tenancy.scoped(InventoryLot, org, func.count(InventoryLot.id)).where(InventoryLot.supplier_id == supplier_id)
     ) or 0
     rows = db.session.execute(
         base.add_columns(InventoryItem.name, InventoryItem.unit)
@@ -36,21 +193,23 @@ def list_supplier_lots(org, supplier_id: int, *, page: int = 1, per_page: int = 
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-def list_org_unit_mappings(org) -> list[dict]:
+def list_org_unit_mappings(org, actor) -> list[dict]:
     """Every item custom unit of the organization with its item's name, in one query."""
+    authorize(actor, org, "inventory.view")
     rows = db.session.execute(
-        scoped(ItemUnitMapping, org, ItemUnitMapping, InventoryItem.name, InventoryItem.unit)
+        tenancy.scoped(ItemUnitMapping, org, ItemUnitMapping, InventoryItem.name, InventoryItem.unit)
         .join(InventoryItem, InventoryItem.id == ItemUnitMapping.item_id)
         .order_by(InventoryItem.name, ItemUnitMapping.unit_name)
     ).all()
     return [{"mapping": m, "item_name": name, "item_unit": unit} for m, name, unit in rows]
 
 
-def list_items_for_units(org, *, page: int = 1, per_page: int = 50) -> Page:
+def list_items_for_units(org, actor, *, page: int = 1, per_page: int = 50) -> Page:
     """Active items with their unit and density (the unit manager's density table)."""
-    active = scoped(InventoryItem, org).where(InventoryItem.archived_at.is_(None))
+    authorize(actor, org, "inventory.view")
+    active = tenancy.scoped(InventoryItem, org).where(InventoryItem.archived_at.is_(None))
     total = db.session.scalar(
-        scoped(InventoryItem, org, func.count(InventoryItem.id)).where(InventoryItem.archived_at.is_(None))
+        tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id)).where(InventoryItem.archived_at.is_(None))
     ) or 0
     items = list(db.session.scalars(
         active.order_by(func.lower(InventoryItem.name), InventoryItem.id).limit(per_page).offset((page - 1) * per_page)
@@ -58,54 +217,57 @@ def list_items_for_units(org, *, page: int = 1, per_page: int = 50) -> Page:
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-def item_choices(org) -> list[tuple[int, str, str]]:
+def item_choices(org, actor) -> list[tuple[int, str, str]]:
     """(id, name, unit) of every active item, for pickers (one query, columns only)."""
+    authorize(actor, org, "inventory.view")
     rows = db.session.execute(
-        scoped(InventoryItem, org, InventoryItem.id, InventoryItem.name, InventoryItem.unit)
+        tenancy.scoped(InventoryItem, org, InventoryItem.id, InventoryItem.name, InventoryItem.unit)
         .where(InventoryItem.archived_at.is_(None))
         .order_by(func.lower(InventoryItem.name))
     ).all()
     return [(row.id, row.name, row.unit) for row in rows]
 
 
-def items_linked_to_library(org, global_item_ids) -> dict[int, int]:
+def items_linked_to_library(org, actor, global_item_ids) -> dict[int, int]:
     """{library entry id: item id} for the organization's active items linked to these entries (one query)."""
+    authorize(actor, org, "inventory.view")
     ids = sorted({int(i) for i in global_item_ids})
     if not ids:
         return {}
     rows = db.session.execute(
-        scoped(InventoryItem, org, InventoryItem.global_item_id, InventoryItem.id)
+        tenancy.scoped(InventoryItem, org, InventoryItem.global_item_id, InventoryItem.id)
         .where(InventoryItem.global_item_id.in_(ids), InventoryItem.archived_at.is_(None))
     )
     return {global_id: item_id for global_id, item_id in rows}
 
 
-def inventory_stats(org, now: datetime, days: int) -> dict:
+def inventory_stats(org, actor, now: datetime, days: int) -> dict:
     """Dashboard numbers in four aggregate queries: items, value, low stock, expiring and expired lots.
 
     Low stock matches item_summaries: usable stock (not expired, not on hold) at or below the reorder point.
     """
+    authorize(actor, org, "inventory.view")
     today = org_today(org, now)
     active = InventoryItem.archived_at.is_(None)
-    items = db.session.scalar(scoped(InventoryItem, org, func.count(InventoryItem.id)).where(active)) or 0
-    usable = (scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),
+    items = db.session.scalar(tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id)).where(active)) or 0
+    usable = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),
                      func.sum(InventoryLot.remaining_quantity).label("usable"))
               .where(usable_condition(now, today)).group_by(InventoryLot.item_id).subquery())
     low_stock = db.session.scalar(
-        scoped(InventoryItem, org, func.count(InventoryItem.id))
+        tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id))
         .outerjoin(usable, usable.c.item_id == InventoryItem.id)
         .where(active, InventoryItem.reorder_point.is_not(None),
                func.coalesce(usable.c.usable, 0) <= InventoryItem.reorder_point)
     ) or 0
     in_stock = InventoryLot.remaining_quantity > 0
     value = db.session.scalar(
-        scoped(InventoryLot, org, exact_product_sum(InventoryLot.remaining_quantity, InventoryLot.unit_cost))
+        tenancy.scoped(InventoryLot, org, exact_product_sum(InventoryLot.remaining_quantity, InventoryLot.unit_cost))
         .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
         .where(in_stock, active)
     )
     horizon = today + timedelta(days=days)
     row = db.session.execute(
-        scoped(InventoryLot, org,
+        tenancy.scoped(InventoryLot, org,
                func.count(InventoryLot.id).filter(InventoryLot.expires_on < today),
                func.count(InventoryLot.id).filter(InventoryLot.expires_on >= today, InventoryLot.expires_on <= horizon))
         .where(in_stock, InventoryLot.expires_on.is_not(None))

@@ -8,21 +8,19 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_
 
-from ..extensions import db
-from ..models import InventoryItem, InventoryLot
-from ..models.types import QUANTUM, utcnow
-from . import tenancy, units
-from .authz import authorize
-from .errors import NotFound
+from ...extensions import db
+from ...models import InventoryItem, InventoryLot, Reservation
+from ...models.types import QUANTUM, utcnow
+from .. import tenancy, units
+from ..authz import authorize
+from ..errors import NotFound
+from ..timezones import org_today
 from .fifo import usable_condition
-from .timezones import org_today
 
 
 def reserved_quantities(org, item_ids, *, now: datetime | None = None) -> dict[int, Decimal]:
     """Open, unexpired reservations per item (item unit), in one query. The single place reservations
     enter availability (a reservation past its expiry stops counting even before the expiry job runs)."""
-    from ..models import Reservation
-
     ids = sorted({int(item_id) for item_id in item_ids})
     result = {item_id: Decimal(0) for item_id in ids}
     if not ids:

@@ -1,0 +1,71 @@
+"""Inventory: items, their lots and the ledger — the only writer of lots and ledger rows.
+
+items       create, edit, link to the library, archive, restore
+movements   restock, receive_produced (batch output), deduct, deduct_many, recount, credit, reverse, adjust
+holds       cure / hold dates, recall holds, disposals
+queries     get_* / list_* reads and the inventory pages' bounded queries (all take org, actor)
+stock_check what can be used now (usable lots minus reservations)
+expiration  expiry dates, expiring and expired lots
+fifo        the consumption order and the low-level lot and event writes (private to this package)
+"""
+from __future__ import annotations
+
+from .common import (
+                     ALL_CHANGE_TYPES,
+                     CHANGE_TYPES,
+                     CREDITS,
+                     DEDUCTIONS,
+                     DISPOSALS,
+                     HOLD_CHANGE,
+                     PRODUCED,
+                     REVERSAL,
+                     AdjustmentResult,
+                     require_whole_count,
+)
+from .expiration import list_expired, list_expiring
+from .holds import (
+                     dispose_expired_lot,
+                     dispose_lot,
+                     lock_lots,
+                     set_hold_reason,
+                     set_lot_hold,
+)
+from .items import (
+                     archive_item,
+                     create_item,
+                     link_library_item,
+                     restore_item,
+                     unlink_library_item,
+                     update_item,
+)
+from .movements import (
+                     adjust,
+                     credit_lot,
+                     deduct,
+                     deduct_many,
+                     receive_produced,
+                     recount,
+                     restock,
+                     reverse_event,
+)
+from .queries import (
+                     LIST_SORTS,
+                     ItemSummary,
+                     get_item,
+                     get_lot,
+                     get_lot_by_code,
+                     item_summaries,
+                     item_summary,
+                     list_events,
+                     list_items,
+                     lots_in_consumption_order,
+)
+
+__all__ = [
+    "ALL_CHANGE_TYPES", "CHANGE_TYPES", "CREDITS", "DEDUCTIONS", "DISPOSALS", "HOLD_CHANGE", "LIST_SORTS", "PRODUCED",
+    "REVERSAL",    "AdjustmentResult", "ItemSummary", "adjust", "archive_item", "create_item", "credit_lot", "deduct", "deduct_many",
+    "dispose_expired_lot", "dispose_lot", "get_item", "get_lot", "get_lot_by_code", "item_summaries", "item_summary",
+    "link_library_item", "list_events", "list_expired", "list_expiring", "list_items", "lock_lots",
+    "lots_in_consumption_order", "receive_produced", "recount", "require_whole_count", "restock", "restore_item",
+    "reverse_event", "set_hold_reason", "set_lot_hold", "unlink_library_item", "update_item",
+]
