@@ -25,7 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from .services.features import load_settings
 
-    app.extensions["batchtrack_flags"] = load_settings(app.config["SETTINGS_FILE"])
+    app.extensions["batchtrack_flags"] = load_settings(app.config["SETTINGS_FILE"], app.config.get("BATCHTRACK_FEATURES"))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

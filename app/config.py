@@ -65,6 +65,12 @@ class BaseConfig:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # AI recipe assistant (flag ai_assistant): an OpenAI-compatible API root (…/v1), its key and model.
+    AI_BASE_URL = os.environ.get("AI_BASE_URL", "https://api.openai.com/v1")
+    AI_API_KEY = os.environ.get("AI_API_KEY")
+    AI_MODEL = os.environ.get("AI_MODEL", "gpt-4o-mini")
+    AI_TIMEOUT = float(os.environ.get("AI_TIMEOUT") or 20)  # seconds
+    AI_MONTHLY_QUOTA = int(os.environ.get("AI_MONTHLY_QUOTA") or 100)  # requests per organization per UTC month
 
     API_TITLE = "BatchTrack API"
     API_VERSION = "v1"

@@ -19,6 +19,7 @@ PUBLIC = {
     "auth.reset_password", "auth_api.create_token", "api-docs.openapi_json",
     "billing.pricing", "billing.stripe_webhook", "organization.accept_invite",
     "public.lot_page",  # a lot's label facts only, behind an unguessable token (the label's QR code)
+    "integrations.shopify_webhook",  # verified by the shop's HMAC, behind an unguessable token
 }
 # Blueprints that guard every route themselves (developer console: developers only, else 404).
 SELF_GUARDED_BLUEPRINTS = {"developer"}

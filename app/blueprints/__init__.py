@@ -21,6 +21,10 @@ API_BLUEPRINTS += ["library", "tools"]
 PAGE_BLUEPRINTS += ["reports"]
 API_BLUEPRINTS += ["reports"]
 
+# Integrations: connected shops (Shopify webhooks → sales) and the AI recipe assistant (pages and JSON).
+PAGE_BLUEPRINTS += ["integrations"]
+API_BLUEPRINTS += ["integrations"]
+
 
 def register_blueprints(app: Flask) -> None:
     """Register every page blueprint, then the JSON API blueprints (CSRF-exempt: Bearer tokens)."""

@@ -9,6 +9,7 @@ from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLi
 from .audit import AuditLog
 from .idempotency import IdempotencyKey
 from .control_tower import ALERT_TYPES, Alert
+from .integrations import AssistantRequest, ShopConnection, ShopOrder, ShopOrderLine, ShopWebhook
 from .sales import (RECALL_STATUSES, RESERVATION_STATUSES, Product, ProductVariant, Recall, RecallLot, Reservation,
                     Sale, SaleConsumption, Sku)
 
@@ -21,4 +22,5 @@ __all__ = [
     "SubscriptionTier", "Supplier", "Unit", "User", "role_permissions", "tier_permissions",
     "RECALL_STATUSES", "RESERVATION_STATUSES", "Product", "ProductVariant", "Recall", "RecallLot", "Reservation",
     "Sale", "SaleConsumption", "Sku",
+    "AssistantRequest", "ShopConnection", "ShopOrder", "ShopOrderLine", "ShopWebhook",
 ]

@@ -1,0 +1,7 @@
+"""Integrations: the settings page for connected shops and the Shopify webhook (routes.py), the AI recipe
+assistant page (assistant.py) and the JSON API (api.py)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("integrations", __name__)
