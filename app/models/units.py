@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,11 +18,17 @@ class Unit(TimestampMixin, db.Model):
     """A unit with its dimension and `factor` = base units per one of this unit.
 
     organization_id is null for the seeded global units and set for an organization's own units
-    ("scoop", "drop of our dropper"). Read through services.units, which scopes custom units.
+    ("scoop", "drop of our dropper"). Read through services.units (visible_units: global ∪ the organization's).
+    The (organization_id, name) constraint does not stop two global rows of one name (NULLs differ), so a
+    partial unique index does.
     """
 
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name"),
+        Index("uq_units_global_name", "name", unique=True, postgresql_where=text("organization_id IS NULL"),
+              sqlite_where=text("organization_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(
