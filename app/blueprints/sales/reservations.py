@@ -13,8 +13,9 @@ from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, submit, submit_action
 from ..pages import ID, page_arg
+from . import bp
 from .forms import ConvertForm, ReservationForm
-from .routes import _fill_sell_choices, _sell_options, bp
+from .routes import _fill_sell_choices, _sell_options
 
 PER_PAGE = 50
 

@@ -81,6 +81,7 @@ def test_user_limit_blocks_the_next_invite_with_an_upgrade_prompt(client, db, lo
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Solo plan allows 2 users" in html and 'href="/pricing"' in html
+    assert html.count("Solo plan allows 2 users") == 1  # the upgrade prompt only: not flashed, not on the field
     assert db.session.scalar(select(User).where(User.email == "third@solo.test")) is None
 
 
