@@ -30,7 +30,10 @@ def assistant_page():
         matched = sum(1 for line in draft.lines if line.item_id)
         flash(f"Draft ready: {matched} of {len(draft.lines)} ingredients matched to your items. Check it, then save.",
               "success")
-    return _render(form, draft, result.status)
+    status = result.status
+    if result.error is not None and result.error.status in (429, 502, 503):  # the provider's or the quota's answer
+        status = result.error.status
+    return _render(form, draft, status)
 
 
 @bp.route("/assistant/save", methods=["POST"])
