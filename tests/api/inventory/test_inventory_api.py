@@ -12,10 +12,12 @@ from app.extensions import db
 from app.models import InventoryEvent, InventoryItem
 from app.services import inventory, tenancy, units
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_lot
+from ...factories import assert_invariants, make_lot
 
 ITEM_KEYS = {"id", "name", "kind", "unit", "quantity", "available", "density", "shelf_life_days", "reorder_point",
              "unit_cost", "lots"}
+
+pytestmark = pytest.mark.usefixtures("reference_data")
 LOT_KEYS = {"id", "code", "item_id", "remaining", "original", "unit_cost", "received_at", "expires_at", "status",
             "supplier_lot_code"}
 EVENT_KEYS = {"id", "code", "change_type", "quantity", "lot_code", "unit_cost", "batch_id", "sale_id", "created_at",
@@ -23,10 +25,6 @@ EVENT_KEYS = {"id", "code", "change_type", "quantity", "lot_code", "unit_cost", 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 TODAY = datetime.now(timezone.utc).date()
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 @pytest.fixture()

@@ -9,13 +9,11 @@ from sqlalchemy import func, select
 from app.models.inventory import InventoryEvent, InventoryItem
 from app.services import inventory, tenancy
 
-from .helpers import count_queries, csrf_token, post_form
-from .inventory_page_support import bulk_items, ensure_reference_data, make_item, restock
+from ...factories import bulk_items, make_item, restock
+from ...helpers import count_queries, csrf_token, post_form
 
+pytestmark = pytest.mark.usefixtures("reference_data")
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_reference_data()
 
 
 def _events(org) -> int:

@@ -11,13 +11,11 @@ from app.extensions import db
 from app.models.inventory import InventoryEvent, InventoryItem, InventoryLot, Supplier
 from app.services import tenancy
 
-from .helpers import count_queries, post_form
-from .inventory_page_support import bulk_items, ensure_reference_data, make_item, restock
+from ...factories import bulk_items, make_item, restock
+from ...helpers import count_queries, post_form
 
+pytestmark = pytest.mark.usefixtures("reference_data")
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_reference_data()
 
 
 def _item(org, item_id) -> InventoryItem:

@@ -3,12 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .inventory_page_support import ensure_reference_data
-
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 def test_library_lists_entries_with_their_facts(client, owner, login):
@@ -54,7 +49,7 @@ def test_entries_already_in_the_inventory_are_marked(client, org, owner, login):
     from app.extensions import db
     from app.models import GlobalItem
 
-    from .inventory_page_support import make_item
+    from ...factories import make_item
 
     entry = db.session.scalar(select(GlobalItem).where(GlobalItem.name == "Olive Oil"))
     item = make_item(org, owner, entry.name, global_item_id=entry.id)

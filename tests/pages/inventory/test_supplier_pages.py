@@ -8,13 +8,11 @@ from app.extensions import db
 from app.models.inventory import Supplier
 from app.services import suppliers, tenancy
 
-from .helpers import csrf_token, post_form
-from .inventory_page_support import ensure_reference_data, make_item, restock
+from ...factories import make_item, restock
+from ...helpers import csrf_token, post_form
 
+pytestmark = pytest.mark.usefixtures("reference_data")
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_reference_data()
 
 
 def _suppliers(org) -> int:

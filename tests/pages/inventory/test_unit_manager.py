@@ -10,13 +10,11 @@ from app.models.inventory import InventoryItem
 from app.models.units import ItemUnitMapping
 from app.services import tenancy, units
 
-from .helpers import count_queries, csrf_token, post_form
-from .inventory_page_support import bulk_items, ensure_reference_data, make_item
+from ...factories import bulk_items, make_item
+from ...helpers import count_queries, csrf_token, post_form
 
+pytestmark = pytest.mark.usefixtures("reference_data")
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_reference_data()
 
 
 def test_unit_manager_lists_units_by_dimension(client, org, owner, login):

@@ -11,17 +11,14 @@ from app.models import Organization, User
 from app.services import inventory
 from app.services.errors import InsufficientStock
 
-from .conftest import IS_POSTGRES
-from .factories import assert_invariants, ensure_inventory_reference_data, make_lot
+from ...conftest import IS_POSTGRES
+from ...factories import assert_invariants, make_lot
 
-pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL row locks: set TEST_DATABASE_URL")
+pytestmark = [pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL row locks: set TEST_DATABASE_URL"),
+              pytest.mark.usefixtures("reference_data")]
 
 THREADS = 8
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 def _run_threads(app, org_id, user_id, work):

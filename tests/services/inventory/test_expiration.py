@@ -10,15 +10,13 @@ from app.services import inventory
 from app.services.errors import InvalidState, NotFound, ValidationFailed
 from app.services.inventory import expiration
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_lot, make_org, make_user
-from .helpers import count_queries
+from ...factories import assert_invariants, make_lot, make_org, make_user
+from ...helpers import count_queries
+
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 TODAY = datetime.now(timezone.utc).date()
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 def test_expiry_for_receipt(org, owner):

@@ -10,10 +10,11 @@ import pytest
 
 from app.extensions import db
 from app.models import Batch, InventoryLot
-from app.services import batches, expiration, inventory, recipes, stock_check, tenancy
+from app.services import batches, inventory, recipes, tenancy
+from app.services.inventory import expiration, stock_check
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot
-from .helpers import post_form
+from ...factories import make_item, make_lot
+from ...helpers import post_form
 
 HOLD = date(2026, 12, 26)
 # 2026-12-26 03:00 UTC is still 2026-12-25 21:00 in Chicago; 07:00 UTC is 01:00 on the 26th there.
@@ -22,8 +23,7 @@ EARLY_ON_THE_DAY = datetime(2026, 12, 26, 7, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(autouse=True)
-def chicago(db, org):
-    ensure_inventory_reference_data()
+def chicago(db, org, reference_data):
     org.timezone = "America/Chicago"
     db.session.commit()
     return org

@@ -22,15 +22,13 @@ from app.services.errors import (
 )
 from app.services.inventory import stock_check
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot, make_org, make_user
+from ...factories import assert_invariants, make_item, make_lot, make_org, make_user
+
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 D = Decimal
 TODAY = datetime.now(timezone.utc).date()
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 @pytest.fixture()
@@ -477,7 +475,7 @@ def test_list_items_search_filter_sort_and_pages(org, owner):
 
 def test_list_events_newest_first_with_users_loaded(org, owner, member, oil):
     """Is the ledger newest first, with users and lots loaded in a fixed number of queries?"""
-    from .helpers import count_queries
+    from ...helpers import count_queries
 
     _restock(org, owner, oil, "10", "1")
     inventory.deduct(org, member, oil.id, "1", change_type="use")
@@ -524,7 +522,7 @@ def _bulk(org, count, start=0):
 @pytest.mark.parametrize("sort", ["name", "value"])
 def test_list_page_query_count_does_not_grow_with_items(org, sort, owner):
     """Does a list page plus its summaries cost the same number of queries for 5 and 500 items?"""
-    from .helpers import count_queries
+    from ...helpers import count_queries
 
     counts = []
     for total in (5, 500):

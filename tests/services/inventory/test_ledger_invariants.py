@@ -16,17 +16,15 @@ from app.services import inventory, tenancy
 from app.services.errors import InsufficientStock, InvalidState
 from app.services.inventory import stock_check
 
-from .factories import assert_invariants, ensure_inventory_reference_data
+from ...factories import assert_invariants
+
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 QUANTITIES = st.decimals(min_value="0.000001", max_value="400", places=6)
 COSTS = st.decimals(min_value="0", max_value="25", places=4)
 OUTFLOWS = sorted(inventory.DEDUCTIONS | inventory.DISPOSALS)
 _names = itertools.count(1)
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 def test_random_operation_sequences_keep_the_invariants(org, owner):

@@ -11,12 +11,10 @@ from app.models import GlobalItem
 from app.services import library, suppliers
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 
-from .factories import ensure_inventory_reference_data, make_org, make_user
+from ...factories import make_org, make_user
 
+pytestmark = pytest.mark.usefixtures("reference_data")
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 def test_seed_library_is_idempotent_and_updates_by_name(db, tmp_path):

@@ -9,17 +9,16 @@ import pytest
 
 from app.extensions import db
 from app.models import InventoryEvent, InventoryLot
-from app.services import batches, inventory, recipes, reservations, stock_check, tenancy
+from app.services import batches, inventory, recipes, reservations, tenancy
 from app.services.errors import InsufficientStock, InvalidState, NotFound, PermissionDenied, ValidationFailed
+from app.services.inventory import stock_check
 from app.services.timezones import org_today
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot, make_sale
-from .helpers import csrf_token
+from ...factories import assert_invariants, make_item, make_lot, make_sale
+from ...helpers import csrf_token
 
+pytestmark = pytest.mark.usefixtures("reference_data")
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 @pytest.fixture()

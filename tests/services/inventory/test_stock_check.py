@@ -10,15 +10,13 @@ from app.services import inventory, units
 from app.services.errors import InvalidQuantity, MissingDensity, NotFound, PermissionDenied, UnknownUnit
 from app.services.inventory import stock_check
 
-from .factories import ensure_inventory_reference_data, make_lot, make_org, make_user
+from ...factories import make_lot, make_org, make_user
+
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 D = Decimal
 TODAY = datetime.now(timezone.utc).date()
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 def test_available_excludes_expired_and_held_lots(org, owner):

@@ -19,14 +19,10 @@ from app.services.errors import (
     ValidationFailed,
 )
 
-from .factories import ensure_inventory_reference_data
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 D = Decimal
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
 
 
 @pytest.fixture()
