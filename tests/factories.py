@@ -75,13 +75,19 @@ def make_supplier(org: Organization, **overrides):
     return supplier
 
 
-def make_item(org: Organization, **overrides):
-    """An item with no stock (units must be seeded: ensure_inventory_reference_data)."""
+def make_item(org: Organization, actor=None, name: str | None = None, **overrides):
+    """An item with no stock (units must be seeded: the reference_data fixture). With an actor it is made
+    through inventory.create_item, validated as a person's would be; without, as a bare row."""
     from decimal import Decimal
 
     from app.models import InventoryItem
 
-    values = {"name": f"Item {next(_counter)}", "kind": "ingredient", "unit": "g", "quantity": Decimal(0),
+    if actor is not None:
+        from app.services import inventory
+
+        fields = {"kind": "ingredient", "unit": "g", **overrides}
+        return inventory.create_item(org, actor, name=name or f"Item {next(_counter)}", **fields)
+    values = {"name": name or f"Item {next(_counter)}", "kind": "ingredient", "unit": "g", "quantity": Decimal(0),
               "allergens": "", "notes": ""}
     values.update(overrides)
     item = InventoryItem(organization_id=org.id, **values)
@@ -95,7 +101,7 @@ def make_lot(org: Organization, item, quantity="10", unit_cost="1", *, received_
     """A lot with its restock event, keeping item quantity = Σ lots = Σ ledger."""
     from decimal import Decimal
 
-    from app.services import fifo
+    from app.services.inventory import fifo
     from app.services.base import transaction
 
     with transaction():
@@ -106,6 +112,44 @@ def make_lot(org: Organization, item, quantity="10", unit_cost="1", *, received_
         if hold_reason:
             lot.hold_reason = hold_reason
     return lot
+
+
+def restock(org: Organization, actor, item, quantity, *, unit_cost="0.02", **fields):
+    """Receive `quantity` of the item as a new lot through the inventory service."""
+    from decimal import Decimal
+
+    from app.services import inventory
+
+    return inventory.adjust(org, actor, item.id, change_type="restock", quantity=Decimal(str(quantity)),
+                            unit_cost=Decimal(str(unit_cost)), **fields)
+
+
+def bulk_items(org: Organization, count: int, *, start: int = 0) -> None:
+    """`count` items, each with one lot and its restock event, inserted in one commit (invariants hold):
+    rows for query-count tests, written directly for speed."""
+    from datetime import date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from app.models import InventoryEvent, InventoryItem, InventoryLot
+
+    now = datetime.now(timezone.utc)
+    today = date.today()
+    for index in range(start, start + count):
+        item = InventoryItem(organization_id=org.id, name=f"Bulk item {index:04d}", kind="ingredient", unit="g",
+                             quantity=Decimal("10"), reorder_point=Decimal("50") if index % 3 == 0 else None,
+                             allergens="", notes="")
+        db.session.add(item)
+        db.session.flush()
+        lot = InventoryLot(organization_id=org.id, item_id=item.id, code=f"LOT-B{index:05d}", received_at=now,
+                           original_quantity=Decimal("10"), remaining_quantity=Decimal("10"),
+                           unit_cost=Decimal("0.5"), notes="",
+                           expires_on=today - timedelta(days=2) if index % 4 == 0 else today + timedelta(days=10))
+        db.session.add(lot)
+        db.session.flush()
+        db.session.add(InventoryEvent(organization_id=org.id, code=f"RST-B{index:05d}", item_id=item.id,
+                                      lot_id=lot.id, change_type="restock", quantity=Decimal("10"),
+                                      unit_cost=Decimal("0.5"), notes="", created_at=now))
+    db.session.commit()
 
 
 def assert_invariants(org: Organization, item_id: int | None = None) -> None:
