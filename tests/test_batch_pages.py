@@ -234,6 +234,18 @@ def test_list_filters_and_query_count(client, org, owner, login, soap):
     assert large.count == small.count, (small.count, large.count)
 
 
+def test_list_recipe_filter_keeps_the_chosen_recipe_selected(client, org, owner, login, soap):
+    """Does the recipe picker of a filtered batch list show the recipe it is filtered by (and only that one)?"""
+    recipe = soap[0]
+    other = recipes.clone_recipe(org, owner, recipe.id, name="Rose Soap")
+    login(owner)
+    html = client.get(f"/batches?recipe_id={recipe.id}").get_data(as_text=True)
+    assert f'<option value="{recipe.id}" selected>' in html
+    assert f'<option value="{other.id}" >' in html and html.count(" selected>") == 1
+    assert " selected>" not in client.get("/batches").get_data(as_text=True).split('name="recipe_id"')[1] \
+        .split("</select>")[0]
+
+
 def test_dashboard_lists_batches_in_progress_timers_and_stuck_alert(client, org, owner, login, soap):
     """Does the dashboard show batches in progress, running timers and a stuck-batch alert, beside inventory?"""
     recipe = soap[0]

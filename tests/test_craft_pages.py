@@ -132,7 +132,7 @@ def test_signed_out_save_keeps_the_calculation_across_login(client, org, owner):
     recipe = _db.session.scalar(select(Recipe).where(Recipe.name == "Castile-ish"))
     assert recipe.category == "soap" and recipe.superfat_pct == 5
     assert recipe.calculator_inputs["tool"] == "soap" and recipe.calculator_inputs["inputs"]["oils"][0]["weight"] == "700"
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, owner, recipe)
     names = [(_db.session.get(InventoryItem, line.item_id).name, line.quantity) for line in version.lines]
     assert [name for name, _ in names] == ["Olive Oil", "Coconut Oil (76°F)", "Sodium Hydroxide (Lye)",
                                            "Distilled Water", "Lavender Essential Oil"]
@@ -161,7 +161,7 @@ def test_save_reuses_linked_items_and_is_all_or_nothing(org, owner, other_org, o
                                  global_item_id=olive_entry.id)
     recipe = saving.save_calculation_as_recipe(org, owner, "soap", SOAP_DATA, name="")
     assert recipe.name == "Soap from the calculator"
-    lines = recipes.get_version(org, recipe).lines
+    lines = recipes.get_version(org, owner, recipe).lines
     assert lines[0].item_id == mine.id and lines[0].unit == "g" and lines[0].is_base
     # another organization's turn: its "Distilled Water" is counted in jugs, so the water line cannot be
     # converted — after the oil and lye items were already created: nothing of it may stay
@@ -206,7 +206,7 @@ def test_lye_check_shows_the_difference_and_recomputes(client, login, org, owner
     assert response.status_code == 302
     fresh = _db.session.get(Recipe, recipe.id)
     _db.session.refresh(fresh)
-    lye_line = next(line for line in recipes.get_version(org, fresh).lines if line.notes == "lye")
+    lye_line = next(line for line in recipes.get_version(org, owner, fresh).lines if line.notes == "lye")
     assert lye_line.quantity == expected.quantize(Decimal("0.01"))
     assert lye_check.check_recipe_lye(org, fresh).matches
     assert 'data-testid="lye-ok"' in client.get(f"/recipes/{recipe.id}").get_data(as_text=True)
@@ -223,12 +223,12 @@ def test_recompute_is_refused_for_another_organization(client, login, org, other
 def test_candle_and_lotion_save_as_recipes(org, owner):
     candle = saving.save_calculation_as_recipe(org, owner, "candle", {
         "vessels": "12", "fill_weight": "200", "fragrance_load": "8", "wick_notes": "CD 12", "wax_name": "Soy Wax 464"})
-    lines = recipes.get_version(org, candle).lines
+    lines = recipes.get_version(org, owner, candle).lines
     assert candle.category == "candle" and len(lines) == 2 and "CD 12" in candle.notes
     lotion = saving.save_calculation_as_recipe(org, owner, "lotion", {"batch_weight": "100", "ingredients": [
         {"name": "Distilled Water", "percent": "80", "phase": "water"},
         {"name": "Polawax", "percent": "20", "phase": "oil"}]})
-    assert [line.quantity for line in recipes.get_version(org, lotion).lines] == [Decimal("80"), Decimal("20")]
+    assert [line.quantity for line in recipes.get_version(org, owner, lotion).lines] == [Decimal("80"), Decimal("20")]
 
 
 def test_calculators_are_linked_from_the_landing_page_and_the_menu(client, login, owner):

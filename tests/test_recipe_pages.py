@@ -147,7 +147,7 @@ def test_create_recipe_through_the_form(client, org, owner, login):
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     recipe = db.session.scalar(tenancy.scoped(Recipe, org).where(Recipe.name == "Lavender Soap"))
     assert response.headers["Location"].endswith(f"/recipes/{recipe.id}")
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, owner, recipe)
     assert [(line.quantity, line.unit, line.role, line.basis) for line in version.lines] == [
         (Decimal("1"), "kg", "ingredient", "batch"), (Decimal("1"), "each", "container", "portion")]
     assert recipe.output_item_id == bar.id and recipe.label_prefix == "LS" and version.portion_count == 10
@@ -212,7 +212,7 @@ def test_editing_a_locked_version_saves_version_two_and_header_edits_do_not(clie
     db.session.expire_all()
     recipe = recipes.get_recipe(org, owner, recipe.id)
     assert recipe.current_version == 2
-    assert recipes.get_version(org, recipe, 1).lines[0].quantity == Decimal("700")
+    assert recipes.get_version(org, owner, recipe, 1).lines[0].quantity == Decimal("700")
 
 
 def test_clone_variation_archive_and_restore_through_the_page(client, org, owner, login, soap):
@@ -311,7 +311,7 @@ def test_percentage_recipe_through_the_form(client, org, owner, login):
     response = post_form(client, "/recipes/new", data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     recipe = db.session.scalar(tenancy.scoped(Recipe, org).where(Recipe.name == "Percent Soap"))
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, owner, recipe)
     assert [(line.quantity, line.is_base) for line in version.lines] == [(Decimal("700"), True),
                                                                          (Decimal("300"), True)]
     html = client.get(f"/recipes/{recipe.id}/stock-check?target_weight=2&weight_unit=kg").get_data(as_text=True)
@@ -335,5 +335,5 @@ def test_the_line_unit_picker_offers_items_own_units(client, org, owner, login):
         "lines-0-role": "ingredient", "lines-0-basis": "batch"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     (recipe,) = recipes.list_recipes(org, owner).items
-    (line,) = recipes.get_version(org, recipe).lines
+    (line,) = recipes.get_version(org, owner, recipe).lines
     assert (line.quantity, line.unit) == (Decimal("2"), "bar")

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from app.models import RecipeLine
-from app.services import batches, recipes
+from app.models import RecipeLine, RecipeVersion
+from app.services import batches, recipes, tenancy
 from app.services.base import transaction
 from app.services.errors import InvalidState
 
@@ -31,7 +31,7 @@ def locked(org, owner):
 
 def _v1(org, recipe):
     db.session.expire_all()
-    return recipes.get_version(org, recipe, 1)
+    return tenancy.find_for_org(RecipeVersion, org, recipe_id=recipe.id, version=1)
 
 
 def _frozen_state(org, recipe) -> tuple:

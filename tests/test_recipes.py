@@ -36,9 +36,9 @@ def test_create_recipe_derives_a_unique_label_prefix(soap, org, owner):
     assert "label_prefix" in error.value.fields
 
 
-def test_line_quantities_convert_exactly_to_the_item_unit(soap, org):
+def test_line_quantities_convert_exactly_to_the_item_unit(soap, org, owner):
     recipe, _, lye, _ = soap
-    lines = recipes.scaled_lines(org, recipes.get_version(org, recipe), Decimal("1.5"))
+    lines = recipes.scaled_lines(org, recipes.get_version(org, owner, recipe), Decimal("1.5"))
     lye_line = next(line for line in lines if line.item.id == lye.id)
     assert lye_line.item_quantity == Decimal("136.077711")  # 0.2 lb × 1.5 = 0.3 lb = 136.077711 g
 
@@ -75,20 +75,20 @@ def test_a_version_used_by_a_batch_is_locked_and_editing_makes_a_new_version(soa
     recipes.update_recipe(org, owner, recipe.id, yield_quantity="12")  # unlocked: edited in place
     assert recipe.current_version == 1
     batch = batches.start_batch(org, owner, recipe.id, "1")
-    assert recipes.get_version(org, recipe, 1).locked_at is not None
+    assert recipes.get_version(org, owner, recipe, 1).locked_at is not None
     recipes.update_recipe(org, owner, recipe.id, lines=[{"item_id": oil.id, "quantity": "800", "unit": "g"}])
     assert recipe.current_version == 2
-    v1, v2 = recipes.get_version(org, recipe, 1), recipes.get_version(org, recipe, 2)
+    v1, v2 = recipes.get_version(org, owner, recipe, 1), recipes.get_version(org, owner, recipe, 2)
     assert [line.quantity for line in v1.lines] == [Decimal("700"), Decimal("0.2")]
     assert [line.quantity for line in v2.lines] == [Decimal("800")]
     assert v2.yield_quantity == Decimal("12") and v2.locked_at is None
     assert batch.recipe_version == 1 and batch.recipe_version_id == v1.id
 
 
-def test_scaling_by_factor_and_to_a_target_yield_is_exact(soap, org):
+def test_scaling_by_factor_and_to_a_target_yield_is_exact(soap, org, owner):
     recipe, oil, _, _ = soap
     assert recipes.scale_for_yield(org, recipe, "25") == Decimal("2.5")
-    lines = recipes.scaled_lines(org, recipes.get_version(org, recipe), Decimal("2.5"))
+    lines = recipes.scaled_lines(org, recipes.get_version(org, owner, recipe), Decimal("2.5"))
     assert lines[0].item_quantity == Decimal("1750")
     with pytest.raises(InvalidQuantity):
         recipes.parse_scale("0")
@@ -107,7 +107,7 @@ def test_percentage_mode_scales_to_a_target_batch_weight_exactly(org, owner):
                                        {"item_id": olive.id, "percent": "70", "is_base": True},
                                        {"item_id": coconut.id, "percent": "30", "is_base": True},
                                        {"item_id": water.id, "percent": "33"}])
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, owner, recipe)
     assert [line.quantity for line in version.lines] == [Decimal("700"), Decimal("300"), Decimal("330")]
     factor = recipes.scale_for_batch_weight(org, recipe, "2660", "g")
     assert factor == Decimal("2")
@@ -176,7 +176,7 @@ def test_a_line_may_use_the_items_own_unit(org, owner):
     units.add_item_unit_mapping(org, owner, butter.id, unit_name="bar", quantity="113", in_unit="g")
     recipe = recipes.create_recipe(org, owner, name="Lip Balm", yield_quantity="20", yield_unit="each",
                                    lines=[{"item_id": butter.id, "quantity": "1.5", "unit": "Bar"}])
-    (line,) = recipes.scaled_lines(org, recipes.get_version(org, recipe), Decimal("2"))
+    (line,) = recipes.scaled_lines(org, recipes.get_version(org, owner, recipe), Decimal("2"))
     assert line.unit == "bar" and line.item_quantity == Decimal("339")
     with pytest.raises(UnknownUnit):
         recipes.create_recipe(org, owner, name="Lip Balm 2", yield_quantity="20", yield_unit="each",

@@ -214,7 +214,7 @@ def test_a_line_whose_unit_mapping_was_removed_is_422_missing_unit_mapping(maker
     assert _written(org) == before
 
 
-def test_editing_a_locked_recipe_through_the_api_makes_version_two(maker, org, kitchen):
+def test_editing_a_locked_recipe_through_the_api_makes_version_two(maker, org, owner, kitchen):
     """After a batch used version 1, does PATCH answer version 2 while the batch keeps version 1?"""
     recipe = maker.post("/api/v1/recipes", json=_recipe_body(kitchen)).get_json()
     batch = maker.post("/api/v1/batches", json={"recipe_id": recipe["id"], "scale": "1"}).get_json()
@@ -224,5 +224,5 @@ def test_editing_a_locked_recipe_through_the_api_makes_version_two(maker, org, k
     assert edited.get_json()["version"] == 2
     assert [line["quantity"] for line in edited.get_json()["lines"]] == ["750"]
     assert maker.get(f"/api/v1/batches/{batch['id']}").get_json()["recipe_version"] == 1
-    version_one = recipes.get_version(org, tenancy.get_for_org(Recipe, recipe["id"], org), 1)
+    version_one = recipes.get_version(org, owner, tenancy.get_for_org(Recipe, recipe["id"], org), 1)
     assert [line.quantity for line in version_one.lines] == [Decimal("700"), Decimal("0.2")]

@@ -45,6 +45,11 @@ class Batch(TenantMixin, TimestampMixin, db.Model):
         order_by="BatchConsumption.id", lazy="selectin", viewonly=True)
     outputs: Mapped[list["BatchOutput"]] = relationship(order_by="BatchOutput.id", lazy="selectin", viewonly=True)
 
+    @property
+    def total_cost(self) -> Decimal:
+        """Everything the batch consumed, as stored: ingredients at start plus containers at finish."""
+        return self.input_cost + (self.container_cost or 0)
+
 
 class BatchConsumption(TenantMixin, db.Model):
     """One lot consumed by a batch (one ledger event): quantity in the item's unit, at that lot's cost."""

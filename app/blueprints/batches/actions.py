@@ -5,22 +5,18 @@ and nothing is written (each service call is one transaction).
 """
 from __future__ import annotations
 
-import re
-
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from ...services import batches
-from ...services.errors import DomainError, InsufficientStock, NotFound
+from ...services.errors import NotFound
 from ...tenant import current_org
 from ...web import format_quantity
 from ..decorators import require_permission
-from ..pages import error_status
-from .forms import EmptyForm, ExtraForm, FinishForm, NoteForm, ReasonForm, SubstituteForm, TimerForm
+from ..forms_support import submit, submit_action
 from . import bp
+from .forms import ExtraForm, FinishForm, NoteForm, ReasonForm, SubstituteForm, TimerForm
 from .routes import fill_choices, render_detail
-
-OUTPUT_FIELD = re.compile(r"^outputs\.(\d+)\.(\w+)$")
 
 
 def _run(batch_id: int, name: str, form, call, success, *, anchor: str = "", check=None):
@@ -30,30 +26,13 @@ def _run(batch_id: int, name: str, form, call, success, *, anchor: str = "", che
     fill_choices(org, record, {name: form})
     if not form.validate_on_submit() or (check is not None and not check()):
         return render_detail(batch_id, submitted=name, form=form, status=422)
-    try:
-        result = call()
-    except DomainError as exc:  # a NotFound here is a bad id in the form, not a missing page
-        _place(form, exc)
-        status = 422 if isinstance(exc, NotFound) else error_status(exc)
-        return render_detail(batch_id, submitted=name, form=form, status=status)
-    flash(success(result) if callable(success) else success, "success")
-    return redirect(url_for("batches.batch_detail", batch_id=batch_id) + anchor)
-
-
-def _place(form, error: DomainError) -> None:
-    """Put the error next to the field it names (outputs.N.field on that output row), else flash it."""
-    placed = False
-    for key, message in (error.fields or {}).items():
-        match = OUTPUT_FIELD.match(key)
-        if match and hasattr(form, "outputs") and int(match.group(1)) < len(form.outputs.entries):
-            field = getattr(form.outputs.entries[int(match.group(1))].form, match.group(2), None)
-        else:
-            field = getattr(form, key, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed or isinstance(error, InsufficientStock) or error.message not in (error.fields or {}).values():
-        flash(error.message, "error")
+    result = submit(form, call, validate=False)  # errors land on their fields, outputs.N.field included
+    if result.ok:
+        flash(success(result.value) if callable(success) else success, "success")
+        return redirect(url_for("batches.batch_detail", batch_id=batch_id) + anchor)
+    # A NotFound here is a bad id in the form, not a missing page.
+    status = 422 if isinstance(result.error, NotFound) else result.status
+    return render_detail(batch_id, submitted=name, form=form, status=status)
 
 
 @bp.route("/batches/<int:batch_id>/notes", methods=["POST"])
@@ -83,17 +62,8 @@ def batch_timer_stop(batch_id: int, timer_id: int):
     """Stop a running timer."""
     org = current_org()
     batches.get_batch(org, current_user, batch_id)  # another organization's batch is a 404
-    if EmptyForm().validate_on_submit():
-        try:
-            timer = batches.stop_timer(org, current_user, timer_id, batch_id=batch_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"Timer “{timer.label}” stopped.", "success")
-    else:
-        flash("The form expired; try again.", "error")
+    submit_action(lambda: batches.stop_timer(org, current_user, timer_id, batch_id=batch_id),
+                  lambda timer: f"Timer “{timer.label}” stopped.")
     return redirect(url_for("batches.batch_detail", batch_id=batch_id) + "#timers")
 
 

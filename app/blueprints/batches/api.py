@@ -9,12 +9,14 @@ from ...services import batches
 from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..idempotency import idempotent
-from ..inventory.api import LotSchema, UTCTime, lot_json
+from ..inventory.api import LotSchema, UTCTime
 
 blp = Blueprint("batches_api", __name__, url_prefix="/api/v1/batches", description="Batches")
 
 
 class ConsumptionSchema(Schema):
+    """One lot a batch consumed (batches.Consumed)."""
+
     item_id = fields.Integer()
     lot_code = fields.String()
     quantity = DecimalString()
@@ -24,27 +26,57 @@ class ConsumptionSchema(Schema):
     returned = fields.Boolean()
 
 
+class OutputLot(fields.Nested):
+    """A produced lot, in the Lot shape of the inventory API."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class BatchSchema(Schema):
+    """A batch with the lots it consumed and produced: dumps a batches.BatchRecord."""
+
+    id = fields.Integer(attribute="batch.id")
+    label = fields.String(attribute="batch.label")
+    recipe_id = fields.Integer(attribute="batch.recipe_id")
+    recipe_version = fields.Integer(attribute="batch.recipe_version")
+    scale = DecimalString(attribute="batch.scale")
+    status = fields.String(attribute="batch.status",
+                           metadata={"enum": ["in_progress", "completed", "failed", "cancelled"]})
+    consumption = fields.List(fields.Nested(ConsumptionSchema))
+    input_cost = DecimalString(attribute="consumed_cost",
+                               metadata={"description": "Σ quantity × unit cost over every lot consumed"})
+    container_cost = DecimalString(attribute="batch.container_cost",
+                                   metadata={"description": "The containers' part of input_cost"})
+    planned_yield = DecimalString(attribute="batch.planned_yield")
+    yield_quantity = DecimalString(attribute="batch.yield_quantity", allow_none=True)
+    yield_unit = fields.String(attribute="batch.yield_unit")
+    yield_variance = DecimalString(attribute="batch.yield_variance", allow_none=True)
+    waste_quantity = DecimalString(attribute="batch.waste_quantity", allow_none=True)
+    output_lots = fields.List(OutputLot(LotSchema))
+    started_at = UTCTime(attribute="batch.started_at")
+    finished_at = UTCTime(attribute="batch.finished_at", allow_none=True)
+
+
+class BatchBrief(Schema):
+    """A batch in a list: API.md's input_cost is everything it consumed, as stored (Batch.total_cost); a
+    batch's own record computes it exactly from its consumption rows."""
+
     id = fields.Integer()
     label = fields.String()
     recipe_id = fields.Integer()
     recipe_version = fields.Integer()
     scale = DecimalString()
     status = fields.String(metadata={"enum": ["in_progress", "completed", "failed", "cancelled"]})
-    consumption = fields.List(fields.Nested(ConsumptionSchema))
-    input_cost = DecimalString(metadata={"description": "Σ quantity × unit cost over every lot consumed"})
-    container_cost = DecimalString(metadata={"description": "The containers' part of input_cost"})
+    input_cost = DecimalString(attribute="total_cost")
     planned_yield = DecimalString()
     yield_quantity = DecimalString(allow_none=True)
     yield_unit = fields.String()
-    yield_variance = DecimalString(allow_none=True)
-    waste_quantity = DecimalString(allow_none=True)
-    output_lots = fields.List(fields.Nested(LotSchema))
     started_at = UTCTime()
     finished_at = UTCTime(allow_none=True)
 
 
-BatchList = page_schema(BatchSchema)
+BatchList = page_schema(BatchBrief)
 
 
 class BatchStart(Schema):
@@ -91,38 +123,6 @@ class BatchListArgs(PageArgs):
     recipe_id = Id(load_default=None)
 
 
-def total_cost(batch):
-    """API.md's input_cost: everything the batch consumed (ingredients at start, containers at finish),
-    as stored (list rows); a batch's own page computes it exactly from its consumption rows."""
-    return batch.input_cost + (batch.container_cost or 0)
-
-
-def batch_json(org, actor, batch_id) -> dict:
-    record = batches.batch_record(org, actor, batch_id)
-    batch = record.batch
-    return {
-        "id": batch.id, "label": batch.label, "recipe_id": batch.recipe_id, "recipe_version": batch.recipe_version,
-        "scale": batch.scale, "status": batch.status,
-        "consumption": [{"item_id": row.item_id, "lot_code": lot.code, "quantity": row.quantity,
-                         "unit_cost": row.unit_cost, "cost": batches.consumption_cost(row), "kind": row.kind,
-                         "returned": row.credited_event_id is not None}
-                        for row, _, lot in record.consumption],
-        "input_cost": record.consumed_cost, "container_cost": batch.container_cost,
-        "planned_yield": batch.planned_yield, "yield_quantity": batch.yield_quantity, "yield_unit": batch.yield_unit,
-        "yield_variance": batch.yield_variance, "waste_quantity": batch.waste_quantity,
-        "output_lots": [lot_json(lot) for _, _, lot in record.outputs],
-        "started_at": batch.started_at, "finished_at": batch.finished_at,
-    }
-
-
-def _brief(batch) -> dict:
-    return {"id": batch.id, "label": batch.label, "recipe_id": batch.recipe_id,
-            "recipe_version": batch.recipe_version, "scale": batch.scale, "status": batch.status,
-            "input_cost": total_cost(batch), "planned_yield": batch.planned_yield,
-            "yield_quantity": batch.yield_quantity, "yield_unit": batch.yield_unit,
-            "started_at": batch.started_at, "finished_at": batch.finished_at}
-
-
 @blp.route("", methods=["POST"])
 @idempotent
 @blp.arguments(BatchStart)
@@ -133,7 +133,7 @@ def batch_start(data):
     """Start a batch: every ingredient line is deducted oldest-lot-first in one transaction."""
     org, user = api_actor()
     batch = batches.start_batch(org, user, data["recipe_id"], data["scale"], notes=data.get("notes") or "")
-    return batch_json(org, user, batch.id)
+    return batches.batch_record(org, user, batch.id)
 
 
 @blp.route("", methods=["GET"])
@@ -145,7 +145,7 @@ def batch_list(args):
     org, user = api_actor()
     page = batches.list_batches(org, user, status=args["status"], recipe_id=args["recipe_id"], page=args["page"],
                                 per_page=args["per_page"])
-    return page_envelope([_brief(b) for b in page.items], page.page, page.per_page, page.total)
+    return page_envelope(page.items, page.page, page.per_page, page.total)
 
 
 @blp.route("/<int:batch_id>", methods=["GET"])
@@ -154,7 +154,7 @@ def batch_list(args):
 def batch_detail(batch_id: int):
     """One batch with the lots it consumed and produced."""
     org, user = api_actor()
-    return batch_json(org, user, batch_id)
+    return batches.batch_record(org, user, batch_id)
 
 
 @blp.route("/<int:batch_id>/finish", methods=["POST"])
@@ -166,7 +166,7 @@ def batch_finish(data, batch_id: int):
     """Finish: the output lot's unit cost = input cost ÷ output quantity."""
     org, user = api_actor()
     batches.finish_batch(org, user, batch_id, **data)
-    return batch_json(org, user, batch_id)
+    return batches.batch_record(org, user, batch_id)
 
 
 @blp.route("/<int:batch_id>/cancel", methods=["POST"])
@@ -178,7 +178,7 @@ def batch_cancel(data, batch_id: int):
     """Cancel: each consumed quantity goes back to the lot it came from."""
     org, user = api_actor()
     batches.cancel_batch(org, user, batch_id, reason=data.get("reason") or "")
-    return batch_json(org, user, batch_id)
+    return batches.batch_record(org, user, batch_id)
 
 
 @blp.route("/<int:batch_id>/fail", methods=["POST"])
@@ -190,4 +190,4 @@ def batch_fail(data, batch_id: int):
     """Fail: consumption is kept and recorded as a loss."""
     org, user = api_actor()
     batches.fail_batch(org, user, batch_id, reason=data.get("reason") or "")
-    return batch_json(org, user, batch_id)
+    return batches.batch_record(org, user, batch_id)

@@ -70,7 +70,3 @@ class FinishForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=255)])
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for POST buttons."""

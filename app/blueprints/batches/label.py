@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ...links import absolute_url
-from ...services import batches, labels
+from ...services import batches
 from ...tenant import current_org
 from ..decorators import require_permission
 from . import bp
@@ -22,7 +22,7 @@ def batch_label(batch_id: int):
     lot code (?lot= picks one of several) and a QR code to that lot's public page."""
     org = current_org()
     record = batches.batch_record(org, current_user, batch_id)
-    ingredients = labels.label_ingredients(org, record.consumption, record.version, record.batch.scale)
+    ingredients = batches.label_ingredients(org, record.consumption, record.version, record.batch.scale)
     outputs = [(item, lot) for _, item, lot in record.outputs]
     wanted = (request.args.get("lot") or "").strip()
     lot = next((lot for _, lot in outputs if lot.code == wanted), outputs[0][1] if outputs else None)
@@ -36,7 +36,7 @@ def batch_label(batch_id: int):
         qr_title = f"QR code linking to batch {record.batch.label}"
     return render_template("batches/batch_label.html", record=record, batch=record.batch, recipe=record.recipe,
                            ingredients=[entry["name"] for entry in ingredients],
-                           allergens=labels.label_allergens(entry["item"] for entry in ingredients),
+                           allergens=batches.label_allergens(entry["item"] for entry in ingredients),
                            expires_on=expires_on, hold_until=hold_until, lot=lot, outputs=outputs,
                            product=next((item for item, candidate in outputs if candidate is lot), None),
                            qr_svg=qr_svg(url, qr_title), batch_url=url)

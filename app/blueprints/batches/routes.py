@@ -12,16 +12,16 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ...models.batches import BATCH_STATUSES
-from ...services import batches, production_views, recipes, units
+from ...services import batches, recipes, units
 from ...services.craft import lye_check as craft_lye
 from ...services.errors import DomainError, InsufficientStock, NotFound
 from ...tenant import current_org
 from ...web import display_zone
 from ..decorators import require_permission
-from ..pages import choices, error_status, id_arg, page_arg, unit_choices
+from ..forms_support import EmptyForm, apply_field_errors, submit
+from ..pages import choices, id_arg, page_arg, unit_choices
 from . import bp
-from .forms import EmptyForm, ExtraForm, FinishForm, NoteForm, ReasonForm, StartForm, SubstituteForm, TimerForm
-
+from .forms import ExtraForm, FinishForm, NoteForm, ReasonForm, StartForm, SubstituteForm, TimerForm
 
 PER_PAGE = 50
 STATUS_LABELS = {"in_progress": "In progress", "completed": "Completed", "failed": "Failed", "cancelled": "Cancelled"}
@@ -34,20 +34,20 @@ def batch_list():
     org = current_org()
     args = request.args
     status = args.get("status") if args.get("status") in BATCH_STATUSES else ""
-    recipe_id = str(id_arg("recipe_id") or "")
+    recipe_id = id_arg("recipe_id")
     q = (args.get("q") or "").strip()[:40]
     date_from, date_to = _date_arg("from"), _date_arg("to")
     page = batches.list_batches(org, current_user, status=status or None, recipe_id=recipe_id or None, q=q or None,
                                 date_from=_day_start(date_from), date_to=_day_start(date_to, days=1),
                                 page=page_arg(), per_page=PER_PAGE)
-    recipe_names = {r.id: r.name for r in production_views.recipes_by_id(org, {b.recipe_id for b in page.items})
-                    .values()}
+    recipe_names = {r.id: r.name for r in recipes.recipes_by_id(org, current_user, {b.recipe_id for b in page.items},
+                                                                permission="batches.view").values()}
     filters = {"status": status, "recipe_id": recipe_id, "q": q, "from": args.get("from", "") if date_from else "",
                "to": args.get("to", "") if date_to else ""}
     filters = {key: value for key, value in filters.items() if value}
+    options = recipes.recipe_options(org, current_user, include_archived=True, permission="batches.view")
     return render_template("batches/batch_list.html", page=page, recipe_names=recipe_names, filters=filters,
-                           statuses=STATUS_LABELS, recipe_options=production_views.recipe_options(
-                               org, include_archived=True), status=status, recipe_id=recipe_id, q=q,
+                           statuses=STATUS_LABELS, recipe_options=options, status=status, recipe_id=recipe_id, q=q,
                            date_from=date_from, date_to=date_to)
 
 
@@ -77,7 +77,8 @@ def batch_new():
         form = StartForm(formdata=query if query.get("recipe_id") else None)
     else:
         form = StartForm()
-    form.recipe_id.choices = choices([("", "— choose a recipe —")] + production_views.recipe_options(org))
+    options = recipes.recipe_options(org, current_user, permission="batches.start")
+    form.recipe_id.choices = choices([("", "— choose a recipe —")] + options)
     if request.method == "GET" and request.args.get("recipe_id"):
         form.recipe_id.validate(form)
         form.scale.validate(form)
@@ -86,18 +87,16 @@ def batch_new():
         if not form.validate_on_submit():
             status = 422
         elif request.form.get("action") == "start":
-            try:
-                batch = batches.start_batch(org, current_user, form.recipe_id.data, form.scale.data,
-                                            notes=form.notes.data or "")
-            except InsufficientStock as exc:
-                shortages, status = getattr(exc, "shortages", []), 422
-                flash(exc.message + " Nothing was deducted.", "error")
-            except DomainError as exc:
-                status = 422 if isinstance(exc, NotFound) else error_status(exc)
-                _place(form, exc)
-            else:
-                flash(f"Started batch {batch.label}. Stock for its ingredients was deducted lot by lot.", "success")
-                return redirect(url_for("batches.batch_detail", batch_id=batch.id))
+            result = submit(form, lambda: batches.start_batch(org, current_user, form.recipe_id.data,
+                                                              form.scale.data, notes=form.notes.data or ""),
+                            validate=False)
+            if result.ok:
+                flash(f"Started batch {result.value.label}. Stock for its ingredients was deducted lot by lot.",
+                      "success")
+                return redirect(url_for("batches.batch_detail", batch_id=result.value.id))
+            status = 422 if isinstance(result.error, NotFound) else result.status
+            if isinstance(result.error, InsufficientStock):
+                shortages = getattr(result.error, "shortages", [])
     if form.recipe_id.data and form.scale.data is not None and not form.recipe_id.errors:
         context = _stock_context(org, form, status)
         status = context.pop("status")
@@ -109,27 +108,15 @@ def _stock_context(org, form: StartForm, status: int) -> dict:
     try:
         recipe, scale, check = recipes.check_recipe_stock(org, current_user, form.recipe_id.data, form.scale.data)
         preview = recipes.cost_preview(org, current_user, recipe.id, scale)
-        version = recipes.get_version(org, recipe)
+        version = recipes.get_version(org, current_user, recipe)
     except NotFound:
         form.recipe_id.errors = list(form.recipe_id.errors) + ["Choose one of your recipes."]
         return {"status": 422}
     except DomainError as exc:
-        _place(form, exc)
+        apply_field_errors(form, exc)
         return {"status": 422}
     return {"status": status, "recipe": recipe, "scale": scale, "check": check, "preview": preview,
             "version": version, "lye_check": craft_lye.check_recipe_lye(org, recipe, version)}
-
-
-def _place(form, error: DomainError) -> None:
-    """A service error on the form field it names (scale, recipe), else as a flash."""
-    placed = False
-    for name, message in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        flash(error.message, "error")
 
 
 @bp.route("/batches/<int:batch_id>")
@@ -173,9 +160,10 @@ def _working_forms(org, record) -> dict:
 
 def fill_choices(org, record, forms: dict) -> None:
     """Item and unit choices for the batch page forms in `forms`."""
-    options = production_views.item_options(org, include_ids=[record.recipe.output_item_id])
+    options = recipes.item_options(org, current_user, include_ids=[record.recipe.output_item_id],
+                                   permission="batches.view")
     items = [(i, f"{name} ({unit})") for i, name, unit, _ in options]
-    unit_list = unit_choices(units.list_units(org), blank="item's unit")
+    unit_list = unit_choices(units.list_units(org, current_user), blank="item's unit")
     used = {}
     for row, item, _ in record.consumption:
         if row.credited_event_id is None and row.kind != "container":

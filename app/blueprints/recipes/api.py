@@ -20,24 +20,33 @@ class LineSchema(Schema):
     percent = DecimalString(allow_none=True)
 
 
+class IsSet(fields.Boolean):
+    """True when the attribute holds a value (archived_at, locked_at), False when it is None."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value is not None
+
+
 class RecipeSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    label_prefix = fields.String()
-    version = fields.Integer()
-    yield_quantity = DecimalString()
-    yield_unit = fields.String()
-    output_item_id = fields.Integer(allow_none=True)
-    category = fields.String()
-    portion_count = fields.Integer(allow_none=True)
-    portion_name = fields.String(allow_none=True)
-    percentage_mode = fields.Boolean()
-    base_quantity = DecimalString(allow_none=True)
-    base_unit = fields.String(allow_none=True)
-    parent_id = fields.Integer(allow_none=True)
-    archived = fields.Boolean()
-    locked = fields.Boolean(metadata={"description": "True once a batch used this version"})
-    lines = fields.List(fields.Nested(LineSchema))
+    """A recipe with its current (or a given) version: dumps {"recipe": Recipe, "version": RecipeVersion}."""
+
+    id = fields.Integer(attribute="recipe.id")
+    name = fields.String(attribute="recipe.name")
+    label_prefix = fields.String(attribute="recipe.label_prefix")
+    version = fields.Integer(attribute="version.version")
+    yield_quantity = DecimalString(attribute="version.yield_quantity")
+    yield_unit = fields.String(attribute="version.yield_unit")
+    output_item_id = fields.Integer(attribute="recipe.output_item_id", allow_none=True)
+    category = fields.String(attribute="recipe.category")
+    portion_count = fields.Integer(attribute="version.portion_count", allow_none=True)
+    portion_name = fields.String(attribute="version.portion_name", allow_none=True)
+    percentage_mode = fields.Boolean(attribute="version.percentage_mode")
+    base_quantity = DecimalString(attribute="version.base_quantity", allow_none=True)
+    base_unit = fields.String(attribute="version.base_unit", allow_none=True)
+    parent_id = fields.Integer(attribute="recipe.parent_id", allow_none=True)
+    archived = IsSet(attribute="recipe.archived_at")
+    locked = IsSet(attribute="version.locked_at", metadata={"description": "True once a batch used this version"})
+    lines = fields.List(fields.Nested(LineSchema), attribute="version.lines")
 
 
 RecipeList = page_schema(RecipeSchema)
@@ -92,8 +101,10 @@ class RecipeCreate(RecipeInput):
 
 
 class StockLineSchema(Schema):
-    item_id = fields.Integer()
-    name = fields.String()
+    """One line of a stock check (stock_check.StockLine)."""
+
+    item_id = fields.Integer(attribute="item.id")
+    name = fields.String(attribute="item.name")
     needed = DecimalString()
     available = DecimalString()
     shortfall = DecimalString()
@@ -102,9 +113,11 @@ class StockLineSchema(Schema):
 
 
 class StockCheckSchema(Schema):
-    ok = fields.Boolean()
+    """A recipe's stock check at a scale: dumps {"check": StockCheck, "scale": Decimal}."""
+
+    ok = fields.Boolean(attribute="check.ok")
     scale = DecimalString()
-    lines = fields.List(fields.Nested(StockLineSchema))
+    lines = fields.List(fields.Nested(StockLineSchema), attribute="check.lines")
 
 
 class StockCheckArgs(Schema):
@@ -116,19 +129,9 @@ class RecipeListArgs(PageArgs):
     include_archived = fields.Boolean(load_default=False)
 
 
-def recipe_json(org, recipe, version=None) -> dict:
-    version = version or recipes.get_version(org, recipe)
-    return {
-        "id": recipe.id, "name": recipe.name, "label_prefix": recipe.label_prefix, "version": version.version,
-        "yield_quantity": version.yield_quantity, "yield_unit": version.yield_unit,
-        "output_item_id": recipe.output_item_id, "category": recipe.category,
-        "portion_count": version.portion_count, "portion_name": version.portion_name,
-        "percentage_mode": version.percentage_mode, "base_quantity": version.base_quantity,
-        "base_unit": version.base_unit, "parent_id": recipe.parent_id, "archived": recipe.archived_at is not None,
-        "locked": version.locked_at is not None,
-        "lines": [{"item_id": line.item_id, "quantity": line.quantity, "unit": line.unit, "role": line.role,
-                   "basis": line.basis, "percent": line.percent} for line in version.lines],
-    }
+def _shown(org, actor, recipe, version=None) -> dict:
+    """What RecipeSchema dumps: the recipe and its version (default: the current one)."""
+    return {"recipe": recipe, "version": version or recipes.get_version(org, actor, recipe)}
 
 
 @blp.route("", methods=["POST"])
@@ -138,7 +141,7 @@ def recipe_json(org, recipe, version=None) -> dict:
 def recipe_create(data):
     """Create a recipe (version 1) with its lines."""
     org, user = api_actor()
-    return recipe_json(org, recipes.create_recipe(org, user, **data))
+    return _shown(org, user, recipes.create_recipe(org, user, **data))
 
 
 @blp.route("", methods=["GET"])
@@ -150,8 +153,8 @@ def recipe_list(args):
     org, user = api_actor()
     page = recipes.list_recipes(org, user, q=args["q"], include_archived=args["include_archived"],
                                 page=args["page"], per_page=args["per_page"])
-    versions = recipes.current_versions(org, page.items)
-    return page_envelope([recipe_json(org, r, versions[r.id]) for r in page.items], page.page, page.per_page,
+    versions = recipes.current_versions(org, user, page.items)
+    return page_envelope([_shown(org, user, r, versions[r.id]) for r in page.items], page.page, page.per_page,
                          page.total)
 
 
@@ -161,7 +164,7 @@ def recipe_list(args):
 def recipe_detail(recipe_id: int):
     """One recipe, current version."""
     org, user = api_actor()
-    return recipe_json(org, recipes.get_recipe(org, user, recipe_id))
+    return _shown(org, user, recipes.get_recipe(org, user, recipe_id))
 
 
 @blp.route("/<int:recipe_id>", methods=["PATCH", "PUT"])
@@ -171,7 +174,7 @@ def recipe_detail(recipe_id: int):
 def recipe_update(data, recipe_id: int):
     """Edit a recipe; a version already used by a batch is kept and a new version is made."""
     org, user = api_actor()
-    return recipe_json(org, recipes.update_recipe(org, user, recipe_id, **data))
+    return _shown(org, user, recipes.update_recipe(org, user, recipe_id, **data))
 
 
 @blp.route("/<int:recipe_id>/stock-check", methods=["GET"])
@@ -182,7 +185,4 @@ def recipe_stock_check(args, recipe_id: int):
     """Can the recipe be made at ?scale= now? Needed and available per line, in each item's unit."""
     org, user = api_actor()
     _, scale, check = recipes.check_recipe_stock(org, user, recipe_id, args["scale"])
-    return {"ok": check.ok, "scale": scale,
-            "lines": [{"item_id": line.item.id, "name": line.item.name, "needed": line.needed,
-                       "available": line.available, "shortfall": line.shortfall, "unit": line.unit, "ok": line.ok}
-                      for line in check.lines]}
+    return {"check": check, "scale": scale}

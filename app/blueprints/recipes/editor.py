@@ -10,15 +10,15 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import production_views, recipes, units
+from ...services import recipes, units
 from ...services.errors import DomainError, NotFound
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import adds_to
 from ..pages import choices, error_status, unit_choices
-from .forms import BLANK_LINES, MAX_LINES, RecipeForm
 from . import bp
+from .forms import BLANK_LINES, MAX_LINES, RecipeForm
 
 SPARE_ROWS_AFTER_ERROR = 2
 LINE_FIELD = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
@@ -64,7 +64,7 @@ def recipe_edit(recipe_id: int):
     """Edit a recipe; changing the yield or lines of a locked version saves version N+1."""
     org = current_org()
     recipe = recipes.get_recipe(org, current_user, recipe_id)
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, current_user, recipe)
     if recipe.archived_at is not None:
         flash("Restore the recipe before editing it.", "warning")
         return redirect(url_for("recipes.recipe_detail", recipe_id=recipe.id))
@@ -107,10 +107,10 @@ def recipe_edit(recipe_id: int):
 
 def _prepare(form: RecipeForm, org, include_ids=()) -> None:
     """Choices for every select, and spare blank rows on a fresh form."""
-    options = production_views.item_options(org, include_ids=include_ids)
-    unit_list = units.list_units(org)
+    options = recipes.item_options(org, current_user, include_ids=include_ids)
+    unit_list = units.list_units(org, current_user)
     item_choices = choices([("", "— choose an item —")] + [(i, f"{name} ({unit})") for i, name, unit, _ in options])
-    line_units = unit_choices(unit_list, blank="item's unit", extra=production_views.item_unit_names(org),
+    line_units = unit_choices(unit_list, blank="item's unit", extra=recipes.item_unit_names(org, current_user),
                               extra_group="Items' own units (e.g. 1 bar = 113 g)")
     form.yield_unit.choices = unit_choices(unit_list)
     form.base_unit.choices = unit_choices([u for u in unit_list if u.dimension == "weight"])
@@ -194,7 +194,7 @@ def _version_changed(org, current, values: dict, payload: list[dict]) -> bool:
         return True
     if len(payload) != len(current.lines):
         return True
-    items = production_views.items_by_id(org, [line.item_id for line in current.lines])
+    items = recipes.items_by_id(org, current_user, [line.item_id for line in current.lines])
     for raw, line in zip(payload, current.lines):
         item = items.get(line.item_id)
         if item is None or parse_id(raw["item_id"]) != line.item_id:

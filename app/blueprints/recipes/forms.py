@@ -67,7 +67,3 @@ class CloneForm(FlaskForm):
 class VariationForm(FlaskForm):
     variation_name = StringField("Variation name", validators=[DataRequired(), Length(max=80)],
                                  description="e.g. Lavender, Unscented, Travel size.")
-
-
-class EmptyForm(FlaskForm):
-    """CSRF-only form for POST buttons."""

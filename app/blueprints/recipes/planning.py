@@ -8,14 +8,13 @@ from decimal import Decimal
 from flask import Response, render_template, request
 from flask_login import current_user
 
-from ...services import production_views, recipes, units
+from ...services import recipes, units
 from ...services.errors import DomainError
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import problem_text
+from ..forms_support import EmptyForm, problem_text
 from ..pages import unit_choices
-from .forms import EmptyForm
 from . import bp
 
 PLAN_ROWS = 4
@@ -29,7 +28,7 @@ def recipe_stock_check(recipe_id: int):
     """Needed / available / shortfall per line at ?scale=, ?target_yield=&target_unit= or ?target_weight=."""
     org = current_org()
     recipe = recipes.get_recipe(org, current_user, recipe_id)
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, current_user, recipe)
     args = request.args
     mode = "weight" if args.get("target_weight") else "yield" if args.get("target_yield") else "scale"
     rows, check, scale, problem, status = [], None, None, None, 200
@@ -46,7 +45,7 @@ def recipe_stock_check(recipe_id: int):
         rows = list(zip(recipes.scaled_lines(org, version, scale), check.lines))
     except DomainError as exc:
         problem, status, check = _scale_problem(exc), 422, None
-    unit_list = units.list_units(org)
+    unit_list = units.list_units(org, current_user)
     return render_template(
         "recipes/recipe_stock_check.html", recipe=recipe, version=version, rows=rows, check=check, scale=scale,
         mode=mode, problem=problem, args=args, yield_units=unit_choices(unit_list),
@@ -87,7 +86,7 @@ def production_plan_csv():
 
 def _plan_context() -> tuple[dict, int]:
     org = current_org()
-    options = production_views.recipe_options(org)
+    options = recipes.recipe_options(org, current_user)
     known = {str(recipe_id) for recipe_id, _ in options}
     raw = list(zip(request.args.getlist("recipe_id"), request.args.getlist("scale")))[:MAX_PLAN_ROWS]
     rows, entries, status = [], [], 200

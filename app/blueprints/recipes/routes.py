@@ -10,17 +10,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models.recipes import RECIPE_CATEGORIES
-from ...services import production_views, recipes
+from ...services import recipes
 from ...services.craft import lye_check as craft_lye
 from ...services.errors import DomainError, NotFound
 from ...services.features import feature_enabled
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import apply_field_errors
-from ..pages import error_status, page_arg
+from ..forms_support import EmptyForm, submit, submit_action
+from ..pages import page_arg
 from . import bp
-from .forms import CATEGORY_CHOICES, CloneForm, EmptyForm, VariationForm
-
+from .forms import CATEGORY_CHOICES, CloneForm, VariationForm
 
 PER_PAGE = 50
 
@@ -35,7 +34,7 @@ def recipe_list():
     archived = request.args.get("archived") == "1"
     page = recipes.list_recipes(org, current_user, q=q or None, category=category or None,
                                 include_archived=archived, page=page_arg(), per_page=PER_PAGE)
-    versions = recipes.current_versions(org, page.items)
+    versions = recipes.current_versions(org, current_user, page.items)
     on_page = {r.id for r in page.items}
     # A variation whose master is on this page is shown under it; others stand alone with the master's name.
     children = {}
@@ -43,8 +42,8 @@ def recipe_list():
         if recipe.parent_id in on_page:
             children.setdefault(recipe.parent_id, []).append(recipe)
     rows = [r for r in page.items if r.parent_id not in on_page]
-    masters = production_views.recipes_by_id(org, {r.parent_id for r in rows if r.parent_id})
-    outputs = production_views.items_by_id(org, {r.output_item_id for r in page.items if r.output_item_id})
+    masters = recipes.recipes_by_id(org, current_user, {r.parent_id for r in rows if r.parent_id})
+    outputs = recipes.items_by_id(org, current_user, {r.output_item_id for r in page.items if r.output_item_id})
     args = {key: value for key, value in (("q", q), ("category", category), ("archived", "1" if archived else ""))
             if value}
     return render_template("recipes/recipe_list.html", page=page, rows=rows, children=children, masters=masters,
@@ -62,15 +61,15 @@ def recipe_detail(recipe_id: int):
 def _render_detail(recipe_id: int, *, clone_form=None, variation_form=None, status: int = 200):
     org = current_org()
     recipe = recipes.get_recipe(org, current_user, recipe_id)
-    versions = recipes.list_versions(org, recipe)
+    versions = recipes.list_versions(org, current_user, recipe)
     wanted = request.args.get("version", type=int) or recipe.current_version
     version = next((v for v in versions if v.version == wanted), None)
     if version is None:
         raise NotFound(f"Version {wanted} of {recipe.name} not found.")
-    items = production_views.items_by_id(org, [line.item_id for line in version.lines] + [recipe.output_item_id])
-    parent = production_views.recipes_by_id(org, [recipe.parent_id]).get(recipe.parent_id) if recipe.parent_id \
+    items = recipes.items_by_id(org, current_user, [line.item_id for line in version.lines] + [recipe.output_item_id])
+    parent = recipes.recipes_by_id(org, current_user, [recipe.parent_id]).get(recipe.parent_id) if recipe.parent_id \
         else None
-    variations = production_views.variations_of(org, [recipe.id])[recipe.id] if not recipe.parent_id else []
+    variations = recipes.variations_of(org, current_user, [recipe.id])[recipe.id] if not recipe.parent_id else []
     preview = preview_error = None
     if version.version == recipe.current_version:
         try:
@@ -93,7 +92,7 @@ def _weight_shares(org, version, items) -> dict[int, Decimal]:
     grams = {}
     for line in version.lines:
         if line.role == "ingredient" and line.basis == "batch" and line.item_id in items:
-            weight = production_views.weight_in_grams(org, items[line.item_id], line.quantity, line.unit)
+            weight = recipes.weight_in_grams(org, items[line.item_id], line.quantity, line.unit)
             if weight is not None:
                 grams[line.id] = weight
     total = sum(grams.values(), Decimal(0))
@@ -104,19 +103,15 @@ def _weight_shares(org, version, items) -> dict[int, Decimal]:
 @require_permission("recipes.edit")
 def recipe_clone(recipe_id: int):
     """Copy the recipe's current version into a new recipe."""
-    org = current_org()
     form = CloneForm()
-    if not form.validate_on_submit():
-        return _render_detail(recipe_id, clone_form=form, status=422)
-    try:
-        copy = recipes.clone_recipe(org, current_user, recipe_id, name=(form.name.data or "").strip() or None)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_detail(recipe_id, clone_form=form, status=error_status(exc))
-    flash(f"Copied into {copy.name}. Edit it to make it your own.", "success")
-    return redirect(url_for("recipes.recipe_detail", recipe_id=copy.id))
+    result = submit(form, lambda: recipes.clone_recipe(current_org(), current_user, recipe_id,
+                                                       name=(form.name.data or "").strip() or None))
+    if isinstance(result.error, NotFound):
+        raise result.error
+    if result.ok:
+        flash(f"Copied into {result.value.name}. Edit it to make it your own.", "success")
+        return redirect(url_for("recipes.recipe_detail", recipe_id=result.value.id))
+    return _render_detail(recipe_id, clone_form=form, status=result.status)
 
 
 @bp.route("/recipes/<int:recipe_id>/variation", methods=["POST"])
@@ -128,48 +123,31 @@ def recipe_variation(recipe_id: int):
     if not feature_enabled(org, "recipe_variations"):
         flash("Recipe variations are not part of your plan.", "warning")
         return redirect(url_for("recipes.recipe_detail", recipe_id=recipe_id))
-    if not form.validate_on_submit():
-        return _render_detail(recipe_id, variation_form=form, status=422)
-    try:
-        variation = recipes.clone_recipe(org, current_user, recipe_id, as_variation=form.variation_name.data)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        apply_field_errors(form, exc)
-        return _render_detail(recipe_id, variation_form=form, status=error_status(exc))
-    flash(f"Created the variation {variation.name}.", "success")
-    return redirect(url_for("recipes.recipe_detail", recipe_id=variation.id))
+    result = submit(form, lambda: recipes.clone_recipe(org, current_user, recipe_id,
+                                                       as_variation=form.variation_name.data))
+    if isinstance(result.error, NotFound):
+        raise result.error
+    if result.ok:
+        flash(f"Created the variation {result.value.name}.", "success")
+        return redirect(url_for("recipes.recipe_detail", recipe_id=result.value.id))
+    return _render_detail(recipe_id, variation_form=form, status=result.status)
 
 
 @bp.route("/recipes/<int:recipe_id>/archive", methods=["POST"])
 @require_permission("recipes.archive")
 def recipe_archive(recipe_id: int):
     """Archive a recipe: hidden from lists and new batches; its batches keep it."""
-    return _archive_or_restore(recipe_id, archive=True)
+    submit_action(lambda: recipes.archive_recipe(current_org(), current_user, recipe_id),
+                  lambda recipe: f"{recipe.name} archived. Find it again with “Show archived”.")
+    return redirect(url_for("recipes.recipe_detail", recipe_id=recipe_id))
 
 
 @bp.route("/recipes/<int:recipe_id>/restore", methods=["POST"])
 @require_permission("recipes.archive")
 def recipe_restore(recipe_id: int):
     """Bring an archived recipe back."""
-    return _archive_or_restore(recipe_id, archive=False)
-
-
-def _archive_or_restore(recipe_id: int, *, archive: bool):
-    org = current_org()
-    if EmptyForm().validate_on_submit():
-        try:
-            action = recipes.archive_recipe if archive else recipes.restore_recipe
-            recipe = action(org, current_user, recipe_id)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(f"{recipe.name} archived. Find it again with “Show archived”." if archive
-                  else f"{recipe.name} restored.", "success")
-    else:
-        flash("The form expired; try again.", "error")
+    submit_action(lambda: recipes.restore_recipe(current_org(), current_user, recipe_id),
+                  lambda recipe: f"{recipe.name} restored.")
     return redirect(url_for("recipes.recipe_detail", recipe_id=recipe_id))
 
 

@@ -194,7 +194,7 @@ def save_calculation():
             flash(exc.message, "error")
             status = error_status(exc)
         else:
-            flash(f"Saved “{recipe.name}” as a recipe draft with {len(recipes.get_version(current_org(), recipe).lines)} "
+            flash(f"Saved “{recipe.name}” as a recipe draft with {len(recipes.get_version(current_org(), current_user, recipe).lines)} "
                   "lines. Stock the items, then start a batch.", "success")
             return redirect(url_for("recipes.recipe_detail", recipe_id=recipe.id))
     summary = _summary(tool, data)

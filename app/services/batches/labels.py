@@ -7,12 +7,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ..extensions import db
-from ..models import (Batch, BatchConsumption, BatchOutput, InventoryItem, InventoryLot, Organization, Recall,
-                      RecallLot, Recipe, RecipeVersion)
-from . import production_views, recipes, tenancy
-from .errors import NotFound
-from .timezones import org_zone
+from ...extensions import db
+from ...models import (
+    Batch,
+    BatchConsumption,
+    BatchOutput,
+    InventoryItem,
+    InventoryLot,
+    Organization,
+    Recall,
+    RecallLot,
+    Recipe,
+    RecipeVersion,
+)
+from .. import recipes, tenancy
+from ..errors import NotFound
+from ..timezones import org_zone
 
 LABEL_KINDS = ("container", "packaging")  # what a product is packed in is not an ingredient
 
@@ -32,7 +42,7 @@ def label_ingredients(org, consumption, version=None, scale=None) -> list[dict]:
                 totals.setdefault(line.item.id, [line.item, Decimal(0)])[1] += line.item_quantity
     weighed, unweighed = [], []
     for item, quantity in totals.values():
-        grams = production_views.weight_in_grams(org, item, quantity, item.unit)
+        grams = recipes.weight_in_grams(org, item, quantity, item.unit)
         entry = {"item": item, "name": item.inci_name or item.name, "grams": grams}
         (weighed if grams is not None else unweighed).append(entry)
     weighed.sort(key=lambda entry: entry["grams"], reverse=True)

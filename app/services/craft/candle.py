@@ -52,6 +52,8 @@ def calculate_candle(data) -> CandleResult:
 
 
 def candle_response(result: CandleResult) -> dict:
+    """The candle calculation as the API's JSON (quantities as decimal strings)."""
+
     def text(value):
         return inputs.plain(inputs.rounded(value))
 

@@ -26,12 +26,15 @@ def additive_entries() -> list[GlobalItem]:
 
 
 def candle_waxes() -> list[GlobalItem]:
+    """The library's waxes, by name."""
     return _names(GlobalItem.category == "wax")
 
 
 def fragrances() -> list[GlobalItem]:
+    """The library's fragrance and essential oils, by name."""
     return _names(GlobalItem.category.in_(("fragrance_oil", "essential_oil")))
 
 
 def lotion_ingredients() -> list[GlobalItem]:
+    """The library's lotion ingredients, by name."""
     return _names(GlobalItem.category.in_(LOTION_CATEGORIES))

@@ -58,6 +58,7 @@ def weight_unit(value, field: str = "unit") -> str:
 
 
 def text(value, field: str, label: str, *, required: bool = True, max_length: int = 120) -> str:
+    """A trimmed text input of at most `max_length` characters (required unless told otherwise)."""
     if value is not None and not isinstance(value, str):
         raise ValidationFailed(f"{label} must be text.", fields={field: "Must be text."})
     value = (value or "").strip()

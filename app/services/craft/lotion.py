@@ -50,6 +50,7 @@ def calculate_lotion(data) -> LotionResult:
 
 
 def lotion_response(result: LotionResult) -> dict:
+    """The lotion calculation as the API's JSON (quantities as decimal strings)."""
     return {"unit": result.unit, "batch_weight": inputs.plain(result.batch_weight),
             "lines": [{"name": line.name, "phase": line.phase, "percent": inputs.plain(line.percent),
                        "weight": inputs.plain(inputs.rounded(line.weight))} for line in result.lines]}

@@ -18,6 +18,7 @@ from .. import recipes, tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
 from ..errors import InvalidState, ValidationFailed
+from ..recipes.versions import _version
 from . import inputs
 from .soap import DEFAULT_KOH_PURITY, KOH_PER_NAOH
 
@@ -54,7 +55,7 @@ def check_recipe_lye(org, recipe: Recipe, version: RecipeVersion | None = None) 
     (not soap, no superfat, no lye line or no oil with a SAP value)."""
     if recipe.category != "soap":
         return None
-    version = version or recipes.get_version(org, recipe)
+    version = version or _version(org, recipe)
     parts = _classify(org, recipe, version)
     return parts[0] if parts else None
 
@@ -162,7 +163,7 @@ def recompute_recipe_lye(org, actor, recipe_id) -> Recipe:
     recipe = recipes.get_recipe(org, actor, recipe_id)
     if recipe.category != "soap":
         raise InvalidState("Only soap recipes have a lye check.")
-    version = recipes.get_version(org, recipe)
+    version = recipes.get_version(org, actor, recipe)
     parts = _classify(org, recipe, version)
     if not parts:
         raise InvalidState("This recipe's lye cannot be checked: it needs a superfat, a lye line and oils "

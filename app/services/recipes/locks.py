@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..models import RecipeLine, RecipeVersion
-from . import tenancy
-from .errors import InvalidState
+from ...models import RecipeLine, RecipeVersion
+from .. import tenancy
+from ..errors import InvalidState
 
 # Columns of a version that may still change once it is locked: none but the lock itself.
 _MUTABLE_WHEN_LOCKED = {"locked_at", "updated_at"}
