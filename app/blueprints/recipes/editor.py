@@ -15,8 +15,8 @@ from ...services.errors import DomainError, NotFound
 from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
-from ..forms_support import adds_to
-from ..pages import choices, error_status, unit_choices
+from ..forms_support import adds_to, submit
+from ..pages import choices, unit_choices
 from . import bp
 from .forms import BLANK_LINES, MAX_LINES, RecipeForm
 
@@ -40,17 +40,17 @@ def recipe_new():
         valid = form.validate_on_submit()
         payload, positions = _lines_payload(form)
         if valid and payload is not None:
-            try:
-                recipe = recipes.create_recipe(org, current_user, **_header_values(form), **_version_values(form),
-                                               label_prefix=(form.label_prefix.data or "").strip() or None,
-                                               output_item_id=form.output_item_id.data or None, lines=payload)
-            except DomainError as exc:
-                problem = _place_errors(form, exc, positions)
-                status = 422 if isinstance(exc, NotFound) else error_status(exc)
-            else:
+            result = submit(form, lambda: recipes.create_recipe(
+                org, current_user, **_header_values(form), **_version_values(form),
+                label_prefix=(form.label_prefix.data or "").strip() or None,
+                output_item_id=form.output_item_id.data or None, lines=payload),
+                validate=False, shown_by_page=(DomainError,))
+            if result.ok:
+                recipe = result.value
                 flash(f"Saved {recipe.name} (label prefix {recipe.label_prefix}). Check stock or start a batch.",
                       "success")
                 return redirect(url_for("recipes.recipe_detail", recipe_id=recipe.id))
+            problem, status = _refused(form, result, positions)
         else:
             status, problem = 422, {"message": "Check the marked fields; nothing was saved."}
         _add_spare_rows(form, SPARE_ROWS_AFTER_ERROR)
@@ -86,16 +86,15 @@ def recipe_edit(recipe_id: int):
             values = _version_values(form)
             if _version_changed(org, version, values, payload):
                 data.update(values, lines=payload, change_note=(form.change_note.data or "").strip())
-            try:
-                was = recipe.current_version
-                recipe = recipes.update_recipe(org, current_user, recipe.id, **data)
-            except DomainError as exc:
-                problem = _place_errors(form, exc, positions)
-                status = 422 if isinstance(exc, NotFound) else error_status(exc)
-            else:
+            was = recipe.current_version
+            result = submit(form, lambda: recipes.update_recipe(org, current_user, recipe.id, **data),
+                            validate=False, shown_by_page=(DomainError,))
+            if result.ok:
+                recipe = result.value
                 note = f" as version {recipe.current_version}" if recipe.current_version != was else ""
                 flash(f"Saved {recipe.name}{note}.", "success")
                 return redirect(url_for("recipes.recipe_detail", recipe_id=recipe.id))
+            problem, status = _refused(form, result, positions)
         else:
             status, problem = 422, {"message": "Check the marked fields; nothing was saved."}
         _add_spare_rows(form, SPARE_ROWS_AFTER_ERROR)
@@ -209,6 +208,12 @@ def _version_changed(org, current, values: dict, payload: list[dict]) -> bool:
             if raw["quantity"] != line.quantity or (raw["unit"] or item.unit).lower() != line.unit.lower():
                 return True
     return False
+
+
+def _refused(form: RecipeForm, result, positions: list[int]) -> tuple[dict, int]:
+    """The page's problem summary and status after the service refused (a NotFound is a bad line item: 422)."""
+    status = 422 if isinstance(result.error, NotFound) else result.status
+    return _place_errors(form, result.error, positions), status
 
 
 def _place_errors(form: RecipeForm, error: DomainError, positions: list[int]) -> dict:
