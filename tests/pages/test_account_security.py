@@ -20,7 +20,7 @@ from ..conftest import IS_POSTGRES
 from ..factories import PASSWORD, make_lot, make_user
 from ..helpers import CSRF_RE, csrf_token, post_form
 from ..stripe_fake import stripe_fake  # noqa: F401  (fixture)
-from ..test_batch_pages import soap  # noqa: F401  (fixture: a soap recipe with stock)
+from .production.test_batch_pages import soap  # noqa: F401  (fixture: a soap recipe with stock)
 
 BASE = "https://app.batchtrack.test"
 LINK_RE = re.compile(r"(\S+/(?:reset-password|invite)/\S+)")
@@ -151,7 +151,7 @@ def test_login_next_keeps_a_real_path(client, owner):
 @pytest.mark.parametrize("target", TRICKS)
 def test_density_and_mapping_forms_refuse_foreign_next(client, org, owner, login, target, reference_data):
     """Do the density and unit-mapping forms ignore a `next` that leaves the site?"""
-    from ..inventory_page_support import make_item
+    from ..factories import make_item
 
     item = make_item(org, owner, "Soy Wax")
     login(owner)

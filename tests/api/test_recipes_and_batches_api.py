@@ -14,8 +14,8 @@ from app.models import Batch, InventoryEvent, InventoryLot, Recipe
 from app.services import batches, recipes, tenancy, units
 from app.services.errors import NotFound, ValidationFailed
 
-from .factories import assert_invariants, make_item, make_lot, make_user
-from .helpers import post_form
+from ..factories import assert_invariants, make_item, make_lot, make_user
+from ..helpers import post_form
 
 RECIPE_KEYS = {"id", "name", "label_prefix", "version", "yield_quantity", "yield_unit", "output_item_id", "lines"}
 BATCH_KEYS = {"id", "label", "recipe_id", "recipe_version", "scale", "status", "consumption", "input_cost",

@@ -5,12 +5,9 @@ import pytest
 
 from app.services import recipes
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot
+from ...factories import make_item, make_lot
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

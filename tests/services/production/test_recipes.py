@@ -6,10 +6,17 @@ from decimal import Decimal
 import pytest
 
 from app.services import batches, recipes
-from app.services.errors import (InvalidQuantity, MissingDensity, MissingUnitMapping, NotFound,
-                                 PermissionDenied, UnknownUnit, ValidationFailed)
+from app.services.errors import (
+    InvalidQuantity,
+    MissingDensity,
+    MissingUnitMapping,
+    NotFound,
+    PermissionDenied,
+    UnknownUnit,
+    ValidationFailed,
+)
 
-from .factories import assert_invariants, make_item, make_lot
+from ...factories import assert_invariants, make_item, make_lot
 
 
 @pytest.fixture()

@@ -13,8 +13,8 @@ from app.services import batches, recipes, tenancy
 from app.services.errors import InsufficientStock, InvalidQuantity, InvalidState, NotFound, PermissionDenied
 from app.services.inventory import fifo
 
-from .conftest import IS_POSTGRES
-from .factories import assert_invariants, make_item, make_lot, make_org, make_user
+from ...conftest import IS_POSTGRES
+from ...factories import assert_invariants, make_item, make_lot, make_org, make_user
 
 
 @pytest.fixture()

@@ -1,4 +1,5 @@
-"""A recipe's category fields (soap superfat and water %, candle fragrance load %) are kept as exact Decimals and validated."""
+"""A recipe's category fields (soap superfat and water %, candle fragrance load %) are kept as exact Decimals,
+validated and shown on the recipe page."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,8 +10,8 @@ from app.extensions import db
 from app.services import recipes
 from app.services.errors import ValidationFailed
 
-from .factories import make_item
-from .helpers import post_form
+from ...factories import make_item
+from ...helpers import post_form
 
 
 def test_recipe_category_fields_are_exact_and_shown(client, org, owner, login):

@@ -11,13 +11,10 @@ from app.extensions import db
 from app.models import Batch, BatchTimer
 from app.services import batches, recipes, tenancy
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot
-from .helpers import count_queries, csrf_token, post_form
+from ...factories import assert_invariants, make_item, make_lot
+from ...helpers import count_queries, csrf_token, post_form
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

@@ -13,13 +13,10 @@ from app.extensions import db
 from app.models import Recipe
 from app.services import batches, recipes, tenancy
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot, make_supplier
-from .helpers import count_queries, csrf_token, post_form
+from ...factories import make_item, make_lot, make_supplier
+from ...helpers import count_queries, csrf_token, post_form
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()
@@ -322,8 +319,8 @@ def test_the_line_unit_picker_offers_items_own_units(client, org, owner, login):
     """Does the recipe editor offer an item's custom unit (1 bar = 113 g) and save a line in it?"""
     from app.services import recipes, units
 
-    from .factories import make_item
-    from .helpers import post_form
+    from ...factories import make_item
+    from ...helpers import post_form
 
     butter = make_item(org, name="Cocoa Butter Bar", unit="g")
     units.add_item_unit_mapping(org, owner, butter.id, unit_name="bar", quantity="113", in_unit="g")

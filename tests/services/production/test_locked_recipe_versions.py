@@ -12,7 +12,7 @@ from app.services import batches, recipes, tenancy
 from app.services.base import transaction
 from app.services.errors import InvalidState
 
-from .factories import make_item, make_lot
+from ...factories import make_item, make_lot
 
 
 @pytest.fixture()
