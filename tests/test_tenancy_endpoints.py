@@ -62,6 +62,8 @@ API_BODIES = {
     "sales_api.reservation_convert": {},
     "trace_api.lot_recall": {"reason": "Stolen recall"},
     "trace_api.lot_hold": {"hold_until": None},
+    "purchasing_api.purchase_order_receive": {"lines": [{"line_id": 1, "quantity": "1"}]},
+    "suppliers_api.supplier_item_set": {"item_id": 1},
 }
 
 
@@ -94,6 +96,12 @@ def world(org, owner, member):
     from app.services import control_tower
 
     ids["alert_id"] = control_tower.list_alerts(org, owner)[0].alert.id  # e.g. the expired spare lot's alert
+    from app.services import purchasing
+
+    order = purchasing.create_purchase_order(org, owner, supplier_id=supplier.id, lines=[
+        {"item_id": made["oil"].id, "quantity": "100", "unit_cost": "0.01"}])
+    ids["po_id"] = purchasing.send_purchase_order(org, owner, order.id).id
+    ids["supplier_item_id"] = purchasing.set_supplier_item(org, owner, supplier.id, made["oil"].id, pack_size="500").id
     return ids
 
 

@@ -20,6 +20,9 @@ API_BLUEPRINTS += ["library", "tools"]
 # Control tower: KPI dashboard, reorder, alerts and CSV exports (pages and JSON).
 PAGE_BLUEPRINTS += ["reports"]
 API_BLUEPRINTS += ["reports"]
+# Purchasing: suppliers API, purchase orders (pages and JSON).
+PAGE_BLUEPRINTS += ["purchasing"]
+API_BLUEPRINTS += ["suppliers", "purchasing"]
 
 # Integrations: connected shops (Shopify webhooks → sales) and the AI recipe assistant (pages and JSON).
 PAGE_BLUEPRINTS += ["integrations"]

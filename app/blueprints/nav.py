@@ -13,6 +13,7 @@ NAV = [
     ("Sales", "sales.sale_list", "sales.view"),
     ("Trace", "trace.lot_search", "traceability.view"),
     ("Suppliers", "suppliers.supplier_list", "suppliers.view"),
+    ("Orders", "purchasing.po_list", "suppliers.view"),
     ("Reorder", "reports.reorder_page", "inventory.view"),
     ("Expiring", "inventory.expiring_list", "inventory.view"),
     ("Units", "units.unit_manager", "inventory.view"),

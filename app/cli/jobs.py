@@ -20,5 +20,20 @@ def expire_reservations_command() -> None:
     click.echo(f"Expired {count} reservation(s).")
 
 
+@jobs_cli.command("reorder-check")
+def reorder_check_command() -> None:
+    """Record which items went below (or back above) their reorder point, in every organization; hourly-safe."""
+    import click
+
+    from ..services.control_tower.reorder_check import check_reorder_points
+
+    result = check_reorder_points()
+    click.echo(f"Checked {result.organizations} organization(s): {result.below} item(s) at or below their reorder "
+               f"point; {result.opened} newly below, {result.closed} back above.")
+    if result.failed:
+        click.echo(f"Failed for organization(s): {', '.join(map(str, result.failed))} (see the log).", err=True)
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(jobs_cli)

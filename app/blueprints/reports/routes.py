@@ -66,8 +66,11 @@ def reorder_page():
         if not groups or groups[-1]["supplier"] is not line.supplier:
             groups.append({"supplier": line.supplier, "name": name, "lines": []})
         groups[-1]["lines"].append(line)
+    from ...services import purchasing  # order quantities rounded up to the supplier's pack size
+
     return render_template("reports/reorder.html", groups=groups, count=len(lines),
-                           settings=org_settings.get_settings(org))
+                           settings=org_settings.get_settings(org), orders=purchasing.order_quantities_for(org, lines),
+                           draft_form=EmptyForm())
 
 
 @bp.route("/alerts")

@@ -20,7 +20,16 @@ from .ledger import usage_by_item
 
 DEFAULT_LEAD_TIME_DAYS = 7
 IN_TRANSIT_PROVIDERS: list = []
-ON_ORDER_PROVIDERS: list = []
+
+
+def _purchase_orders_on_order(org, item_ids) -> dict:
+    """Open quantities of sent and partially received purchase orders (services.purchasing)."""
+    from ..purchasing import on_order_by_item
+
+    return on_order_by_item(org, item_ids)
+
+
+ON_ORDER_PROVIDERS: list = [_purchase_orders_on_order]
 ZERO = Decimal(0)
 
 
