@@ -343,3 +343,15 @@ def test_reorder_check_records_items_that_went_below_and_is_idempotent(org, othe
     second = check_reorder_points()
     assert (second.opened, second.closed, second.below) == (0, 0, 1)
     assert len([row for row in below_rows() if row.closed_at is None]) == 1
+
+
+def test_the_reorder_check_command_runs_from_the_cli(app, org, owner, setup):
+    """Does `flask jobs reorder-check` run, say what it recorded, and exit 0 (twice in a row)?"""
+    _, wax, _ = setup
+    _used(org, owner, wax, "3000", "3100")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["jobs", "reorder-check"])
+    second = runner.invoke(args=["jobs", "reorder-check"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert "1 item(s) at or below their reorder point" in first.output
+    assert "0 newly below, 0 back above" in second.output
