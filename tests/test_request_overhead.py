@@ -11,6 +11,7 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 from app import session_renewal
+from app.extensions import cache
 from app.models import InventoryItem, Organization, User
 from app.models.types import utcnow
 from app.services import accounts, organizations
@@ -248,3 +249,29 @@ def test_the_time_zone_is_resolved_once_per_request(app, client, login, member, 
         text = render_template_string("{% for n in range(50) %}{{ now | localtime('%H %Z') }};{% endfor %}", now=now)
     assert len(calls) == 1
     assert text.count("CET") + text.count("CEST") == 50
+
+
+def test_reseeding_reference_data_drops_the_cached_role_and_tier_permissions(org, member, db):
+    """After `flask init-production` re-seeds roles and tiers, is no cached permission list left behind?"""
+    from app.services import reference
+    from app.services.authz import _cache_key
+
+    effective_permissions(member)
+    keys = [_cache_key("role", member.role_id), _cache_key("tier", org.tier_id)]
+    assert all(value is not None for value in cache.get_many(*keys))
+    reference.seed_tiers()
+    assert cache.get_many(*keys) == [None, None]
+
+
+def test_gunicorn_workers_freeze_start_up_objects_out_of_the_garbage_collector():
+    """Does the default gunicorn.conf.py move a worker's start-up objects out of the GC's full collections?"""
+    import gc
+    import runpy
+    from pathlib import Path
+
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    try:
+        config["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
