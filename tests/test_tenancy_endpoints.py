@@ -28,6 +28,7 @@ NOT_TENANT = {
     "auth.reset_password",  # a one-time token, not an id
     "organization.accept_invite",  # a one-time token, not an id
     "public.lot_page",  # an unguessable public token, not an id (tests/test_label_trace.py)
+    "integrations.shopify_webhook",  # an unguessable token checked by the shop's HMAC (test_shopify_integration.py)
 }
 
 # A plausible body per endpoint, so validation passes and only the ownership check can refuse the call.
@@ -102,7 +103,24 @@ def world(org, owner, member):
         {"item_id": made["oil"].id, "quantity": "100", "unit_cost": "0.01"}])
     ids["po_id"] = purchasing.send_purchase_order(org, owner, order.id).id
     ids["supplier_item_id"] = purchasing.set_supplier_item(org, owner, supplier.id, made["oil"].id, pack_size="500").id
+    ids.update(_shop_world(org, owner))
     return ids
+
+
+def _shop_world(org, owner) -> dict:
+    """A connected shop with one open problem (an order line with an unknown SKU), made through a signed webhook."""
+    import json
+
+    from app.services.integrations import shopify
+
+    connection = shopify.connect_shop(org, owner, shop_domain="world.myshopify.com", webhook_secret="s").connection
+    body = json.dumps({"id": 1, "name": "#1", "line_items": [{"id": 11, "sku": "NOPE", "quantity": 1,
+                                                               "price": "1"}]}).encode()
+    headers = {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "w-1",
+               "X-Shopify-Hmac-Sha256": shopify.signature_for("s", body)}
+    shopify.receive_webhook(connection.public_token, body, headers)
+    problems, _ = shopify.list_problems(org, owner, connection.id)
+    return {"integration_id": connection.id, "problem_id": problems[0].id}
 
 
 def _snapshot(org) -> tuple:

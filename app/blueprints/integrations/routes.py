@@ -89,9 +89,6 @@ def problem_retry(integration_id: int, problem_id: int):
 def problem_map(integration_id: int, problem_id: int):
     """Give the chosen item this line's SKU, then sell the line."""
     item_id = parse_id(request.form.get("item_id"))
-    if item_id is None:
-        flash("Choose the item this SKU is.", "error")
-        return redirect(url_for("integrations.integration_settings", _anchor="problems"))
     submit_action(lambda: shopify.map_problem_sku(current_org(), current_user, integration_id, problem_id, item_id),
                   lambda sale: f"SKU saved on the item and sold: order {sale.order_ref}, sale {sale.id}.")
     return redirect(url_for("integrations.integration_settings", _anchor="problems"))

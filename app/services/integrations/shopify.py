@@ -210,6 +210,8 @@ def map_problem_sku(org, actor, connection_id, problem_id, item_id) -> Sale:
     from .. import inventory
 
     line = _problem(org, connection_id, problem_id)
+    if item_id in (None, ""):
+        raise ValidationFailed("Choose the item this SKU is.", fields={"item_id": "Choose an item."})
     inventory.update_item(org, actor, item_id, sku=line.sku)
     return retry_problem(org, actor, connection_id, problem_id)
 
