@@ -207,6 +207,7 @@ def draft_recipe(org, actor, prompt, *, provider: Provider | None = None) -> Dra
 
 
 def monthly_quota() -> int:
+    """AI_MONTHLY_QUOTA: requests per organization per UTC calendar month."""
     return int(current_app.config.get("AI_MONTHLY_QUOTA") or 100)
 
 

@@ -36,8 +36,15 @@ from ...models.types import MONEY_QUANTUM, utcnow
 from .. import sales, tenancy, units
 from ..authz import authorize
 from ..base import transaction, unit_of_work
-from ..errors import DomainError, InsufficientStock, InvalidState, NotFound, PermissionDenied, ReadOnly, \
-    ValidationFailed
+from ..errors import (
+    DomainError,
+    InsufficientStock,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ReadOnly,
+    ValidationFailed,
+)
 from ..validation import clean_text
 
 log = logging.getLogger(__name__)
@@ -227,10 +234,6 @@ def match_sku(org, sku: str) -> InventoryItem | None:
         if product_sku is not None:
             item = tenancy.get_for_org(InventoryItem, product_sku.item_id, org)
     return item
-
-
-def webhook_token_ok(token) -> bool:
-    return tenancy.find_by_public_token(ShopConnection, token) is not None
 
 
 # ---- webhooks ---------------------------------------------------------------------------------------
