@@ -275,3 +275,35 @@ def test_gunicorn_workers_freeze_start_up_objects_out_of_the_garbage_collector()
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_navigation_links_follow_permissions_and_are_built_once(app, client, login, org, owner, db, monkeypatch):
+    """Is the main navigation built once per set of visible links, and still per user's permissions?"""
+    from app.blueprints import nav
+
+    narrow_id = organizations.create_role(org, owner, name="Recipes only", permissions=["recipes.view"]).id
+    limited = make_user(org, role="viewer")
+    organizations.change_user_role(org, owner, limited.id, narrow_id)
+    built = []
+    original = nav.url_for
+    monkeypatch.setattr(nav, "url_for", lambda endpoint, **values: built.append(endpoint) or original(endpoint, **values))
+    app.extensions.pop("batchtrack_navigation", None)
+
+    login(owner)
+    first = client.get("/settings").get_data(as_text=True)
+    assert 'href="/inventory"' in first and built
+    built.clear()
+    assert client.get("/settings").status_code == 200
+    assert built == []  # the owner's links were built on the first view
+
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    login(limited)
+    page = client.get("/settings").get_data(as_text=True)
+    nav_html = page.split('id="main-nav"', 1)[1].split("</ul>", 1)[0]
+    assert 'href="/recipes"' in nav_html and 'href="/inventory"' not in nav_html
+
+
+def _csrf(client):
+    from .helpers import csrf_token
+
+    return csrf_token(client, "/settings")

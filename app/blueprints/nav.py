@@ -1,7 +1,7 @@
 """Main navigation: a link appears only when its page exists and the user may open it."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 # (label, endpoint, permission)
 NAV = [
@@ -27,9 +27,17 @@ NAV = [
 
 
 def navigation(can) -> list[dict]:
+    """The links this user may follow. Their URLs depend only on which links they are and the script
+    root, so they are built once per combination, not on every page view."""
     endpoints = current_app.view_functions
-    items = []
-    for label, endpoint, permission in NAV:
-        if endpoint in endpoints and (permission is None or can(permission)):
-            items.append({"label": label, "url": url_for(endpoint), "endpoint": endpoint})
-    return items
+    shown = tuple(index for index, (_, endpoint, permission) in enumerate(NAV)
+                  if endpoint in endpoints and (permission is None or can(permission)))
+    built = current_app.extensions.setdefault("batchtrack_navigation", {})
+    key = (request.script_root, shown)
+    items = built.get(key)
+    if items is None:
+        if len(built) > 256:  # a handful of role shapes in practice; never grow without bound
+            built.clear()
+        items = built[key] = [{"label": NAV[index][0], "url": url_for(NAV[index][1]), "endpoint": NAV[index][1]}
+                              for index in shown]
+    return [dict(item) for item in items]
