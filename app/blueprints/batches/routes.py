@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ...models.batches import BATCH_STATUSES
+from ...models.types import utcnow
 from ...services import batches, recipes, units
 from ...services.craft import lye_check as craft_lye
 from ...services.errors import DomainError, InsufficientStock, NotFound
@@ -136,7 +137,7 @@ def render_detail(batch_id: int, *, submitted: str | None = None, form=None, sta
         if submitted:
             forms[submitted] = form
             fill_choices(org, record, forms)
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     return render_template(
         "batches/batch_detail.html", record=record, batch=record.batch, recipe=record.recipe, forms=forms,
         submitted=submitted, statuses=STATUS_LABELS, now=now, duration=duration, button_form=EmptyForm(),
@@ -185,7 +186,7 @@ def fill_choices(org, record, forms: dict) -> None:
 
 def duration(start: datetime, end: datetime | None = None) -> str:
     """A short elapsed time: 2 d 3 h, 1 h 5 min, 4 min."""
-    end = end or datetime.now(timezone.utc)
+    end = end or utcnow()
     minutes = max(0, int((end - start).total_seconds() // 60))
     days, rest = divmod(minutes, 60 * 24)
     hours, minutes = divmod(rest, 60)

@@ -1,7 +1,6 @@
 """Steps every batch verb shares: the timeline entry, consumption rows, item locks, the in-progress guard."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 
 from ...extensions import db
@@ -12,17 +11,14 @@ from ...models import (
     InventoryEvent,
     InventoryItem,
 )
+from ...models.types import utcnow
 from .. import tenancy
 from ..errors import InsufficientStock, InvalidState
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _log(org, actor, batch: Batch, kind: str, message: str) -> None:
     db.session.add(BatchLogEntry(organization_id=org.id, batch_id=batch.id, kind=kind, message=message,
-                                 user_id=getattr(actor, "id", None), created_at=_now()))
+                                 user_id=getattr(actor, "id", None), created_at=utcnow()))
 
 
 def _record_consumption(org, batch: Batch, events: list[InventoryEvent], kind: str) -> Decimal:

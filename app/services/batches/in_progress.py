@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...extensions import db
 from ...models import Batch, BatchLogEntry, BatchTimer, InventoryItem
+from ...models.types import utcnow
 from .. import inventory, tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
@@ -12,7 +13,6 @@ from .common import (
     _in_progress,
     _lock_items,
     _log,
-    _now,
     _record_consumption,
 )
 
@@ -28,7 +28,7 @@ def add_note(org, actor, batch_id, text: str) -> BatchLogEntry:
     if len(text) > 5000:
         raise ValidationFailed("Notes are at most 5,000 characters.", fields={"note": "Too long."})
     entry = BatchLogEntry(organization_id=org.id, batch_id=batch.id, kind="note", message=text,
-                          user_id=getattr(actor, "id", None), created_at=_now())
+                          user_id=getattr(actor, "id", None), created_at=utcnow())
     db.session.add(entry)
     return entry
 
@@ -50,7 +50,7 @@ def start_timer(org, actor, batch_id, *, label: str, duration_minutes=None) -> B
                 from None
         if not 1 <= minutes <= 60 * 24 * 90:
             raise ValidationFailed("Between 1 minute and 90 days.", fields={"duration_minutes": "Out of range."})
-    timer = BatchTimer(organization_id=org.id, batch_id=batch.id, label=label, started_at=_now(),
+    timer = BatchTimer(organization_id=org.id, batch_id=batch.id, label=label, started_at=utcnow(),
                        duration_minutes=minutes)
     db.session.add(timer)
     _log(org, actor, batch, "timer", f"Timer “{label}” started.")
@@ -66,7 +66,7 @@ def stop_timer(org, actor, timer_id, *, batch_id=None) -> BatchTimer:
         raise NotFound(f"Timer {timer_id} not found on this batch.")
     if timer.stopped_at is not None:
         raise InvalidState("That timer is already stopped.")
-    timer.stopped_at = _now()
+    timer.stopped_at = utcnow()
     batch = tenancy.get_for_org(Batch, timer.batch_id, org)
     _log(org, actor, batch, "timer", f"Timer “{timer.label}” stopped.")
     return timer

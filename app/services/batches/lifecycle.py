@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from ...extensions import db
 from ...models import Batch, BatchOutput, InventoryItem, Recipe, RecipeVersion
-from ...models.types import COST_QUANTUM, QUANTUM
+from ...models.types import COST_QUANTUM, QUANTUM, utcnow
 from .. import inventory, recipes, sequences, tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
@@ -21,7 +21,6 @@ from .common import (
     _lock_items,
     _log,
     _named_shortages,
-    _now,
     _record_consumption,
 )
 
@@ -46,7 +45,7 @@ def start_batch(org, actor, recipe_id, scale, *, notes: str = "") -> Batch:
     scale = recipes.parse_scale(scale)
     version = _version(org, recipe)
     lines = recipes.scaled_lines(org, version, scale, roles=recipes.START_ROLES)
-    now = _now()
+    now = utcnow()
     batch = Batch(organization_id=org.id, label=_label(org, recipe, now), recipe_id=recipe.id,
                   recipe_version_id=version.id, recipe_version=version.version, scale=scale, status="in_progress",
                   planned_yield=(version.yield_quantity * scale).quantize(QUANTUM, rounding=ROUND_HALF_EVEN),
@@ -147,7 +146,7 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
             raise _named_shortages(error) from None
         container_cost = sum((_record_consumption(org, batch, item_events, "container")
                               for item_events in events.values()), Decimal(0))
-    now = _now()
+    now = utcnow()
     total_units = sum((spec.quantity for spec in specs), Decimal(0))
     for spec in specs:
         with localcontext() as ctx:
@@ -183,7 +182,7 @@ def fail_batch(org, actor, batch_id, *, reason: str = "") -> Batch:
     batch.status = "failed"
     batch.loss_cost = batch.input_cost
     batch.failure_reason = (reason or "").strip()[:255] or None
-    batch.finished_at = _now()
+    batch.finished_at = utcnow()
     batch.finished_by_id = getattr(actor, "id", None)
     _log(org, actor, batch, "failed", "Failed" + (f": {batch.failure_reason}" if batch.failure_reason else "."))
     return batch
@@ -204,7 +203,7 @@ def cancel_batch(org, actor, batch_id, *, reason: str = "") -> Batch:
                                      permission="batches.cancel")
         row.credited_event_id = event.id
     batch.status = "cancelled"
-    batch.finished_at = _now()
+    batch.finished_at = utcnow()
     batch.finished_by_id = getattr(actor, "id", None)
     _log(org, actor, batch, "cancelled", "Cancelled; all stock returned to its lots."
          + (f" Reason: {reason.strip()[:255]}" if reason and reason.strip() else ""))

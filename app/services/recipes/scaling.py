@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from ...extensions import db
 from ...models import InventoryItem, Recipe, RecipeLine, RecipeVersion, Supplier
+from ...models.types import utcnow
 from .. import tenancy, units
 from ..authz import authorize
 from ..errors import ValidationFailed
@@ -104,7 +104,7 @@ def cost_preview(org, actor, recipe_id, scale=Decimal(1)) -> CostPreview:
     scale = parse_scale(scale)
     version = _version(org, recipe)
     preview = CostPreview(yield_unit=version.yield_unit)
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     for line in scaled_lines(org, version, scale):
         plan = fifo.plan_consumption(org, line.item, line.item_quantity, now=now)
         cost = sum((qty * lot.unit_cost for lot, qty in plan.takes), Decimal(0))

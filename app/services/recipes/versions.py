@@ -2,10 +2,9 @@
 restore, clone and variations."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from ...extensions import db
 from ...models import Recipe, RecipeLine, RecipeVersion
+from ...models.types import utcnow
 from .. import tenancy
 from ..authz import authorize
 from ..base import unit_of_work
@@ -26,9 +25,6 @@ HEADER_FIELDS = ("name", "category", "output_item_id", "instructions", "notes", 
 VERSION_FIELDS = ("yield_quantity", "yield_unit", "portion_count", "portion_name", "percentage_mode",
                   "base_quantity", "base_unit", "lines")
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @unit_of_work
@@ -88,7 +84,7 @@ def update_recipe(org, actor, recipe_id, **data) -> Recipe:
             current.lines = lines
             if note:
                 current.change_note = note
-    recipe.updated_at = _now()
+    recipe.updated_at = utcnow()
     db.session.flush()
     return recipe
 
@@ -103,7 +99,7 @@ def archive_recipe(org, actor, recipe_id) -> Recipe:
     """Hide a recipe from lists and new batches (its batches keep it)."""
     authorize(actor, org, "recipes.archive")
     recipe = tenancy.get_for_org(Recipe, recipe_id, org)
-    recipe.archived_at = recipe.archived_at or _now()
+    recipe.archived_at = recipe.archived_at or utcnow()
     return recipe
 
 
