@@ -9,11 +9,12 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ...models import ITEM_KINDS
 from ...models.types import utcnow
-from ...services import inventory
+from ...services import control_tower, inventory
 from ...services.timezones import org_today
 from ..api_v1 import BoundedInteger, DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..idempotency import idempotent
+from ..reports.schemas import ReorderFigures
 
 blp = Blueprint("inventory_api", __name__, url_prefix="/api/v1/inventory", description="Inventory")
 
@@ -92,6 +93,7 @@ class ItemView:
     item: object
     summary: inventory.ItemSummary
     lots: list | None = None
+    reorder: dict | None = None  # the reorder engine's figures (services.control_tower)
 
     def __getattr__(self, name):
         return getattr(self.item, name)
@@ -123,6 +125,8 @@ class ItemSchema(Schema):
     low_stock = fields.Boolean(attribute="summary.low_stock")
     allow_fractions = _ComputedBoolean(lambda view: bool(view.allow_fractions))
     sku = fields.String(allow_none=True, metadata={"description": "The shop SKU code shop orders match"})
+    lead_time_days = fields.Integer(allow_none=True, metadata={"description": "null: the supplier's, else 7"})
+    reorder = fields.Nested(ReorderFigures, allow_none=True)
     lots = fields.List(fields.Nested(LotSchema))
 
 
@@ -186,6 +190,8 @@ class ItemCreate(Schema):
         "description": "Count-unit items (each, dozen) take whole numbers unless this is true"})
     sku = fields.String(allow_none=True, load_default=None, metadata={
         "description": "The shop's SKU code (unique per organization); shop orders match it exactly after trimming"})
+    lead_time_days = BoundedInteger(minimum=0, maximum=365, allow_none=True, load_default=None, metadata={
+        "description": "Days from order to delivery; null: the supplier's lead time, else 7"})
 
 
 class ItemListArgs(PageArgs):
@@ -238,7 +244,8 @@ def item_list(args):
                                 include_archived=args["include_archived"], page=args["page"],
                                 per_page=args["per_page"])
     summaries = inventory.item_summaries(org, page.items)
-    rows = [ItemView(item, summaries[item.id]) for item in page.items]
+    reorder = control_tower.reorder_for_items(org, page.items, summaries=summaries)
+    rows = [ItemView(item, summaries[item.id], reorder=reorder[item.id].as_json()) for item in page.items]
     return page_envelope(rows, page.page, page.per_page, page.total)
 
 
@@ -277,5 +284,7 @@ def event_list(args, item_id: int):
 
 
 def _item_view(org, actor, item) -> ItemView:
-    """One item with its figures and the lots that hold stock, in consumption order."""
-    return ItemView(item, inventory.item_summary(org, item), inventory.lots_in_consumption_order(org, actor, item.id))
+    """One item with its figures, its reorder figures and the lots that hold stock, in consumption order."""
+    summary = inventory.item_summary(org, item)
+    reorder = control_tower.reorder_for_items(org, [item], summaries={item.id: summary})[item.id].as_json()
+    return ItemView(item, summary, inventory.lots_in_consumption_order(org, actor, item.id), reorder=reorder)

@@ -39,6 +39,8 @@ class ItemForm(FlaskForm):
     reorder_point = DecimalText("Reorder point", validators=[Optional()],
                                 description="Flag the item as low stock below this quantity (stock unit).")
     safety_stock = DecimalText("Safety stock", validators=[Optional()])
+    lead_time_days = BoundedIntegerField("Lead time (days)", validators=[Optional(), NumberRange(min=0, max=365)],
+                                         description="Blank: the supplier's lead time, else 7 days.")
     inci_name = StringField("INCI name", validators=[Optional(), Length(max=255)])
     allergens = StringField("Allergens", validators=[Optional(), Length(max=500)],
                             description="Comma separated, e.g. linalool, limonene.")

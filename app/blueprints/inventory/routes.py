@@ -190,6 +190,7 @@ def _item_fields(form: ItemForm) -> dict:
         "shelf_life_days": form.shelf_life_days.data,
         "reorder_point": form.reorder_point.data,
         "safety_stock": form.safety_stock.data,
+        "lead_time_days": form.lead_time_days.data,
         "inci_name": (form.inci_name.data or "").strip() or None,
         "allergens": (form.allergens.data or "").strip(),
         "capacity": form.capacity.data,

@@ -10,6 +10,7 @@ from ...services.control_tower import exports, kpis
 from ..api_v1 import BoundedInteger, DecimalString, PageArgs, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..inventory.api import UTCTime
+from .schemas import ReorderFigures
 
 blp = Blueprint("control_tower_api", __name__, url_prefix="/api/v1",
                 description="Control tower: KPIs, reorder suggestions, alerts and CSV exports")
@@ -48,17 +49,6 @@ class PointSchema(Schema):
 class SeriesSchema(Schema):
     metric = fields.String()
     points = fields.List(fields.Nested(PointSchema))
-
-
-class ReorderFigures(Schema):
-    avg_daily_usage = DecimalString()
-    lead_time_days = fields.Integer()
-    safety_stock = DecimalString()
-    reorder_point = DecimalString()
-    source = fields.String(metadata={"enum": ["manual", "computed"]})
-    below = fields.Boolean()
-    suggested_quantity = DecimalString()
-    weeks_of_supply = DecimalString(allow_none=True)
 
 
 class ReorderLineSchema(Schema):

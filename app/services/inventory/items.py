@@ -20,20 +20,22 @@ LIBRARY_LOCKED = ("name", "inci_name", "density")
 ITEM_FIELDS = frozenset({
     "name", "kind", "unit", "density", "shelf_life_days", "reorder_point", "safety_stock", "inci_name",
     "allergens", "capacity", "capacity_unit", "supplier_id", "notes", "global_item_id", "allow_fractions", "sku",
+    "lead_time_days",
 })
 
 
 @unit_of_work
 def create_item(org, actor, *, name, kind, unit, density=None, shelf_life_days=None, reorder_point=None,
                 safety_stock=None, inci_name=None, allergens="", capacity=None, capacity_unit=None,
-                supplier_id=None, notes="", global_item_id=None, allow_fractions=False, sku=None) -> InventoryItem:
+                supplier_id=None, notes="", global_item_id=None, allow_fractions=False, sku=None,
+                lead_time_days=None) -> InventoryItem:
     """Add an item; linked to a library entry it takes the entry's name, INCI and density."""
     authorize(actor, org, "inventory.edit")
     values = _item_values(org, dict(
         name=name, kind=kind, unit=unit, density=density, shelf_life_days=shelf_life_days,
         reorder_point=reorder_point, safety_stock=safety_stock, inci_name=inci_name, allergens=allergens,
         capacity=capacity, capacity_unit=capacity_unit, supplier_id=supplier_id, notes=notes,
-        allow_fractions=allow_fractions, sku=sku))
+        allow_fractions=allow_fractions, sku=sku, lead_time_days=lead_time_days))
     item = InventoryItem(organization_id=org.id, quantity=Decimal(0), **values)
     if global_item_id not in (None, ""):
         _copy_library_identity(item, _library_entry(global_item_id))
@@ -137,6 +139,8 @@ def _item_values(org, fields: dict, item: InventoryItem | None = None) -> dict:
     for key in ("reorder_point", "safety_stock"):
         if key in fields:
             values[key] = _optional_quantity(fields[key], key, allow_zero=True)
+    if "lead_time_days" in fields:
+        values["lead_time_days"] = _lead_time(fields["lead_time_days"])
     if "inci_name" in fields:
         values["inci_name"] = clean_text(fields["inci_name"], "inci_name", 255) or None
     if "allergens" in fields:
@@ -174,6 +178,22 @@ def _sku(org, value, item: InventoryItem | None) -> str | None:
             message = f"SKU {sku} is already used by {other.name}."
             raise ValidationFailed(message, fields={"sku": message})
     return sku
+
+
+def _lead_time(value) -> int | None:
+    """Days from order to delivery (0 to 365); blank: the supplier's lead time, else 7 (the reorder engine)."""
+    if value is None or value == "":
+        return None
+    message = "Lead time is a whole number of days from 0 to 365."
+    try:
+        if isinstance(value, bool) or (isinstance(value, (float, Decimal)) and value != int(value)):
+            raise ValueError
+        days = int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(message, fields={"lead_time_days": "Whole days from 0 to 365."}) from None
+    if not 0 <= days <= 365:
+        raise ValidationFailed(message, fields={"lead_time_days": "Whole days from 0 to 365."})
+    return days
 
 
 def _shelf_life(value) -> int | None:

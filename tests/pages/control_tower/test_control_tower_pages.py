@@ -150,3 +150,16 @@ def test_the_menu_links_reorder_reports_and_alerts(client, owner, login):
     html = client.get("/reorder").get_data(as_text=True)
     for href in ('href="/reorder"', 'href="/reports"', 'href="/alerts"'):
         assert href in html
+
+
+def test_the_item_form_takes_a_lead_time(client, org, owner, login):
+    item = make_item(org, name="Neem oil")
+    login(owner)
+    response = post_form(client, f"/inventory/{item.id}/edit",
+                         {"name": "Neem oil", "kind": "ingredient", "unit": "g", "lead_time_days": "4",
+                          "supplier_id": "", "capacity_unit": ""}, follow_redirects=True)
+    assert response.status_code == 200
+    from app.extensions import db
+
+    db.session.refresh(item)
+    assert item.lead_time_days == 4
