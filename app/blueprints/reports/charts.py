@@ -102,7 +102,7 @@ def hbar_chart(title: str, rows: list[tuple[str, Decimal]], *, slug: str, unit: 
     row_h = Decimal(28)
     bars = []
     for index, (name, value) in enumerate(rows):
-        w = (WIDTH - Decimal(200)) * max(value, Decimal(0)) / high
+        w = (WIDTH - Decimal(280)) * max(value, Decimal(0)) / high  # 80 px left for the value text
         bars.append({"y": _px(row_h * index + 4), "w": _px(w), "label": name, "value": value,
                      "text_y": _px(row_h * index + 19), "value_x": _px(Decimal(200) + w + 4)})
     chart.geometry = {"bars": bars, "height": _px(row_h * max(len(rows), 1) + 8)}
