@@ -80,7 +80,7 @@ def test_a_recipe_without_lines_says_so_once(client, org, owner, login):
 
 def test_a_scale_that_is_not_a_number_is_said_once(client, org, owner, login):
     """Does the stock check say "Enter a number, for example 12.5." without "(Enter a number.)" after it?"""
-    from .commerce_page_support import finished_batch
+    from .factories import finished_batch
 
     made = finished_batch(org, owner)
     login(owner)

@@ -13,12 +13,22 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (Batch, InventoryEvent, InventoryItem, InventoryLot, Recall, Recipe, Reservation, Role,
-                        Sale, Supplier, User)
+from app.models import (
+    Batch,
+    InventoryEvent,
+    InventoryItem,
+    InventoryLot,
+    Recall,
+    Recipe,
+    Reservation,
+    Role,
+    Sale,
+    Supplier,
+    User,
+)
 from app.services import accounts, batches, organizations, recalls, reservations, sales, suppliers, tenancy, units
 
-from .commerce_page_support import finished_batch
-from .factories import make_lot
+from .factories import finished_batch, make_lot
 from .helpers import csrf_token
 
 # Routes whose variables are not tenant ids (one-time tokens, static files) or that act on the caller's own
@@ -27,7 +37,7 @@ NOT_TENANT = {
     "static",  # files
     "auth.reset_password",  # a one-time token, not an id
     "organization.accept_invite",  # a one-time token, not an id
-    "public.lot_page",  # an unguessable public token, not an id (tests/test_label_trace.py)
+    "public.lot_page",  # an unguessable public token, not an id (tests/pages/test_tracing_a_label.py)
     "integrations.shopify_webhook",  # an unguessable token checked by the shop's HMAC (test_shopify_integration.py)
 }
 

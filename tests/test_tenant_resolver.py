@@ -19,9 +19,16 @@ from app.services import accounts, batches, demo, organizations, recalls, reserv
 from app.services.tenancy import parse_id
 from app.tenant import VIEW_AS_KEY, current_actor, current_org, find_current_org, is_viewing_as
 
-from .commerce_page_support import finished_batch
 from .factories import (
-    ensure_inventory_reference_data, make_developer, make_item, make_lot, make_org, make_sale, make_supplier, make_user,
+    ensure_inventory_reference_data,
+    finished_batch,
+    make_developer,
+    make_item,
+    make_lot,
+    make_org,
+    make_sale,
+    make_supplier,
+    make_user,
 )
 from .helpers import csrf_token
 
@@ -131,7 +138,7 @@ def _viewed_workshop():
 
     ids["alert_id"] = control_tower.list_alerts(org, owner)[0].alert.id  # an open alert of this world
     extra_pages = [  # the same pages with the query arguments they take
-        f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", f"/inventory?q=oil",
+        f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", "/inventory?q=oil",
         f"/batches?recipe_id={made['recipe'].id}&status=completed", f"/recipes/{made['recipe'].id}?version=1",
         f"/recipes/plan?recipe_id={made['recipe'].id}&scale=2", f"/recipes/plan.csv?recipe_id={made['recipe'].id}&scale=2",
         "/inventory/expiring?days=90",

@@ -12,16 +12,14 @@ from app.extensions import db
 from app.models import InventoryEvent, Reservation, Sale
 from app.services import products, tenancy
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot, make_sku
+from ..factories import assert_invariants, make_item, make_lot, make_sku
 
 SALE_KEYS = {"id", "item_id", "quantity", "unit_price", "revenue", "cogs", "margin", "order_ref", "channel",
              "consumption", "created_at"}
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

@@ -7,16 +7,14 @@ from app.extensions import db
 from app.models import InventoryLot, Recall
 from app.services import tenancy
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot
-from .test_trace import build_chain
+from ..factories import make_item, make_lot
+from ..services.trace.test_traceability import build_chain
 
 LOT_KEYS = {"id", "code", "item_id", "remaining", "original", "unit_cost", "received_at", "expires_at", "status",
             "supplier_lot_code"}
 
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

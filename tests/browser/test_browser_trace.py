@@ -7,8 +7,7 @@ import re
 import pytest
 
 from app.extensions import db
-from tests.commerce_page_support import finished_batch
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, finished_batch
 
 from .conftest import screenshot
 

@@ -10,14 +10,10 @@ from app.extensions import db
 from app.models import Product, Sku
 from app.services import products, tenancy
 
-from .commerce_page_support import finished_batch, stocked_sku
-from .factories import ensure_inventory_reference_data, make_item
-from .helpers import count_queries, post_form
+from ..factories import finished_batch, make_item, stocked_sku
+from ..helpers import count_queries, post_form
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 def _count(model, org) -> int:

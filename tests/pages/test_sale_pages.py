@@ -12,14 +12,10 @@ from app.extensions import db
 from app.models import InventoryEvent, Reservation, Sale
 from app.services import reservations, sales, tenancy
 
-from .commerce_page_support import stocked_sku
-from .factories import assert_invariants, ensure_inventory_reference_data
-from .helpers import count_queries, post_form
+from ..factories import assert_invariants, stocked_sku
+from ..helpers import count_queries, post_form
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

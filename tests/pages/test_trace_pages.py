@@ -12,14 +12,10 @@ from app.extensions import db
 from app.models import Recall
 from app.services import recalls, sales, tenancy
 
-from .commerce_page_support import finished_batch
-from .factories import ensure_inventory_reference_data
-from .helpers import count_queries, post_form
+from ..factories import finished_batch
+from ..helpers import count_queries, post_form
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

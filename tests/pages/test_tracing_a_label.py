@@ -9,12 +9,9 @@ from app.extensions import db
 from app.models import BatchOutput, InventoryLot
 from app.services import batches, products, recalls, recipes, tenancy
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot, make_product
+from ..factories import make_item, make_lot, make_product
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

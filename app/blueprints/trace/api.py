@@ -13,19 +13,6 @@ from ..inventory.api import LotSchema, LotWith, UTCTime
 blp = Blueprint("trace_api", __name__, url_prefix="/api/v1", description="Traceability and recalls")
 
 
-class LotField(fields.Nested):
-    """An InventoryLot in the inventory API's Lot shape (LotSchema)."""
-
-    def __init__(self, schema=LotSchema, **kwargs):
-        super().__init__(schema, **kwargs)
-
-    def _serialize(self, lot, attr, obj, **kwargs):
-        return None if lot is None else super()._serialize(self.lot_values(lot), attr, obj, **kwargs)
-
-    def lot_values(self, lot):
-        return lot
-
-
 class TraceBatchSchema(Schema):
     """A batch that used the traced (or recalled) lots: TraceBatch / RecallBatchLine."""
 
@@ -56,19 +43,19 @@ class BackwardBatchSchema(Schema):
 
 class ForwardSchema(Schema):
     batches = fields.List(fields.Nested(TraceBatchSchema))
-    lots = fields.List(LotField())
+    lots = fields.List(fields.Nested(LotSchema))
     sales = fields.List(fields.Nested(TraceSaleSchema))
 
 
 class BackwardSchema(Schema):
-    lots = fields.List(LotField())
+    lots = fields.List(fields.Nested(LotSchema))
     batches = fields.List(fields.Nested(BackwardBatchSchema))
 
 
 class TraceSchema(Schema):
     """services.traceability.Trace."""
 
-    lot = LotField()
+    lot = fields.Nested(LotSchema)
     forward = fields.Nested(ForwardSchema)
     backward = fields.Nested(BackwardSchema)
 
@@ -78,14 +65,15 @@ class RecallLotSchema(LotSchema):
     item_name = fields.String()
 
 
-class RecallLotField(LotField):
+class RecallLotField(fields.Nested):
     """A RecallLotLine: the held lot in the Lot shape, with its level and item name."""
 
     def __init__(self, **kwargs):
         super().__init__(RecallLotSchema, **kwargs)
 
-    def lot_values(self, line) -> dict:
-        return LotWith(line.lot, level=line.level, item_name=line.item.name)
+    def _serialize(self, line, attr, obj, **kwargs):
+        return super()._serialize(LotWith(line.lot, level=line.level, item_name=line.item.name), attr, obj,
+                                  **kwargs)
 
 
 class RecallSchema(Schema):
@@ -155,7 +143,7 @@ class LookupSkuSchema(Schema):
 class LookupSchema(Schema):
     kind = fields.String(metadata={"enum": ["lot", "batch", "sku"]})
     code = fields.String()
-    lots = fields.List(LotField(), attribute="found_lots", metadata={"description": "Lots to trace (choose one)"})
+    lots = fields.List(fields.Nested(LotSchema), attribute="found_lots", metadata={"description": "Lots to trace (choose one)"})
     batch = fields.Nested(LookupBatchSchema, allow_none=True)
     sku = fields.Nested(LookupSkuSchema, allow_none=True)
     message = fields.String(metadata={"description": "Why there is no lot (a batch still in progress …)"})

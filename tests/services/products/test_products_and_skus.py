@@ -11,13 +11,10 @@ from app.models import InventoryItem
 from app.services import batches, products, recipes, tenancy
 from app.services.errors import NotFound, PermissionDenied, ValidationFailed
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot, make_sku
-from .helpers import count_queries
+from ...factories import make_item, make_lot, make_sku
+from ...helpers import count_queries
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 def test_a_sku_gets_a_product_item_and_a_readable_code(org, owner):

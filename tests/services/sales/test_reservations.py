@@ -10,17 +10,15 @@ import pytest
 
 from app.extensions import db
 from app.models import Reservation
-from app.services import inventory, recipes, reservations, sales, stock_check, tenancy
+from app.services import inventory, recipes, reservations, sales, tenancy
 from app.services.errors import InsufficientStock, InvalidState, NotFound, PermissionDenied, ValidationFailed
+from app.services.inventory import stock_check
 
-from .conftest import IS_POSTGRES
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot, make_org, make_user
-from .helpers import count_queries
+from ...conftest import IS_POSTGRES
+from ...factories import assert_invariants, make_item, make_lot, make_org, make_user
+from ...helpers import count_queries
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

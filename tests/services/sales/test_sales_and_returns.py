@@ -11,20 +11,23 @@ from sqlalchemy import func
 from app.extensions import db
 from app.models import InventoryEvent, InventoryLot, Sale, SaleConsumption
 from app.services import sales, tenancy
-from app.services.errors import (InsufficientStock, InvalidQuantity, InvalidState, NotFound, PermissionDenied,
-                                 ValidationFailed)
+from app.services.errors import (
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 
-from .factories import (assert_invariants, ensure_inventory_reference_data, make_item, make_lot, make_sale,
-                        make_sku)
-from .helpers import count_queries
+from ...factories import assert_invariants, make_item, make_lot, make_sale, make_sku
+from ...helpers import count_queries
 
 JAN = datetime(2026, 1, 1, tzinfo=timezone.utc)
 FEB = datetime(2026, 2, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

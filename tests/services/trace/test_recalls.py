@@ -13,13 +13,10 @@ from app.models import InventoryLot, Recall, RecallLot
 from app.services import batches, inventory, recalls, recipes, sales, tenancy
 from app.services.errors import InsufficientStock, InvalidState, NotFound, PermissionDenied, ValidationFailed
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item, make_lot
-from .test_trace import build_chain
+from ...factories import assert_invariants, make_item, make_lot
+from .test_traceability import build_chain
 
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 @pytest.fixture()

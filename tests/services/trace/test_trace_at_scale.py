@@ -11,17 +11,15 @@ from app.extensions import db
 from app.models import InventoryLot, Organization, User
 from app.services import batches, recipes, tenancy, traceability
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot
-from .helpers import count_queries
-from .test_trace import _add_sales, build_chain
+from ...factories import make_item, make_lot
+from ...helpers import count_queries
+from .test_traceability import _add_sales, build_chain
 
 PER_LEVEL = 4  # consuming batches, their output lots, the sales of a level's lots (+ one spare)
 JAN = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = [pytest.mark.usefixtures("reference_data"), pytest.mark.slow]
 
 
 def _count_trace(org, owner, code) -> int:

@@ -12,15 +12,13 @@ from app.models import BatchOutput, InventoryLot, Organization, Sale, SaleConsum
 from app.services import batches, recipes, sales, tenancy, traceability
 from app.services.errors import NotFound
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot
-from .helpers import count_queries
+from ...factories import make_item, make_lot
+from ...helpers import count_queries
 
 JAN = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    ensure_inventory_reference_data()
+pytestmark = pytest.mark.usefixtures("reference_data")
 
 
 def _run(org, actor, recipe, yield_quantity):
