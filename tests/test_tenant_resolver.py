@@ -137,6 +137,12 @@ def _viewed_workshop():
     from app.services import control_tower
 
     ids["alert_id"] = control_tower.list_alerts(org, owner)[0].alert.id  # an open alert of this world
+    from app.services import purchasing
+
+    order = purchasing.create_purchase_order(org, owner, supplier_id=supplier.id, lines=[
+        {"item_id": made["oil"].id, "quantity": "100", "unit_cost": "0.01"}])
+    ids["po_id"] = purchasing.send_purchase_order(org, owner, order.id).id
+    ids["supplier_item_id"] = purchasing.set_supplier_item(org, owner, supplier.id, made["oil"].id, pack_size="500").id
     extra_pages = [  # the same pages with the query arguments they take
         f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", "/inventory?q=oil",
         f"/batches?recipe_id={made['recipe'].id}&status=completed", f"/recipes/{made['recipe'].id}?version=1",

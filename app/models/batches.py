@@ -34,6 +34,11 @@ class Batch(TenantMixin, TimestampMixin, db.Model):
     input_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     container_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     loss_cost: Mapped[Decimal | None] = mapped_column(Money)  # failed batches
+    # Full cost, frozen at finish, fail or cancel (null while in progress: estimated on read).
+    labour_minutes: Mapped[Decimal | None] = mapped_column(Quantity)
+    labour_cost: Mapped[Decimal | None] = mapped_column(Money)
+    overhead_cost: Mapped[Decimal | None] = mapped_column(Money)
+    total_cost: Mapped[Decimal | None] = mapped_column(Money)  # materials (input + containers) + labour + overhead
     notes: Mapped[str] = mapped_column(Text, default="")
     failure_reason: Mapped[str | None] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -46,7 +51,7 @@ class Batch(TenantMixin, TimestampMixin, db.Model):
     outputs: Mapped[list["BatchOutput"]] = relationship(order_by="BatchOutput.id", lazy="selectin", viewonly=True)
 
     @property
-    def total_cost(self) -> Decimal:
+    def materials_cost(self) -> Decimal:
         """Everything the batch consumed, as stored: ingredients at start plus containers at finish."""
         return self.input_cost + (self.container_cost or 0)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .mixins import TenantMixin, TimestampMixin
-from .types import Quantity, UTCDateTime, utcnow
+from .types import Money, Quantity, UTCDateTime, utcnow
 
 RECIPE_CATEGORIES = ("soap", "candle", "lotion", "cosmetic", "food", "other")
 LINE_ROLES = ("ingredient", "container", "packaging", "consumable")
@@ -36,6 +36,11 @@ class Recipe(TenantMixin, TimestampMixin, db.Model):
     fragrance_load_pct: Mapped[Decimal | None] = mapped_column(Quantity)
     # The craft calculator's inputs this recipe was saved from ({"tool": "soap", "inputs": {...}}).
     calculator_inputs: Mapped[dict | None] = mapped_column(JSON)
+    # Full cost (API.md "Batches"): expected labour per batch (not scaled); null rate/overhead = the org's.
+    labour_minutes: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"), server_default="0")
+    labour_rate: Mapped[Decimal | None] = mapped_column(Money)
+    overhead_percent: Mapped[Decimal | None] = mapped_column(Quantity)
+    overhead_per_batch: Mapped[Decimal | None] = mapped_column(Money)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -54,12 +54,17 @@ class BatchSchema(Schema):
     yield_variance = DecimalString(attribute="batch.yield_variance", allow_none=True)
     waste_quantity = DecimalString(attribute="batch.waste_quantity", allow_none=True)
     output_lots = fields.List(OutputLot(LotSchema))
+    labour_minutes = DecimalString(metadata={"description": "Actual labour minutes (in progress: the recipe's)"})
+    labour_cost = DecimalString(metadata={"description": "labour_rate × labour_minutes ÷ 60"})
+    overhead_cost = DecimalString(metadata={"description": "input_cost × overhead_percent ÷ 100 + overhead_per_batch"})
+    total_cost = DecimalString(metadata={"description": "input_cost + labour_cost + overhead_cost: an estimate while "
+                                                        "in progress, frozen at finish, fail or cancel"})
     started_at = UTCTime(attribute="batch.started_at")
     finished_at = UTCTime(attribute="batch.finished_at", allow_none=True)
 
 
 class BatchBrief(Schema):
-    """A batch in a list: API.md's input_cost is everything it consumed, as stored (Batch.total_cost); a
+    """A batch in a list: API.md's input_cost is everything it consumed, as stored (Batch.materials_cost); a
     batch's own record computes it exactly from its consumption rows."""
 
     id = fields.Integer()
@@ -68,7 +73,7 @@ class BatchBrief(Schema):
     recipe_version = fields.Integer()
     scale = DecimalString()
     status = fields.String(metadata={"enum": ["in_progress", "completed", "failed", "cancelled"]})
-    input_cost = DecimalString(attribute="total_cost")
+    input_cost = DecimalString(attribute="materials_cost")
     planned_yield = DecimalString()
     yield_quantity = DecimalString(allow_none=True)
     yield_unit = fields.String()
@@ -106,6 +111,8 @@ class BatchFinish(Schema):
     output_item_id = fields.Raw(load_default=None, allow_none=True, metadata={"type": "integer"})
     outputs = fields.List(fields.Nested(OutputInput), load_default=None, allow_none=True)
     waste_quantity = QuantityInput(load_default=None, allow_none=True)
+    labour_minutes = QuantityInput(load_default=None, allow_none=True,
+                                   metadata={"description": "Actual labour minutes (default: the recipe's)"})
     hold_until = fields.String(load_default=None, allow_none=True, metadata={
         "format": "date", "description": "Cure / hold date (YYYY-MM-DD): the output lots are usable from it"})
     notes = fields.String(load_default="", allow_none=True)
@@ -163,7 +170,7 @@ def batch_detail(batch_id: int):
 @blp.alt_response(409, description="The batch is not in progress")
 @require_permission("batches.finish")
 def batch_finish(data, batch_id: int):
-    """Finish: the output lot's unit cost = input cost ÷ output quantity."""
+    """Finish: the output lot's unit cost = total cost (input + labour + overhead) ÷ output quantity."""
     org, user = api_actor()
     batches.finish_batch(org, user, batch_id, **data)
     return batches.batch_record(org, user, batch_id)

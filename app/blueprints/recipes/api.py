@@ -47,6 +47,14 @@ class RecipeSchema(Schema):
     archived = IsSet(attribute="recipe.archived_at")
     locked = IsSet(attribute="version.locked_at", metadata={"description": "True once a batch used this version"})
     lines = fields.List(fields.Nested(LineSchema), attribute="version.lines")
+    labour_minutes = DecimalString(attribute="recipe.labour_minutes",
+                                   metadata={"description": "Expected labour per batch (not scaled)"})
+    labour_rate = DecimalString(attribute="recipe.labour_rate", allow_none=True,
+                                metadata={"description": "Per hour; null = the organization's"})
+    overhead_percent = DecimalString(attribute="recipe.overhead_percent", allow_none=True,
+                                     metadata={"description": "Of materials; null = the organization's"})
+    overhead_per_batch = DecimalString(attribute="recipe.overhead_per_batch", allow_none=True,
+                                       metadata={"description": "null = the organization's"})
 
 
 RecipeList = page_schema(RecipeSchema)
@@ -89,6 +97,13 @@ class RecipeInput(Schema):
     fragrance_load_pct = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal"})
     parent_id = fields.Raw(allow_none=True, metadata={"type": "integer"})
     variation_name = fields.String(allow_none=True)
+    labour_minutes = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal"})
+    labour_rate = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal",
+                                                        "description": "null = the organization's"})
+    overhead_percent = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal",
+                                                             "description": "null = the organization's"})
+    overhead_per_batch = fields.Raw(allow_none=True, metadata={"type": "string", "format": "decimal",
+                                                               "description": "null = the organization's"})
     change_note = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(LineInput))
 

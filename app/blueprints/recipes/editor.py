@@ -169,6 +169,8 @@ def _header_values(form: RecipeForm) -> dict:
     values = {name: (getattr(form, name).data or "").strip() for name in ("name", "instructions", "notes")}
     values["category"] = form.category.data
     values.update({name: getattr(form, name).data for name in ("superfat_pct", "water_pct", "fragrance_load_pct")})
+    values.update({name: getattr(form, name).data for name in ("labour_minutes", "labour_rate", "overhead_percent",
+                                                                "overhead_per_batch")})
     return values
 
 

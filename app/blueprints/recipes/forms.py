@@ -52,6 +52,14 @@ class RecipeForm(FlaskForm):
     superfat_pct = DecimalText("Superfat %", validators=[Optional()])
     water_pct = DecimalText("Water %", validators=[Optional()])
     fragrance_load_pct = DecimalText("Fragrance load %", validators=[Optional()])
+    labour_minutes = DecimalText("Labour (minutes per batch)", validators=[Optional()],
+                                 description="Hands-on time for one batch at any scale.")
+    labour_rate = DecimalText("Labour rate (per hour)", validators=[Optional()],
+                              description="Blank = the organization's rate.")
+    overhead_percent = DecimalText("Overhead (% of materials)", validators=[Optional()],
+                                   description="Blank = the organization's.")
+    overhead_per_batch = DecimalText("Overhead per batch", validators=[Optional()],
+                                     description="Blank = the organization's.")
     percentage_mode = BooleanField("Percentage recipe (lines are % of the base oil weight)")
     base_quantity = DecimalText("Base (oil) weight", validators=[Optional()], allow_zero=False)
     base_unit = SelectField("Base unit", validate_choice=False, default="g")

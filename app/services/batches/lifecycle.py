@@ -15,6 +15,7 @@ from ..base import unit_of_work
 from ..errors import InsufficientStock, InvalidState, ValidationFailed
 from ..inventory import expiration
 from ..recipes.versions import _version
+from . import costing
 from .common import (
     _consumption_rows,
     _in_progress,
@@ -124,8 +125,9 @@ def _container_needs(org, batch: Batch, specs: list[OutputSpec]) -> list:
 
 @unit_of_work
 def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, outputs=None, waste_quantity=None,
-                 hold_until=None, notes: str = "") -> Batch:
-    """Complete a batch: output lot(s) whose unit cost = the batch cost ÷ output quantity (+ containers)."""
+                 hold_until=None, notes: str = "", labour_minutes=None) -> Batch:
+    """Complete a batch: output lot(s) whose unit cost = the batch's full cost ÷ output quantity (+ containers);
+    labour and overhead (costing) are frozen on the batch."""
     authorize(actor, org, "batches.finish")
     batch = _in_progress(org, batch_id)
     recipe = tenancy.get_for_org(Recipe, batch.recipe_id, org)
@@ -133,6 +135,7 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
     waste = units.parse_quantity(waste_quantity, "waste_quantity", allow_zero=True) \
         if waste_quantity not in (None, "") else None
     hold = expiration.parse_date(hold_until, "hold_until") if hold_until not in (None, "") else None
+    minutes = costing.parse_minutes(labour_minutes)
     specs = _parse_outputs(org, batch, recipe, actual, output_item_id, outputs)
     container_cost = Decimal(0)
     needs = _container_needs(org, batch, specs)
@@ -147,11 +150,14 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
         container_cost = sum((_record_consumption(org, batch, item_events, "container")
                               for item_events in events.values()), Decimal(0))
     now = utcnow()
+    batch.container_cost = container_cost
+    full = costing.freeze(org, batch, recipe, batch.input_cost + container_cost, minutes)
+    extra = full.labour_cost + full.overhead_cost  # shared like the ingredients (by share)
     total_units = sum((spec.quantity for spec in specs), Decimal(0))
     for spec in specs:
         with localcontext() as ctx:
             ctx.prec = 60
-            unit_cost = batch.input_cost * spec.share / spec.quantity
+            unit_cost = (batch.input_cost + extra) * spec.share / spec.quantity
             if container_cost and total_units:
                 unit_cost += container_cost / total_units
             unit_cost = unit_cost.quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
@@ -159,7 +165,6 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
                                            hold_until=hold, received_at=now, notes=f"Output of batch {batch.label}")
         db.session.add(BatchOutput(organization_id=org.id, batch_id=batch.id, item_id=spec.item.id,
                                    lot_id=event.lot_id, quantity=spec.quantity, unit_cost=unit_cost))
-    batch.container_cost = container_cost
     batch.yield_quantity = actual
     batch.waste_quantity = waste
     batch.yield_variance = actual - batch.planned_yield
@@ -180,7 +185,8 @@ def fail_batch(org, actor, batch_id, *, reason: str = "") -> Batch:
     authorize(actor, org, "batches.finish")
     batch = _in_progress(org, batch_id)
     batch.status = "failed"
-    batch.loss_cost = batch.input_cost
+    full = costing.freeze(org, batch, tenancy.get_for_org(Recipe, batch.recipe_id, org), batch.input_cost)
+    batch.loss_cost = full.total_cost  # materials (+ labour and overhead when set)
     batch.failure_reason = (reason or "").strip()[:255] or None
     batch.finished_at = utcnow()
     batch.finished_by_id = getattr(actor, "id", None)
@@ -203,6 +209,7 @@ def cancel_batch(org, actor, batch_id, *, reason: str = "") -> Batch:
                                      permission="batches.cancel")
         row.credited_event_id = event.id
     batch.status = "cancelled"
+    costing.freeze(org, batch, tenancy.get_for_org(Recipe, batch.recipe_id, org), batch.materials_cost)
     batch.finished_at = utcnow()
     batch.finished_by_id = getattr(actor, "id", None)
     _log(org, actor, batch, "cancelled", "Cancelled; all stock returned to its lots."

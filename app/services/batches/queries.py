@@ -26,6 +26,7 @@ from ...models import (
 from .. import tenancy
 from ..authz import authorize
 from ..pagination import Page, paginate
+from . import costing
 from .common import _consumption_rows
 
 VIEW = "batches.view"
@@ -87,6 +88,34 @@ class BatchRecord:
     timers: list
     log: list  # (entry, user name)
     version: RecipeVersion
+    full: object = None  # costing.FullCost: labour, overhead and total (frozen, or the estimate in progress)
+
+    @property
+    def labour_minutes(self) -> Decimal:
+        return self.full.labour_minutes
+
+    @property
+    def labour_cost(self) -> Decimal:
+        return self.full.labour_cost
+
+    @property
+    def overhead_cost(self) -> Decimal:
+        return self.full.overhead_cost
+
+    @property
+    def total_cost(self) -> Decimal:
+        """input_cost (consumed_cost) + labour + overhead."""
+        return self.full.total_cost
+
+    @property
+    def timer_minutes(self) -> Decimal | None:
+        """Worked minutes the stopped work timers measured (timers with a planned duration, like curing, are
+        waiting, not work); None when no such timer was used."""
+        spans = [t.stopped_at - t.started_at for t in self.timers
+                 if t.stopped_at is not None and t.duration_minutes is None]
+        if not spans:
+            return None
+        return Decimal(int(sum(span.total_seconds() for span in spans) // 60))
 
     @property
     def output_lots(self) -> list[InventoryLot]:
@@ -106,7 +135,7 @@ class BatchRecord:
         10-place unit cost; the factors are stored exactly. A cancelled batch gave everything back, so
         it reports the cost it had consumed as stored."""
         if self.batch.status == "cancelled":
-            return self.batch.total_cost
+            return self.batch.materials_cost
         return sum((consumption_cost(row) for row, _, _ in self.consumption if row.credited_event_id is None),
                    Decimal(0))
 
@@ -137,9 +166,11 @@ def batch_record(org, actor, batch_id) -> BatchRecord:
     user_ids = {e.user_id for e in entries if e.user_id}
     names = {u.id: u.display_name for u in db.session.scalars(
         db.select(User).where(User.id.in_(sorted(user_ids)), User.organization_id == org.id))} if user_ids else {}
-    return BatchRecord(batch, recipe, [Consumed(r, items[r.item_id], lots[r.lot_id]) for r in rows],
-                       [(o, items[o.item_id], lots[o.lot_id]) for o in outputs], timers,
-                       [(e, names.get(e.user_id, "")) for e in entries], version)
+    record = BatchRecord(batch, recipe, [Consumed(r, items[r.item_id], lots[r.lot_id]) for r in rows],
+                         [(o, items[o.item_id], lots[o.lot_id]) for o in outputs], timers,
+                         [(e, names.get(e.user_id, "")) for e in entries], version)
+    record.full = costing.batch_full_cost(org, batch, recipe, record.consumed_cost)
+    return record
 
 
 def list_batches(org, actor, *, status=None, recipe_id=None, date_from=None, date_to=None, q=None,

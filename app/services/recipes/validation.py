@@ -49,6 +49,16 @@ def _percent(value, field: str) -> Decimal | None:
     return number
 
 
+def _cost_value(value, field: str, label: str, *, maximum: Decimal = Decimal("1e9")) -> Decimal:
+    """A full-cost figure on a recipe: a number from 0 up to `maximum`."""
+    number = units.parse_decimal(value, field)
+    if number < 0:
+        raise ValidationFailed(f"{label} cannot be negative.", fields={field: "Must be 0 or more."})
+    if number > maximum:
+        raise ValidationFailed(f"{label} is too large.", fields={field: "Too large."})
+    return number
+
+
 def _prefix_taken(org, prefix: str, exclude_id: int | None = None) -> bool:
     stmt = tenancy.scoped(Recipe, org, func.count(Recipe.id)).where(func.upper(Recipe.label_prefix) == prefix)
     if exclude_id:
@@ -227,6 +237,15 @@ def _header_values(org, data: dict, recipe: Recipe | None = None) -> dict:
     for name in ("superfat_pct", "water_pct", "fragrance_load_pct"):
         if name in data:
             values[name] = _percent(data.get(name), name)
+    if "labour_minutes" in data:
+        minutes = data.get("labour_minutes")
+        values["labour_minutes"] = _cost_value(minutes, "labour_minutes", "Labour minutes",
+                                               maximum=Decimal(525600)) if minutes not in (None, "") else Decimal(0)
+    for name, label in (("labour_rate", "Labour rate"), ("overhead_percent", "Overhead percent"),
+                        ("overhead_per_batch", "Overhead per batch")):
+        if name in data:  # blank / null = the organization's setting
+            raw = data.get(name)
+            values[name] = _cost_value(raw, name, label) if raw not in (None, "") else None
     if "variation_name" in data:
         values["variation_name"] = _text(data.get("variation_name"), "variation_name", "Variation name",
                                          max_length=80) or None

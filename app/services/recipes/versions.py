@@ -19,7 +19,8 @@ from .validation import (
 )
 
 HEADER_FIELDS = ("name", "category", "output_item_id", "instructions", "notes", "superfat_pct", "water_pct",
-                 "fragrance_load_pct", "variation_name")
+                 "fragrance_load_pct", "variation_name", "labour_minutes", "labour_rate", "overhead_percent",
+                 "overhead_per_batch")
 
 
 VERSION_FIELDS = ("yield_quantity", "yield_unit", "portion_count", "portion_name", "percentage_mode",
