@@ -24,6 +24,10 @@ API_BLUEPRINTS += ["reports"]
 PAGE_BLUEPRINTS += ["purchasing"]
 API_BLUEPRINTS += ["suppliers", "purchasing"]
 
+# Locations and transfers between them (pages and JSON).
+PAGE_BLUEPRINTS += ["locations"]
+API_BLUEPRINTS += ["locations"]
+
 # Integrations: connected shops (Shopify webhooks → sales) and the AI recipe assistant (pages and JSON).
 PAGE_BLUEPRINTS += ["integrations"]
 API_BLUEPRINTS += ["integrations"]

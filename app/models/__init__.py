@@ -10,6 +10,7 @@ from .audit import AuditLog
 from .idempotency import IdempotencyKey
 from .control_tower import ALERT_TYPES, Alert
 from .integrations import AssistantRequest, ShopConnection, ShopOrder, ShopOrderLine, ShopWebhook
+from .locations import LOCATION_KINDS, TRANSFER_STATUSES, Location, Transfer
 from .purchasing import OPEN_PO_STATUSES, PO_STATUSES, PurchaseOrder, PurchaseOrderLine, SupplierItem
 from .sales import (RECALL_STATUSES, RESERVATION_STATUSES, Product, ProductVariant, Recall, RecallLot, Reservation,
                     Sale, SaleConsumption, Sku)
@@ -24,5 +25,6 @@ __all__ = [
     "RECALL_STATUSES", "RESERVATION_STATUSES", "Product", "ProductVariant", "Recall", "RecallLot", "Reservation",
     "Sale", "SaleConsumption", "Sku",
     "AssistantRequest", "ShopConnection", "ShopOrder", "ShopOrderLine", "ShopWebhook",
+    "LOCATION_KINDS", "TRANSFER_STATUSES", "Location", "Transfer",
     "OPEN_PO_STATUSES", "PO_STATUSES", "PurchaseOrder", "PurchaseOrderLine", "SupplierItem",
 ]

@@ -130,6 +130,14 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     # The lot's public page is /l/<public_token> (no login): random, never derived from ids or codes.
     public_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_token)
+    # Where the lot is (models.locations). Every lot the inventory service writes has one; NULL only on rows
+    # from before locations existed, which count as the organization's default location.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    # A transfer's destination lot while the stock is on its way: usable nowhere until the transfer is received.
+    in_transit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The lot this one was transferred from (same cost, expiry and received date): traceability follows it.
+    source_lot_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_lots.id"), index=True)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), index=True)
 
     item: Mapped[InventoryItem] = relationship(lazy="select")
     supplier: Mapped[Supplier | None] = relationship(lazy="select")

@@ -117,7 +117,9 @@ def signup(*, organization_name: str, email: str, password: str, name: str = "",
         raise ValidationFailed("Reference data is missing: run `flask init-production` first.")
     org = Organization(name=organization_name, tier=tier, timezone=tz, billing_status="free")
     db.session.add(org)
-    return _new_owner(org, email, password, name)
+    user = _new_owner(org, email, password, name)
+    _add_default_location(org)
+    return user
 
 
 @unit_of_work
@@ -137,7 +139,15 @@ def create_organization(*, name: str, owner_email: str, password: str, tier_key:
     db.session.add(org)
     _new_owner(org, email, password, owner_name)
     db.session.flush()
+    _add_default_location(org)
     return org
+
+
+def _add_default_location(org: Organization) -> None:
+    """Every organization has a default location ("Workshop") from the start (services.inventory.locations)."""
+    from .inventory.locations import add_default_location
+
+    add_default_location(org)
 
 
 def authenticate(email: str | None, password: str | None) -> User:

@@ -73,6 +73,10 @@ class LotSchema(Schema):
     supplier_lot_code = fields.String(allow_none=True)
     hold_until = fields.Date(allow_none=True, metadata={"description": "Cure / hold date (YYYY-MM-DD, the "
                                                              "organization's calendar date): on hold before it"})
+    location_id = fields.Integer(allow_none=True, metadata={"description": "Where the lot is (null: the default "
+                                                                           "location, on rows from before locations)"})
+    in_transit = fields.Boolean(metadata={"description": "On its way to location_id (a transfer not yet received)"})
+    source_lot_id = fields.Integer(allow_none=True, metadata={"description": "The lot this one was transferred from"})
 
 
 class LotWith:
@@ -97,6 +101,14 @@ class ItemView:
 
     def __getattr__(self, name):
         return getattr(self.item, name)
+
+
+class LocationStock(Schema):
+    """An item's stock at one location (in-transit stock counts at none)."""
+
+    location_id = fields.Integer(allow_none=True)
+    quantity = DecimalString()
+    available = DecimalString(metadata={"description": "Usable there (not expired, not on hold)"})
 
 
 class ItemSchema(Schema):
@@ -127,6 +139,9 @@ class ItemSchema(Schema):
     sku = fields.String(allow_none=True, metadata={"description": "The shop SKU code shop orders match"})
     lead_time_days = fields.Integer(allow_none=True, metadata={"description": "null: the supplier's, else 7"})
     reorder = fields.Nested(ReorderFigures, allow_none=True)
+    in_transit = DecimalString(attribute="summary.in_transit", metadata={
+        "description": "Stock in transfers not yet received (in no location's available)"})
+    by_location = fields.List(fields.Nested(LocationStock), attribute="summary.by_location")
     lots = fields.List(fields.Nested(LotSchema))
 
 
@@ -215,6 +230,9 @@ class AdjustmentRequest(Schema):
     supplier_lot_code = fields.String(allow_none=True, load_default=None)
     lot_code = fields.String(allow_none=True, load_default=None)
     notes = fields.String(allow_none=True, load_default="")
+    location_id = Id(allow_none=True, load_default=None, metadata={
+        "description": "Restock: where the lot goes (default location when absent); deduction: the only location "
+                       "it takes from (absent: FIFO across all locations)"})
 
 
 # ---- views -----------------------------------------------------------------------------------------

@@ -19,7 +19,16 @@ from ..authz import authorize
 from .ledger import usage_by_item
 
 DEFAULT_LEAD_TIME_DAYS = 7
-IN_TRANSIT_PROVIDERS: list = []
+
+
+def _transfers_in_transit(org, item_ids) -> dict:
+    """Stock in lots of transfers between locations not yet received (services.inventory)."""
+    from ..inventory import in_transit_quantities
+
+    return in_transit_quantities(org, item_ids)
+
+
+IN_TRANSIT_PROVIDERS: list = [_transfers_in_transit]
 
 
 def _purchase_orders_on_order(org, item_ids) -> dict:

@@ -5,6 +5,8 @@ movements   restock, receive_produced (batch output), deduct, deduct_many, recou
 holds       cure / hold dates, recall holds, disposals
 queries     get_* / list_* reads and the inventory pages' bounded queries (all take org, actor)
 stock_check what can be used now (usable lots minus reservations)
+locations   where stock is: the default location, create / list locations, in-transit quantities
+transfers   stock moved between locations (at once or in transit, then received)
 expiration  expiry dates, expiring and expired lots
 fifo        the consumption order and the low-level lot and event writes (private to this package)
 """
@@ -48,6 +50,13 @@ from .movements import (
                      restock,
                      reverse_event,
 )
+from .locations import (
+                     create_location,
+                     default_location,
+                     get_location,
+                     in_transit_quantities,
+                     list_locations,
+)
 from .queries import (
                      LIST_SORTS,
                      ItemSummary,
@@ -60,6 +69,7 @@ from .queries import (
                      list_items,
                      lots_in_consumption_order,
 )
+from .transfers import get_transfer, list_transfers, receive_transfer, transfer_lots, transfer_stock
 
 __all__ = [
     "ALL_CHANGE_TYPES", "CHANGE_TYPES", "CREDITS", "DEDUCTIONS", "DISPOSALS", "HOLD_CHANGE", "LIST_SORTS", "PRODUCED",
@@ -68,4 +78,6 @@ __all__ = [
     "link_library_item", "list_events", "list_expired", "list_expiring", "list_items", "lock_lots",
     "lots_in_consumption_order", "receive_produced", "recount", "require_whole_count", "restock", "restore_item",
     "reverse_event", "set_hold_reason", "set_lot_hold", "unlink_library_item", "update_item",
+    "create_location", "default_location", "get_location", "in_transit_quantities", "list_locations",
+    "get_transfer", "list_transfers", "receive_transfer", "transfer_lots", "transfer_stock",
 ]

@@ -27,18 +27,20 @@ EVENT_PREFIXES = {
     "reversal": "REV",
     "produced": "PRD",  # batch output lots (written only by movements.receive_produced)
     "hold": "HLD",  # a lot's cure / hold date set, changed or released: quantity 0 (holds.set_lot_hold)
+    "transfer_out": "TRO", "transfer_in": "TRI",  # a transfer's pair per lot moved (transfers.transfer_stock)
 }
 FIRST_CHUNK = 8
 MAX_CHUNK = 512
 
 
 def usable_condition(now: datetime, today: date | None = None):
-    """SQL: the lot can be consumed now (has stock, not expired, not on hold). Never NULL.
+    """SQL: the lot can be consumed now (has stock, not in transit, not expired, not on hold). Never NULL.
 
     `today` is the organization's date (timezones.org_today); a hold ends on its date."""
     today = today or now.date()
     return and_(
         InventoryLot.remaining_quantity > 0,
+        InventoryLot.in_transit.is_(False),
         or_(InventoryLot.hold_reason.is_(None), InventoryLot.hold_reason == ""),
         or_(InventoryLot.hold_until.is_(None), InventoryLot.hold_until <= today),
         or_(InventoryLot.expires_on.is_(None), InventoryLot.expires_on >= today),
@@ -87,11 +89,21 @@ def _after(org, lot: InventoryLot):
     return or_(_expiry_key() > expiry, and_(_expiry_key() == expiry, later))
 
 
+def at_location(location):
+    """SQL: the lot is at this location (lots without one are at the organization's default location)."""
+    if location.is_default:
+        return or_(InventoryLot.location_id == location.id, InventoryLot.location_id.is_(None))
+    return InventoryLot.location_id == location.id
+
+
 def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: datetime, usable: bool = True,
-                     skip: set[int] | None = None) -> Plan:
-    """Walk the item's lots in consumption order and take `quantity`; `short` > 0 if they run out."""
+                     skip: set[int] | None = None, location=None) -> Plan:
+    """Walk the item's lots in consumption order and take `quantity`; `short` > 0 if they run out.
+    With a `location` (models.Location), only that location's lots."""
     today = org_today(org, now)
     condition = usable_condition(now, today) if usable else unusable_condition(now, today)
+    if location is not None:
+        condition = and_(condition, at_location(location))
     plan, needed, after, chunk = Plan(), quantity, None, FIRST_CHUNK
     while needed > 0:
         stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id, condition)
@@ -133,14 +145,21 @@ def apply_plan(org, actor, item: InventoryItem, plan: Plan, *, change_type: str,
 def new_lot(org, actor, item: InventoryItem, quantity: Decimal, unit_cost: Decimal, *, change_type: str,
             received_at: datetime | None = None, expires_on: date | None = None, supplier_id=None,
             supplier_lot_code=None, code: str | None = None, hold_until=None, notes: str = "",
-            batch_id=None, sale_id=None) -> InventoryEvent:
-    """Create a lot holding `quantity` and the positive event that brought it in."""
+            batch_id=None, sale_id=None, location_id: int | None = None, in_transit: bool = False,
+            source_lot_id: int | None = None, transfer_id: int | None = None) -> InventoryEvent:
+    """Create a lot holding `quantity` and the positive event that brought it in (at `location_id`, else the
+    organization's default location)."""
+    if location_id is None:
+        from .locations import default_location
+
+        location_id = default_location(org).id
     lot = InventoryLot(organization_id=org.id, item_id=item.id,
                        code=code or sequences.next_code(org, "lot", "LOT"),
                        received_at=received_at or utcnow(), original_quantity=quantity,
                        remaining_quantity=quantity, unit_cost=unit_cost, supplier_id=supplier_id,
                        supplier_lot_code=supplier_lot_code or None, expires_on=expires_on,
-                       hold_until=hold_until, notes=notes or "")
+                       hold_until=hold_until, notes=notes or "", location_id=location_id,
+                       in_transit=in_transit, source_lot_id=source_lot_id, transfer_id=transfer_id)
     db.session.add(lot)
     db.session.flush()
     event = _event(org, actor, item, lot, quantity, change_type, event_codes(org, change_type, 1)[0], notes,

@@ -39,6 +39,7 @@ from .common import (
 )
 from .expiration import expiry_for_receipt, parse_date, parse_datetime
 from .fifo import Plan, apply_plan, event_codes, move_lot, new_lot, plan_consumption
+from .locations import location_for
 from .stock_check import reserved_quantities, usable_quantities
 
 MAX_UNIT_COST = Decimal("1e7")
@@ -47,15 +48,19 @@ MAX_UNIT_COST = Decimal("1e7")
 @unit_of_work
 def adjust(org, actor, item_id, *, change_type, quantity, unit=None, unit_cost=None, expires_at=None,
            received_at=None, supplier_id=None, supplier_lot_code=None, lot_code=None, notes="", batch_id=None,
-           sale_id=None) -> AdjustmentResult:
-    """One stock adjustment of any change type (restock, recount, deduction, disposal, credit)."""
+           sale_id=None, location_id=None) -> AdjustmentResult:
+    """One stock adjustment of any change type (restock, recount, deduction, disposal, credit).
+
+    `location_id`: where a restock goes (default location when absent), or the only place a deduction or
+    disposal takes from (absent: FIFO across all locations)."""
     authorize(actor, org, "inventory.adjust")
     check_change_type(change_type, ALL_CHANGE_TYPES)
     common = dict(notes=notes, batch_id=batch_id, sale_id=sale_id)
     if change_type == "restock":
         events = [restock(org, actor, item_id, quantity=quantity, unit=unit, unit_cost=unit_cost,
                           expires_at=expires_at, received_at=received_at, supplier_id=supplier_id,
-                          supplier_lot_code=supplier_lot_code, lot_code=lot_code, **common)]
+                          supplier_lot_code=supplier_lot_code, lot_code=lot_code, location_id=location_id,
+                          **common)]
     elif change_type == "recount":
         events = recount(org, actor, item_id, quantity=quantity, unit=unit, unit_cost=unit_cost, notes=notes)
     elif change_type in CREDITS:
@@ -65,17 +70,22 @@ def adjust(org, actor, item_id, *, change_type, quantity, unit=None, unit_cost=N
         lot = lot_of_item(org, tenancy.get_for_org(InventoryItem, item_id, org), lot_code)
         events = [credit_lot(org, actor, lot.id, quantity, unit=unit, change_type=change_type, **common)]
     else:
-        events = deduct(org, actor, item_id, quantity, unit, change_type=change_type, lot_code=lot_code, **common)
+        events = deduct(org, actor, item_id, quantity, unit, change_type=change_type, lot_code=lot_code,
+                        location_id=location_id, **common)
     return AdjustmentResult(events=events, item=tenancy.get_for_org(InventoryItem, item_id, org))
 
 
 @unit_of_work
 def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires_at=None, received_at=None,
             supplier_id=None, supplier_lot_code=None, lot_code=None, notes="", batch_id=None, sale_id=None,
-            hold_until=None, change_type="restock") -> InventoryEvent:
-    """Receive stock as one new lot (unit_cost per `unit`, stored per item unit); returns its event."""
+            hold_until=None, change_type="restock", location_id=None) -> InventoryEvent:
+    """Receive stock as one new lot (unit_cost per `unit`, stored per item unit) at `location_id` (the
+    organization's default location when absent); returns its event."""
     authorize(actor, org, "inventory.adjust")
     check_change_type(change_type, {"restock"})
+    location = location_for(org, location_id)
+    if location is not None and location.archived_at is not None:
+        raise ValidationFailed(f"{location.name} is archived.", fields={"location_id": "Archived location."})
     requested = units.parse_quantity(quantity)
     item = lock_item(org, item_id)
     if item.archived_at is not None:
@@ -94,7 +104,7 @@ def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires
                     supplier_id=checked_supplier_id(org, supplier_id) if supplier_id not in (None, "") else item.supplier_id,
                     supplier_lot_code=clean_text(supplier_lot_code, "supplier_lot_code", 80) or None, code=code,
                     hold_until=parse_date(hold_until, "hold_until"), notes=clean_text(notes, "notes", 5000),
-                    batch_id=batch_id, sale_id=sale_id)
+                    batch_id=batch_id, sale_id=sale_id, location_id=location.id if location is not None else None)
     return event
 
 
@@ -121,23 +131,33 @@ def receive_produced(org, actor, item_id, quantity, unit_cost, *, batch_id, hold
 
 @unit_of_work
 def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=None, notes="", batch_id=None,
-           sale_id=None, permission: str = "inventory.adjust") -> list[InventoryEvent]:
+           sale_id=None, permission: str = "inventory.adjust", location_id=None) -> list[InventoryEvent]:
     """Consume stock oldest-lot-first, or from one named lot; one ledger event per lot touched.
+    With `location_id`, only that location's lots (FIFO within it); without, FIFO across all locations.
 
     `permission` is what allows this movement: a sale is `products.sell`, a batch `batches.start`."""
     authorize(actor, org, permission)
     check_change_type(change_type, DEDUCTIONS | DISPOSALS)
     requested = units.parse_quantity(quantity)
+    location = location_for(org, location_id)
     item = lock_item(org, item_id)
     qty = units.to_item_quantity(org, item, requested, unit)
     require_whole_count(org, item, qty)
     now = utcnow()
     if lot_code not in (None, ""):
         plan = _plan_named_lot(org, item, qty, lot_code, change_type, now)
+        if location is not None and plan.takes and not _lot_at(plan.takes[0][0], location):
+            message = f"Lot {plan.takes[0][0].code} is not at {location.name}."
+            raise ValidationFailed(message, fields={"lot_code": message})
     else:
-        plan = plan_consumption(org, item, qty, now=now)
+        plan = plan_consumption(org, item, qty, now=now, location=location)
     if plan.short > 0:
-        raise insufficient([(item, qty, plan.total)], org, now)
+        error = insufficient([(item, qty, plan.total)], org, now)
+        if location is not None:
+            error.message = (f"Not enough usable stock of {item.name} at {location.name}: "
+                             f"{units.clean_decimal(plan.total)} {item.unit} there.")
+            error.args = (error.message,)
+        raise error
     _respect_reservations(org, {item.id: (item, qty)}, change_type, now)
     return apply_plan(org, actor, item, plan, change_type=change_type, notes=clean_text(notes, "notes", 5000),
                       batch_id=batch_id, sale_id=sale_id)
@@ -248,6 +268,9 @@ def reverse_event(org, actor, event_id, *, notes="") -> InventoryEvent:
     item = lock_item(org, original.item_id)
     if original.change_type == REVERSAL:
         raise InvalidState("A reversal cannot be reversed; record a new adjustment instead.")
+    if original.change_type in ("transfer_out", "transfer_in"):
+        raise InvalidState(f"Event {original.code} is part of a transfer between locations; "
+                           "transfer the stock back instead.")
     if original.change_type == HOLD_CHANGE:
         raise InvalidState(f"Event {original.code} changed a hold, not stock; change the lot's hold instead.")
     if tenancy.find_for_org(InventoryEvent, org, reverses_event_id=original.id) is not None:
@@ -279,6 +302,10 @@ def _plan_named_lot(org, item, qty: Decimal, lot_code, change_type: str, now: da
         raise ValidationFailed(message, fields={"lot_code": message})
     take = min(qty, lot.remaining_quantity)
     return Plan(takes=[(lot, take)] if take > 0 else [], short=qty - take)
+
+
+def _lot_at(lot, location) -> bool:
+    return lot.location_id == location.id or (lot.location_id is None and location.is_default)
 
 
 def _cost_per_item_unit(unit_cost, requested: Decimal, qty: Decimal) -> Decimal:

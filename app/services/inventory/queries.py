@@ -6,7 +6,7 @@ however many rows the organization has.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -28,6 +28,7 @@ from ..errors import NotFound, ValidationFailed
 from ..pagination import Page, paginate
 from ..timezones import org_today
 from .fifo import consumption_order, usable_condition
+from .locations import find_default_location
 from .stock_check import reserved_quantities
 
 LIST_SORTS = ("name", "quantity", "value", "kind", "updated")
@@ -42,6 +43,9 @@ class ItemSummary:
     expiring_qty: Decimal
     low_stock: bool
     lots_count: int
+    in_transit: Decimal = Decimal(0)  # in lots of transfers not yet received: in no location's available
+    # [{location_id, quantity, available}] for the locations holding stock (in-transit lots count at none)
+    by_location: list = field(default_factory=list)
 
     def __getitem__(self, key):  # templates may use summary["available"] as well as summary.available
         return getattr(self, key)
@@ -118,12 +122,15 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
     today = org_today(org, now)
     soon = today + timedelta(days=org.expiring_soon_days or 0)
     acc = {item_id: {"usable": Decimal(0), "value": Decimal(0), "total": Decimal(0), "expired": Decimal(0),
-                     "expiring": Decimal(0), "lots": 0} for item_id in ids}
+                     "expiring": Decimal(0), "lots": 0, "transit": Decimal(0), "places": {}} for item_id in ids}
+    default = find_default_location(org)
+    default_id = default.id if default is not None else None
     stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, InventoryLot.remaining_quantity,
                            InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
-                           InventoryLot.hold_reason)
+                           InventoryLot.hold_reason, InventoryLot.location_id, InventoryLot.in_transit)
             .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
-    for item_id, remaining, cost, expires_on, hold_until, hold_reason in db.session.execute(stmt):
+    rows = db.session.execute(stmt)
+    for item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit in rows:
         row = acc[item_id]
         row["lots"] += 1
         row["total"] += remaining
@@ -134,8 +141,15 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
         elif expires_on is not None and expires_on <= soon:
             row["expiring"] += remaining
         held = bool(hold_reason) or (hold_until is not None and hold_until > today)
+        if in_transit:
+            row["transit"] += remaining
+            continue
+        place = row["places"].setdefault(location_id if location_id is not None else default_id,
+                                         [Decimal(0), Decimal(0)])
+        place[0] += remaining
         if not expired and not held:
             row["usable"] += remaining
+            place[1] += remaining
     reserved = reserved_quantities(org, ids)
     result = {}
     for item in items:
@@ -145,7 +159,12 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
         result[item.id] = ItemSummary(
             available=available, value=row["value"], avg_unit_cost=average, expired_qty=row["expired"],
             expiring_qty=row["expiring"], lots_count=row["lots"],
-            low_stock=item.reorder_point is not None and available <= item.reorder_point)
+            low_stock=item.reorder_point is not None and available <= item.reorder_point,
+            in_transit=row["transit"],
+            by_location=[{"location_id": location_id, "quantity": quantity, "available": usable}
+                         for location_id, (quantity, usable) in sorted(row["places"].items(),
+                                                                       key=lambda pair: (pair[0] != default_id,
+                                                                                         pair[0] or 0))])
     return result
 
 

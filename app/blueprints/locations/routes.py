@@ -1,0 +1,2 @@
+"""Locations and transfers pages (filled in below)."""
+from __future__ import annotations
