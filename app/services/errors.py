@@ -53,6 +53,12 @@ class InsufficientStock(DomainError):
     code = "insufficient_stock"
 
 
+class BelowCost(ValidationFailed):
+    """A sale priced below its cost of goods, not confirmed (pages ask; the API allows it)."""
+
+    code = "below_cost"
+
+
 class InvalidQuantity(ValidationFailed):
     code = "invalid_quantity"
 

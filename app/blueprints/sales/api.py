@@ -41,6 +41,8 @@ class SaleSchema(Schema):
     revenue = DecimalString()
     cogs = DecimalString()
     margin = DecimalString(metadata={"description": "revenue − cogs, exactly"})
+    below_cost = fields.Function(lambda row: row.revenue < row.cogs, metadata={
+        "type": "boolean", "description": "Sold below its cost of goods (revenue < cogs); allowed, flagged"})
     order_ref = fields.String(attribute="sale.order_ref", allow_none=True)
     channel = fields.String(attribute="sale.channel", allow_none=True)
     customer = fields.String(attribute="sale.customer", allow_none=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..fields import DecimalText
@@ -22,6 +22,7 @@ class SaleForm(FlaskForm):
     channel = StringField("Channel", validators=[Optional(), Length(max=40)],
                           render_kw={"list": "channel-suggestions", "autocomplete": "off"})
     customer = StringField("Customer", validators=[Optional(), Length(max=120)])
+    confirm_below_cost = BooleanField("Sell below cost", description="The price is below what the stock cost.")
 
 
 class ReturnForm(FlaskForm):

@@ -100,7 +100,8 @@ def _record_sale(org, form: SaleForm, options):
     sale = sales.record_sale(org, current_user, quantity=form.quantity.data, unit_price=price,
                              order_ref=(form.order_ref.data or "").strip() or None,
                              channel=(form.channel.data or "").strip() or None,
-                             customer=(form.customer.data or "").strip() or None, **target)
+                             customer=(form.customer.data or "").strip() or None,
+                             confirm_below_cost=bool(form.confirm_below_cost.data), **target)
     return sale, option
 
 

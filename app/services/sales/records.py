@@ -15,7 +15,7 @@ from ...models.types import MONEY_QUANTUM, utcnow
 from .. import inventory, tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
-from ..errors import InsufficientStock, InvalidState, ValidationFailed
+from ..errors import BelowCost, InsufficientStock, InvalidState, ValidationFailed
 from ..inventory import expiration, stock_check
 from ..products import parse_price
 from ..validation import clean_text
@@ -47,11 +47,14 @@ def exact_figures(sale: Sale) -> tuple[Decimal, Decimal, Decimal]:
 
 @unit_of_work
 def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=None, unit=None, order_ref=None,
-                channel=None, customer=None, reservation_id=None, notes="", sold_at=None) -> Sale:
+                channel=None, customer=None, reservation_id=None, notes="", sold_at=None,
+                confirm_below_cost: bool | None = None) -> Sale:
     """Sell stock oldest-lot-first; COGS from the lots consumed, revenue and margin stored on the sale.
 
     `unit_price` blank uses the SKU's retail price. With `reservation_id` that open reservation (of this item)
-    is converted: its held quantity counts as available for this sale."""
+    is converted: its held quantity counts as available for this sale. `confirm_below_cost=False` (the sale
+    page) refuses a sale whose revenue is below its cost of goods with BelowCost, writing nothing; None (the
+    API, imports) or True records it anyway."""
     authorize(actor, org, "products.sell")
     item, sku = _item_and_sku(org, item_id, sku_id)
     qty_requested = units.parse_quantity(quantity)
@@ -98,6 +101,12 @@ def record_sale(org, actor, *, item_id=None, sku_id=None, quantity, unit_price=N
         cogs += cost
     sale.cogs = cogs
     sale.margin = sale.revenue - cogs
+    if confirm_below_cost is False and sale.revenue < cogs:
+        unit_cost = cogs / qty
+        raise BelowCost(f"Below cost: {units.clean_decimal(price)} each is less than the cost of goods "
+                        f"({units.clean_decimal(unit_cost.quantize(Decimal('0.01')))} each). Tick \"Sell below "
+                        "cost\" to record it anyway.",
+                        fields={"confirm_below_cost": "Confirm to sell below cost."})
     db.session.flush()
     db.session.expire(sale, ["consumption"])
     return sale
