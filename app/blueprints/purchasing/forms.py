@@ -56,6 +56,8 @@ class ReceiveLineForm(Form):
 
 class ReceiveForm(FlaskForm):
     lines = FieldList(FormField(ReceiveLineForm))
+    location_id = SelectField("Receive at", coerce=str, validate_choice=False, default="",
+                              description="Where the lots go (default: the organization's default location).")
 
 
 def item_choices(rows) -> list[tuple[str, str]]:

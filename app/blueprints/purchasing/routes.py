@@ -7,6 +7,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ...models import PO_STATUSES
+from ...services import inventory as inventory_services
 from ...services import purchasing, suppliers
 from ...services.errors import DomainError
 from ...services.inventory import queries as inventory_queries
@@ -127,7 +128,8 @@ def po_receive(po_id: int):
         if sub.quantity.data is None or sub.quantity.data == 0:
             continue
         receipts.append({"line_id": sub.line_id.data, "quantity": sub.quantity.data,
-                         "expires_at": sub.expires_at.data, "supplier_lot_code": sub.supplier_lot_code.data})
+                         "expires_at": sub.expires_at.data, "supplier_lot_code": sub.supplier_lot_code.data,
+                         "location_id": parse_id(form.location_id.data)})
         index_map.append(index)
     result = submit(form, _remapped(lambda: purchasing.receive_purchase_order(org, current_user, order.id, receipts),
                                     index_map))
@@ -224,11 +226,21 @@ def _render_detail(org, order, *, edit_form=None, receive_form=None):
         receive_form = ReceiveForm(formdata=None)
         for line in open_lines:
             receive_form.lines.append_entry({"line_id": str(line.id), "quantity": line.open_quantity})
+    if receive_form is not None:
+        receive_form.location_id.choices = _location_choices(org)
     lines_by_id = {line.id: line for line in order.lines}
     details = purchasing.supplier_items_for(org, [(order.supplier_id, line.item_id) for line in order.lines])
     return render_template("purchasing/po_detail.html", order=order, edit_form=edit_form, receive_form=receive_form,
                            lines_by_id=lines_by_id, details=details, total=purchasing.order_total(order),
                            line_total=purchasing.line_total, button_form=EmptyForm())
+
+
+def _location_choices(org) -> list:
+    """The organization's locations for the receive form (none offered when there is only one)."""
+    rows = inventory_services.list_locations(org, current_user)
+    if len(rows) < 2:
+        return []
+    return [SelectChoice("", "Default location")] + [SelectChoice(str(row.id), row.name) for row in rows]
 
 
 def _choices(org, form) -> None:

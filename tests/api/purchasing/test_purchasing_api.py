@@ -218,3 +218,20 @@ def test_openapi_documents_the_purchasing_endpoints(client):
     assert any(p["name"] == "Idempotency-Key" for p in create.get("parameters", []))
     receive = spec["paths"]["/api/v1/purchase-orders/{po_id}/receive"]["post"]
     assert {"409", "422"} <= set(receive["responses"])
+
+
+def test_receiving_at_a_location_puts_the_lot_there(api, owner, org, stocked):
+    """Does a receipt line's location_id reach the restock (the lot lives there), and is another
+    organization's location refused?"""
+    supplier, wax = stocked
+    client = api(owner)
+    market = client.post("/api/v1/locations", json={"name": "Market stall", "kind": "market"})
+    assert market.status_code == 201, market.json
+    po = _create(client, supplier, wax).json
+    client.post(f"/api/v1/purchase-orders/{po['id']}/send")
+    line_id = po["lines"][0]["id"]
+    response = client.post(f"/api/v1/purchase-orders/{po['id']}/receive", json={"lines": [
+        {"line_id": line_id, "quantity": "300", "location_id": market.json["id"]}]})
+    assert response.status_code == 200, response.json
+    (lot,) = client.get(f"/api/v1/inventory/{wax.id}").json["lots"]
+    assert lot["location_id"] == market.json["id"]

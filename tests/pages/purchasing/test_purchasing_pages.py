@@ -178,3 +178,23 @@ def test_supplier_page_edits_order_details(client, login, org, owner, viewer, be
 def test_navigation_links_to_orders(client, login, owner):
     login(owner)
     assert 'href="/purchase-orders"' in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_receive_form_offers_locations_when_there_are_several(client, login, org, owner, below):
+    """With a second location, does the receive form offer it, and does the lot go there?"""
+    from app.services import inventory
+
+    supplier, wax = below
+    order = _sent(org, owner, supplier, wax)
+    url = f"/purchase-orders/{order.id}"
+    login(owner)
+    assert "Receive at" not in client.get(url).get_data(as_text=True)
+    stall = inventory.create_location(org, owner, name="Market stall", kind="market")
+    assert "Receive at" in client.get(url).get_data(as_text=True)
+    response = post_form(client, f"{url}/receive", {"lines-0-line_id": str(order.lines[0].id),
+                                                    "lines-0-quantity": "200", "location_id": str(stall.id)},
+                         form_url=url)
+    assert response.status_code == 302
+    lots = list(db.session.scalars(tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == wax.id,
+                                                                            InventoryLot.location_id == stall.id)))
+    assert [lot.original_quantity for lot in lots] == [D("200")]
