@@ -120,7 +120,7 @@ def batch_finish(batch_id: int):
                                     yield_quantity=form.yield_quantity.data,
                                     output_item_id=form.output_item_id.data or None, outputs=outputs or None,
                                     waste_quantity=form.waste_quantity.data, hold_until=form.hold_until.data,
-                                    notes=(form.notes.data or "").strip())
+                                    notes=(form.notes.data or "").strip(), labour_minutes=form.labour_minutes.data)
 
     return _run(batch_id, "finish", form, finish, check=complete_outputs, success=
                 lambda batch: f"Batch {batch.label} finished: {format_quantity(batch.yield_quantity)} "

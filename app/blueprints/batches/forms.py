@@ -61,6 +61,8 @@ class FinishForm(FlaskForm):
     yield_quantity = DecimalText("Actual yield", validators=[InputRequired(message="Enter the actual yield.")],
                                  allow_zero=False)
     waste_quantity = DecimalText("Waste", validators=[Optional()])
+    labour_minutes = DecimalText("Labour (minutes)", validators=[Optional()],
+                                 description="Hands-on time; blank = the recipe's expected minutes.")
     output_item_id = SelectField("Output item", coerce=str, default="")
     outputs = FieldList(FormField(OutputRow), min_entries=OUTPUT_ROWS, max_entries=50)
     hold_until = DateField("Cure / hold until", validators=[Optional()],

@@ -155,6 +155,9 @@ def _working_forms(org, record) -> dict:
     }
     forms["finish"].yield_quantity.data = record.batch.planned_yield
     forms["finish"].output_item_id.data = str(record.recipe.output_item_id or "")
+    # Labour: what the work timers measured, else the recipe's expected minutes.
+    timed = record.timer_minutes
+    forms["finish"].labour_minutes.data = timed if timed is not None else (record.recipe.labour_minutes or None)
     fill_choices(org, record, forms)
     return forms
 
