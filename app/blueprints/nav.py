@@ -16,6 +16,7 @@ NAV = [
     ("Orders", "purchasing.po_list", "suppliers.view"),
     ("Reorder", "reports.reorder_page", "inventory.view"),
     ("Expiring", "inventory.expiring_list", "inventory.view"),
+    ("Locations", "locations.location_list", "inventory.view"),
     ("Units", "units.unit_manager", "inventory.view"),
     ("Library", "library.library_list", "library.view"),
     ("Calculators", "tools.tools_index", None),
