@@ -216,12 +216,14 @@ def _walk_forward(org, root: InventoryLot, *, with_sales: bool = True) -> dict:
         "lot_batches": {},  # lot id → [(batch id, quantity)]
         "batch_outputs": {},  # batch id → [lot id]
         "lot_sales": {},  # lot id → [(sale id, quantity)]
+        "lot_transfers": {},  # lot id → [lot ids transferred from it to another location]
     }
     frontier, seen, depth = [root.id], {root.id}, 0
     while frontier and depth < MAX_DEPTH:
         depth += 1
         if with_sales:
             _sales_of(org, frontier, state)
+        moved = _transferred_from(org, frontier, state, seen, depth)
         stmt = (tenancy.scoped(BatchConsumption, org, BatchConsumption.lot_id, BatchConsumption.quantity, Batch)
                 .join(Batch, Batch.id == BatchConsumption.batch_id)
                 .where(BatchConsumption.lot_id.in_(frontier), BatchConsumption.credited_event_id.is_(None),
@@ -256,7 +258,25 @@ def _walk_forward(org, root: InventoryLot, *, with_sales: bool = True) -> dict:
                 state["order"].append(lot.id)
                 state["levels"][lot.id] = depth
                 frontier.append(lot.id)
+        frontier.extend(moved)
     return state
+
+
+def _transferred_from(org, lot_ids: list[int], state: dict, seen: set, depth: int) -> list[int]:
+    """Lots moved to another location from these lots (one query): the same stock, so the walk goes on."""
+    stmt = (tenancy.scoped(InventoryLot, org).where(InventoryLot.source_lot_id.in_(lot_ids))
+            .order_by(InventoryLot.id))
+    found = []
+    for lot in db.session.scalars(stmt):
+        state["lot_transfers"].setdefault(lot.source_lot_id, []).append(lot.id)
+        if lot.id in seen:
+            continue
+        seen.add(lot.id)
+        state["lots"][lot.id] = lot
+        state["order"].append(lot.id)
+        state["levels"][lot.id] = depth
+        found.append(lot.id)
+    return found
 
 
 def _sales_of(org, lot_ids: list[int], state: dict) -> None:
@@ -278,10 +298,25 @@ def _sales_of(org, lot_ids: list[int], state: dict) -> None:
 
 def _walk_backward(org, root: InventoryLot) -> dict:
     """Level by level: lots → the batches that made them (1 query) → those batches' input lots (1 query)."""
-    state = {"lots": {}, "order": [], "batches": {}, "lot_batch": {}, "batch_inputs": {}}
+    state = {"lots": {}, "order": [], "batches": {}, "lot_batch": {}, "batch_inputs": {},
+             "lot_source": {}}  # lot id → the lot it was transferred from
     frontier, seen, depth = [root.id], {root.id}, 0
     while frontier and depth < MAX_DEPTH:
         depth += 1
+        known = {root.id: root, **state["lots"]}
+        sources = {known[lot_id].source_lot_id: lot_id for lot_id in frontier
+                   if getattr(known.get(lot_id), "source_lot_id", None)}
+        moved = []
+        if sources:  # a transferred lot traces back to the lot it came from (one query)
+            for lot in db.session.scalars(tenancy.scoped(InventoryLot, org)
+                                          .where(InventoryLot.id.in_(sorted(sources)))):
+                state["lot_source"][sources[lot.id]] = lot.id
+                if lot.id in seen:
+                    continue
+                seen.add(lot.id)
+                state["lots"][lot.id] = lot
+                state["order"].append(lot.id)
+                moved.append(lot.id)
         stmt = (tenancy.scoped(BatchOutput, org, BatchOutput.lot_id, Batch)
                 .join(Batch, Batch.id == BatchOutput.batch_id)
                 .where(BatchOutput.lot_id.in_(frontier), Batch.organization_id == org.id)
@@ -292,9 +327,9 @@ def _walk_backward(org, root: InventoryLot) -> dict:
             if batch.id not in state["batches"]:
                 state["batches"][batch.id] = batch
                 new_batches.append(batch.id)
-        frontier = []
+        frontier = moved
         if not new_batches:
-            break
+            continue
         stmt = (tenancy.scoped(BatchConsumption, org, BatchConsumption.batch_id, BatchConsumption.quantity,
                                InventoryLot)
                 .join(InventoryLot, InventoryLot.id == BatchConsumption.lot_id)
@@ -329,6 +364,8 @@ def _forward_tree(root: InventoryLot, fwd: dict, items: dict) -> TraceNode:
             node.repeat = True
             return node
         expanded.add(lot_id)
+        node.children.extend(lot_node(moved_id) for moved_id in fwd["lot_transfers"].get(lot_id, [])
+                             if moved_id in lots)
         for batch_id, qty in fwd["lot_batches"].get(lot_id, []):
             batch_node = TraceNode("batch", fwd["batches"][batch_id], qty)
             batch_node.children = [lot_node(out_id, lots[out_id].original_quantity)
@@ -352,6 +389,9 @@ def _backward_tree(root: InventoryLot, bwd: dict, items: dict) -> TraceNode:
             node.repeat = True
             return node
         expanded.add(lot_id)
+        source_id = bwd["lot_source"].get(lot_id)
+        if source_id is not None and source_id in lots:
+            node.children.append(lot_node(source_id))
         batch_id = bwd["lot_batch"].get(lot_id)
         if batch_id is not None:
             batch_node = TraceNode("batch", bwd["batches"][batch_id])

@@ -226,3 +226,21 @@ def test_concurrent_transfers_and_sales_from_one_location_never_oversell(app, or
     assert places.get(store_id, Decimal(0)) == Decimal(0)
     assert places[workshop.id] == Decimal("28")
     assert_invariants(org, item_id)
+
+
+def test_traceability_follows_a_transfer_both_ways(org, owner):
+    from app.services import traceability
+
+    item = _item(org, owner)
+    store = inventory.create_location(org, owner, name="Shop", kind="store")
+    source = make_lot(org, item, "10", "1")
+    _, [moved] = inventory.transfer_stock(org, owner, item_id=item.id, quantity="4",
+                                          from_location_id=inventory.default_location(org).id,
+                                          to_location_id=store.id)
+    forward = traceability.trace_lot(org, owner, source.code)
+    assert [lot.id for lot in forward.forward.lots] == [moved.id]
+    assert [child.obj.id for child in forward.forward_tree.children] == [moved.id]
+    assert [lot.id for lot, _ in traceability.downstream_lots(org, source)] == [source.id, moved.id]
+    backward = traceability.trace_lot(org, owner, moved.code)
+    assert [lot.id for lot in backward.backward.lots] == [source.id]
+    assert [child.obj.id for child in backward.backward_tree.children] == [source.id]
