@@ -65,6 +65,15 @@ class BaseConfig:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Whop memberships (second billing provider): a Standard Webhooks secret (whsec_ + base64) and
+    # "plan_id:tier" pairs separated by commas.
+    WHOP_WEBHOOK_SECRET = os.environ.get("WHOP_WEBHOOK_SECRET")
+    WHOP_PLAN_TIERS = os.environ.get("WHOP_PLAN_TIERS", "")
+    # Sign in with Google (OpenID Connect); without a client id the button is hidden and the routes 404.
+    GOOGLE_CLIENT_ID = os.environ.get("GOOGLE_CLIENT_ID")
+    GOOGLE_CLIENT_SECRET = os.environ.get("GOOGLE_CLIENT_SECRET")
+    GOOGLE_DISCOVERY_URL = os.environ.get("GOOGLE_DISCOVERY_URL",
+                                          "https://accounts.google.com/.well-known/openid-configuration")
     # AI recipe assistant (flag ai_assistant): an OpenAI-compatible API root (…/v1), its key and model.
     AI_BASE_URL = os.environ.get("AI_BASE_URL", "https://api.openai.com/v1")
     AI_API_KEY = os.environ.get("AI_API_KEY")

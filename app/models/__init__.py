@@ -4,7 +4,7 @@ from .organization import Organization, Permission, Role, SubscriptionTier, role
 from .units import BASE_UNITS, DIMENSIONS, ItemUnitMapping, Unit
 from .user import ApiToken, OneTimeToken, User
 from .batches import BATCH_STATUSES, Batch, BatchConsumption, BatchLogEntry, BatchOutput, BatchTimer
-from .billing import BillingEvent
+from .billing import BillingEvent, WhopEvent
 from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLine, RecipeVersion
 from .audit import AuditLog
 from .idempotency import IdempotencyKey
@@ -16,7 +16,7 @@ from .sales import (RECALL_STATUSES, RESERVATION_STATUSES, Product, ProductVaria
                     Sale, SaleConsumption, Sku)
 
 __all__ = [
-    "AuditLog", "BillingEvent", "IdempotencyKey", "ALERT_TYPES", "Alert",
+    "AuditLog", "BillingEvent", "WhopEvent", "IdempotencyKey", "ALERT_TYPES", "Alert",
     "BATCH_STATUSES", "Batch", "BatchConsumption", "BatchLogEntry", "BatchOutput", "BatchTimer",
     "LINE_BASIS", "LINE_ROLES", "RECIPE_CATEGORIES", "Recipe", "RecipeLine", "RecipeVersion",
     "ApiToken", "BASE_UNITS", "DIMENSIONS", "GlobalItem", "ITEM_KINDS", "InventoryEvent", "InventoryItem",

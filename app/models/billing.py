@@ -32,3 +32,28 @@ class BillingEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<BillingEvent {self.stripe_event_id} {self.type} {self.status}>"
+
+
+class WhopEvent(db.Model):
+    """A Whop webhook delivery seen (Standard Webhooks `webhook-id`): idempotency, ordering and an audit.
+
+    `kind` is "membership" or "payment"; `event_at` is the body's `timestamp` in Unix milliseconds; the
+    last processed event of a kind for a membership decides whether a later delivery is stale."""
+
+    __tablename__ = "whop_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20), default="")
+    membership_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    event_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<WhopEvent {self.webhook_id} {self.type} {self.status}>"

@@ -73,6 +73,7 @@ class Organization(TimestampMixin, db.Model):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), index=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), index=True)
     subscription_event_at: Mapped[int | None] = mapped_column(Integer)
+    whop_membership_id: Mapped[str | None] = mapped_column(String(255), index=True)  # billed by Whop when set
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

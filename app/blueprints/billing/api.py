@@ -1,4 +1,4 @@
-"""The Stripe webhook: POST /billing/webhooks/stripe (signature-verified, CSRF-exempt, idempotent)."""
+"""The Stripe webhook: POST /billing/webhooks/stripe; the Whop one: POST /billing/webhooks/whop (signature-verified, CSRF-exempt, idempotent)."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -23,6 +23,15 @@ class WebhookReceived(Schema):
 def stripe_webhook():
     """Receive a Stripe event: 400 on a bad signature (no effect), 200 once recorded, 500 so Stripe retries."""
     result = billing.receive_webhook(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+    return jsonify(WebhookReceived().dump({"received": True, **result})), 200
+
+
+@bp.route("/billing/webhooks/whop", methods=["POST"])
+@csrf.exempt
+def whop_webhook():
+    """Receive a Whop event (Standard Webhooks): 400 on a bad signature or stale timestamp (no effect), 200 once
+    recorded or for a webhook-id seen before, 500 so Whop retries."""
+    result = billing.receive_whop_webhook(request.get_data(cache=False), request.headers)
     return jsonify(WebhookReceived().dump({"received": True, **result})), 200
 
 

@@ -1,5 +1,6 @@
 """Billing: the plan's status and grace period (status), Stripe Checkout and the portal (checkout),
-Stripe webhooks (webhooks)."""
+Stripe webhooks (webhooks),
+Whop membership webhooks (whop)."""
 from __future__ import annotations
 
 from .checkout import portal_url, start_checkout, stripe_client
@@ -12,8 +13,10 @@ from .webhooks import (
     receive_webhook,
     verify_webhook,
 )
+from .whop import receive_whop_webhook, sign_whop, verify_whop_webhook
 
 __all__ = [
     "HANDLED_EVENTS", "WebhookFailed", "WebhookRejected", "billing_overview", "effective_billing_status", "in_grace",
     "portal_url", "process_event", "receive_webhook", "start_checkout", "stripe_client", "verify_webhook",
+    "receive_whop_webhook", "sign_whop", "verify_whop_webhook",
 ]
