@@ -172,3 +172,24 @@ def _as_int(value) -> int:
     if isinstance(value, float):
         return int(Decimal(repr(value)))
     return int(value)
+
+
+class ordering_product_sum(FunctionElement):
+    """SUM(a * b) for ORDER BY only: on SQLite a float total (scaled integers would overflow SUM), on
+    PostgreSQL the exact sum. Never shown; exact_product_sum() is for figures."""
+
+    type = Numeric()
+    inherit_cache = True
+    name = "ordering_product_sum"
+
+
+@compiles(ordering_product_sum)
+def _compile_ordering_sum(element, compiler, **kw):
+    left, right = list(element.clauses)
+    return f"sum({compiler.process(left, **kw)} * {compiler.process(right, **kw)})"
+
+
+@compiles(ordering_product_sum, "sqlite")
+def _compile_ordering_sum_sqlite(element, compiler, **kw):
+    left, right = list(element.clauses)
+    return f"total(CAST({compiler.process(left, **kw)} AS REAL) * {compiler.process(right, **kw)})"

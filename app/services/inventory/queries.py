@@ -21,7 +21,7 @@ from ...models import (
     InventoryLot,
     ItemUnitMapping,
 )
-from ...models.types import COST_QUANTUM, exact_product_sum, utcnow
+from ...models.types import COST_QUANTUM, exact_product_sum, ordering_product_sum, utcnow
 from .. import tenancy
 from ..authz import authorize
 from ..errors import NotFound, ValidationFailed
@@ -96,7 +96,7 @@ def list_items(org, actor, *, q=None, kind=None, sort="name", include_archived=F
     elif sort == "value":
         # One pass over the organization's open lots, grouped per item, joined to the page of items.
         values = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),
-                                 func.sum(InventoryLot.remaining_quantity * InventoryLot.unit_cost).label("value"))
+                                 ordering_product_sum(InventoryLot.remaining_quantity, InventoryLot.unit_cost).label("value"))
                   .where(InventoryLot.remaining_quantity > 0)
                   .group_by(InventoryLot.item_id).subquery())
         stmt = (stmt.outerjoin(values, values.c.item_id == InventoryItem.id)
