@@ -77,3 +77,13 @@ def test_unit_factors_are_exact(db):
     db.session.expire_all()
     assert units.unit_factor(pound) == Decimal("453.59237")
     assert db.session.get(Unit, pound.id).factor == Decimal("453.59237")
+
+
+def test_sorting_by_value_survives_values_beyond_64_bits(org, owner):
+    """Can the inventory list sort by value when Σ remaining × cost is far beyond a 64-bit integer?"""
+    ensure_inventory_reference_data()
+    for name, cost in (("Saffron", "900"), ("Vanilla", "800")):
+        item = make_item(org, name=name, unit="g")
+        inventory.restock(org, owner, item.id, quantity="900000000", unit_cost=cost)
+    page = inventory.list_items(org, owner, sort="value")
+    assert [item.name for item in page.items] == ["Saffron", "Vanilla"]
