@@ -143,6 +143,9 @@ def _viewed_workshop():
         {"item_id": made["oil"].id, "quantity": "100", "unit_cost": "0.01"}])
     ids["po_id"] = purchasing.send_purchase_order(org, owner, order.id).id
     ids["supplier_item_id"] = purchasing.set_supplier_item(org, owner, supplier.id, made["oil"].id, pack_size="500").id
+    from .test_tenancy_endpoints import _shop_world
+
+    ids.update(_shop_world(org, owner))  # a connected shop with an open problem
     extra_pages = [  # the same pages with the query arguments they take
         f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", "/inventory?q=oil",
         f"/batches?recipe_id={made['recipe'].id}&status=completed", f"/recipes/{made['recipe'].id}?version=1",
@@ -206,7 +209,8 @@ DESIGNED = {
 
 # POSTs not sent: the console's actions (admin developers act there, audited; ending the view would end
 # the crawl), signing out, and Stripe's webhook (no session; a signature decides).
-NOT_SENT = ("developer.", "auth.logout", "billing.stripe_webhook")
+NOT_SENT = ("developer.", "auth.logout", "billing.stripe_webhook",
+            "integrations.shopify_webhook")  # signed by the shop, tested in test_shopify_integration.py
 # POSTs that are not the viewed organization's: the developer's own account and the visitor pages
 # (sign-up, password reset, invitations). Sent like the others; they must write nothing either.
 NOT_THE_ORGANIZATIONS = ("auth.", "main.settings_", "main.token_", "organization.accept_invite")
