@@ -25,8 +25,8 @@ LABELS = {
     "window_days": "Usage window (days)", "safety_days": "Safety stock (days of usage)",
     "cover_days": "Order to cover (days)", "expiring_days": "Expiring soon (days)",
     "stuck_batch_days": "Batch stuck after (days)", "labour_rate": "Labour rate (per hour)",
-    "overhead_percent": "Overhead (% of cost)", "overhead_per_batch": "Overhead per batch",
-    "wholesale_markup": "Wholesale markup (× cost)", "retail_markup": "Retail markup (× cost)",
+    "overhead_percent": "Overhead (% of materials)", "overhead_per_batch": "Overhead per batch",
+    "wholesale_markup": "Wholesale markup (× cost)", "retail_markup": "Retail markup (× wholesale)",
 }
 
 
