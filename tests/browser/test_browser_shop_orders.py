@@ -73,3 +73,39 @@ def test_a_shop_order_becomes_a_sale_with_fifo_cogs(live_server, page, org, owne
 
     page.goto(f"{live_server}/integrations")
     assert "1 line sold" in page.inner_text("[data-testid=webhook-log]")
+
+
+def test_the_recipe_assistant_on_a_phone_drafts_and_saves_after_confirming(app, live_server, browser, org, owner,
+                                                                          monkeypatch):
+    from tests.model_server_fake import FakeModelServer
+
+    server = FakeModelServer().start()
+    monkeypatch.setitem(app.config, "AI_BASE_URL", server.base_url)
+    monkeypatch.setitem(app.config, "AI_TIMEOUT", 2)
+    monkeypatch.setitem(app.extensions["batchtrack_flags"], "ai_assistant", True)
+    make_item(org, name="Olive Oil", unit="g")
+    make_item(org, name="Sodium Hydroxide", unit="g")
+    email = owner.email
+    db.session.remove()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        _sign_in(page, live_server, email)
+        page.goto(f"{live_server}/assistant")
+        page.fill("#prompt", "A lavender castile soap, 10 bars")
+        page.click("[data-testid=assistant-ask]")
+        page.wait_for_selector("[data-testid=assistant-draft]")
+        lines = page.inner_text("[data-testid=draft-lines]")
+        assert "Dragon tears" in lines and "not in your inventory" in lines
+        assert "1 of 100" in page.inner_text("[data-testid=assistant-usage]")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, width  # no sideways scrolling of the page on a phone (tables scroll inside)
+        page.uncheck("input[name=line-2-include]")  # leave out the ingredient the maker does not stock
+        screenshot(page, "assistant-draft-phone")
+        page.click("[data-testid=assistant-save]")
+        page.wait_for_url(re.compile(r".*/recipes/\d+$"))
+        assert "Lavender Castile" in page.inner_text("main")
+    finally:
+        context.close()
+        server.stop()
