@@ -11,14 +11,14 @@ from .queries import (
     get_product_detail,
     get_sku,
     list_products,
+    sellable_product_items,
     sku_choices,
     sku_item_ids,
     skus_for_items,
-    unbacked_product_items,
 )
 from .skus import archive_sku, create_sku, parse_price, update_sku
 
 __all__ = ["ProductDetail", "ProductRow", "SkuRow", "add_variant", "archive_product", "archive_sku",
            "create_product", "create_sku", "get_product", "get_product_detail", "get_sku", "list_products",
            "parse_price", "restore_product", "sku_choices", "sku_item_ids", "skus_for_items",
-           "unbacked_product_items", "update_product", "update_sku"]
+           "sellable_product_items", "update_product", "update_sku"]

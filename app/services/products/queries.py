@@ -200,8 +200,9 @@ def skus_for_items(org, actor, item_ids) -> dict[int, Sku]:
     return {sku.item_id: sku for sku in db.session.scalars(tenancy.scoped(Sku, org).where(Sku.item_id.in_(ids)))}
 
 
-def unbacked_product_items(org, actor, *, exclude_ids=()) -> list[InventoryItem]:
-    """Active product items that back no SKU (they can still be sold), by name: one query."""
+def sellable_product_items(org, actor, *, exclude_ids=()) -> list[InventoryItem]:
+    """Active product items by name, except `exclude_ids` (the sell picker passes its SKUs' items, so the rest
+    are the items sold without an active SKU): one query."""
     authorize(actor, org, "products.view")
     skip = {int(i) for i in exclude_ids}
     stmt = (tenancy.scoped(InventoryItem, org)

@@ -236,7 +236,7 @@ def list_sell_options(org, actor) -> list[SellOption]:
     """Every active SKU, then the product items that back no SKU: a fixed number of queries (SKUs, items, lots,
     reservations)."""
     choices = products.sku_choices(org, actor)
-    loose = products.unbacked_product_items(org, actor, exclude_ids={item.id for _, _, _, item in choices})
+    loose = products.sellable_product_items(org, actor, exclude_ids={item.id for _, _, _, item in choices})
     summaries = inventory.item_summaries(org, [item for _, _, _, item in choices] + loose)
     return ([SellOption(item, summaries[item.id].available, sku, product, variant)
              for sku, product, variant, item in choices]
