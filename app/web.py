@@ -255,7 +255,7 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def _inject_helpers():
-        from .blueprints.nav import navigation
+        from .blueprints.nav import navigation, quick_links
         from .services.authz import has_permission, write_block_reason
 
         user = current_user._get_current_object() if has_request_context() else None  # once, not per call
@@ -267,6 +267,7 @@ def register_web(app: Flask) -> None:
         return {
             "can": can,
             "nav_items": navigation(can) if user is not None and user.is_authenticated else [],
+            "quick_links": quick_links(can) if user is not None and user.is_authenticated else [],
             "current_org": org,
             "write_block_reason": write_block_reason(org) if org is not None else None,
             "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,

@@ -41,4 +41,39 @@ def navigation(can) -> list[dict]:
             built.clear()
         items = built[key] = [{"label": NAV[index][0], "url": url_for(NAV[index][1]), "endpoint": NAV[index][1]}
                               for index in shown]
-    return [dict(item) for item in items]
+    current = current_endpoint(items, request.endpoint)
+    return [dict(item, current=item["endpoint"] == current) for item in items]
+
+
+# Blueprints with several menu entries: their other pages belong to this entry. The "main" blueprint has
+# none (Settings is not the Dashboard), so only its exact pages are highlighted.
+SECTION_HOME = {"inventory": "inventory.item_list", "reports": "reports.report_dashboard", "main": None}
+
+# The two things used most at the bench, kept one tap away on a phone: (label, endpoint, permission).
+QUICK = [
+    ("Adjust stock", "inventory.item_list", "inventory.adjust"),
+    ("Start a batch", "batches.batch_new", "batches.start"),
+]
+
+
+def current_endpoint(items: list[dict], endpoint: str | None) -> str | None:
+    """The endpoint of the one menu entry for the page being viewed: the page itself when it is in the
+    menu, otherwise its section's entry (item detail → Inventory), otherwise none."""
+    if not endpoint:
+        return None
+    endpoints = [item["endpoint"] for item in items]
+    if endpoint in endpoints:
+        return endpoint
+    blueprint = endpoint.split(".")[0]
+    if blueprint in SECTION_HOME:
+        home = SECTION_HOME[blueprint]
+        return home if home in endpoints else None
+    same = [e for e in endpoints if e.split(".")[0] == blueprint]
+    return same[0] if same else None
+
+
+def quick_links(can) -> list[dict]:
+    """Shortcuts shown beside the menu toggle on a phone."""
+    endpoints = current_app.view_functions
+    return [{"label": label, "url": url_for(endpoint)} for label, endpoint, permission in QUICK
+            if endpoint in endpoints and can(permission)]

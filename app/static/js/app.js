@@ -121,3 +121,18 @@ document.addEventListener("click", function (event) {
     price.placeholder = retail ? "retail " + retail : "unit price";
   });
 })();
+// Phone menu: the toggle opens and closes the main links (without JavaScript they simply stay listed).
+(function () {
+  var toggle = document.querySelector("[data-nav-toggle]");
+  var links = document.getElementById("main-nav");
+  if (!toggle || !links) { return; }
+  var header = toggle.closest(".topbar");
+  if (header) { header.classList.add("nav-collapsible"); }
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    var open = !links.classList.contains("open");
+    links.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.textContent = open ? "Close menu" : "Menu";
+  });
+})();
