@@ -4,6 +4,8 @@ frozen at finish), the output lot's unit cost, a sale's cogs and below_cost, the
 document."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timezone
 from decimal import Decimal as D
 
@@ -92,6 +94,9 @@ def test_full_cost_from_org_and_recipe_frozen_at_finish_into_sale_and_kpis(maker
     assert body["cogs"] == "8.007" and body["margin"] == "18.993" and body["below_cost"] is False
     kpis = maker.get("/api/v1/kpis?days=30").get_json()
     assert kpis["cogs"] == "8.007" and kpis["revenue"] == "27"
+    exported = list(csv.DictReader(io.StringIO(maker.get("/api/v1/exports/batches.csv").get_data(as_text=True))))
+    assert [(D(r["labour_cost"]), D(r["overhead_cost"]), D(r["total_cost"])) for r in exported] == \
+        [(D(18), D("0.79"), D("26.69"))]
 
 
 def test_a_sale_below_cost_is_allowed_and_flagged(maker, kitchen):

@@ -110,10 +110,10 @@ def _batches(org, actor, now):
     stmt = tenancy.scoped(Batch, org).order_by(Batch.started_at, Batch.id)
     header = ["id", "label", "recipe_id", "recipe_version", "status", "scale", "planned_yield", "yield_quantity",
               "yield_unit", "waste_quantity", "input_cost", "container_cost", "loss_cost", "started_at", "finished_at",
-              "failure_reason", "notes"]
+              "failure_reason", "notes", "labour_minutes", "labour_cost", "overhead_cost", "total_cost"]
     rows = ([b.id, b.label, b.recipe_id, b.recipe_version, b.status, b.scale, b.planned_yield, b.yield_quantity,
              b.yield_unit, b.waste_quantity, b.input_cost, b.container_cost, b.loss_cost, b.started_at, b.finished_at,
-             b.failure_reason, b.notes]
+             b.failure_reason, b.notes, b.labour_minutes, b.labour_cost, b.overhead_cost, b.total_cost]
             for b in db.session.scalars(stmt.execution_options(yield_per=500)))
     return header, rows
 
