@@ -20,6 +20,7 @@ from ...models import (
     InventoryItem,
     InventoryLot,
     ItemUnitMapping,
+    Location,
 )
 from ...models.types import COST_QUANTUM, exact_product_sum, ordering_product_sum, utcnow
 from .. import tenancy
@@ -28,7 +29,6 @@ from ..errors import NotFound, ValidationFailed
 from ..pagination import Page, paginate
 from ..timezones import org_today
 from .fifo import consumption_order, usable_condition
-from .locations import find_default_location
 from .stock_check import reserved_quantities
 
 LIST_SORTS = ("name", "quantity", "value", "kind", "updated")
@@ -123,11 +123,13 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
     soon = today + timedelta(days=org.expiring_soon_days or 0)
     acc = {item_id: {"usable": Decimal(0), "value": Decimal(0), "total": Decimal(0), "expired": Decimal(0),
                      "expiring": Decimal(0), "lots": 0, "transit": Decimal(0), "places": {}} for item_id in ids}
-    default = find_default_location(org)
-    default_id = default.id if default is not None else None
+    # Lots from before locations (no location_id) are at the default location: resolved in the same query.
+    default_location_id = (tenancy.scoped(Location, org, Location.id).where(Location.is_default.is_(True))
+                           .limit(1).scalar_subquery())
     stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, InventoryLot.remaining_quantity,
                            InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
-                           InventoryLot.hold_reason, InventoryLot.location_id, InventoryLot.in_transit)
+                           InventoryLot.hold_reason, func.coalesce(InventoryLot.location_id, default_location_id),
+                           InventoryLot.in_transit)
             .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
     rows = db.session.execute(stmt)
     for item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit in rows:
@@ -144,8 +146,7 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
         if in_transit:
             row["transit"] += remaining
             continue
-        place = row["places"].setdefault(location_id if location_id is not None else default_id,
-                                         [Decimal(0), Decimal(0)])
+        place = row["places"].setdefault(location_id, [Decimal(0), Decimal(0)])
         place[0] += remaining
         if not expired and not held:
             row["usable"] += remaining
@@ -163,8 +164,7 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
             in_transit=row["transit"],
             by_location=[{"location_id": location_id, "quantity": quantity, "available": usable}
                          for location_id, (quantity, usable) in sorted(row["places"].items(),
-                                                                       key=lambda pair: (pair[0] != default_id,
-                                                                                         pair[0] or 0))])
+                                                                       key=lambda pair: pair[0] or 0)])
     return result
 
 

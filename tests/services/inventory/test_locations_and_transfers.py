@@ -244,3 +244,27 @@ def test_traceability_follows_a_transfer_both_ways(org, owner):
     backward = traceability.trace_lot(org, owner, moved.code)
     assert [lot.id for lot in backward.backward.lots] == [source.id]
     assert [child.obj.id for child in backward.backward_tree.children] == [source.id]
+
+
+def test_lots_from_before_locations_count_at_the_default_location(org, owner):
+    from app.models import InventoryItem
+    from app.services.base import transaction
+
+    from ...factories import bulk_items
+
+    bulk_items(org, 1, start=1)  # a lot written without a location (rows from before the migration)
+    item = db.session.scalar(tenancy.scoped(InventoryItem, org))
+    [legacy] = _lots(org, item.id)
+    assert legacy.location_id is None
+    with transaction():
+        default = inventory.default_location(org)
+    store = inventory.create_location(org, owner, name="Shop", kind="store")
+    summary = inventory.item_summary(org, item)
+    assert [(row["location_id"], row["quantity"]) for row in summary.by_location] == [(default.id, Decimal("10"))]
+    with pytest.raises(InsufficientStock):
+        inventory.deduct(org, owner, item.id, "1", change_type="use", location_id=store.id)
+    inventory.deduct(org, owner, item.id, "1", change_type="use", location_id=default.id)
+    _, [moved] = inventory.transfer_stock(org, owner, item_id=item.id, quantity="2", from_location_id=default.id,
+                                          to_location_id=store.id)
+    assert moved.source_lot_id == legacy.id and moved.location_id == store.id
+    assert_invariants(org, item.id)
