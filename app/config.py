@@ -74,6 +74,7 @@ class BaseConfig:
     GOOGLE_CLIENT_SECRET = os.environ.get("GOOGLE_CLIENT_SECRET")
     GOOGLE_DISCOVERY_URL = os.environ.get("GOOGLE_DISCOVERY_URL",
                                           "https://accounts.google.com/.well-known/openid-configuration")
+    OIDC_ALLOW_PLAIN_HTTP = True  # a local provider over http:// (development, tests); production needs https
     # AI recipe assistant (flag ai_assistant): an OpenAI-compatible API root (…/v1), its key and model.
     AI_BASE_URL = os.environ.get("AI_BASE_URL", "https://api.openai.com/v1")
     AI_API_KEY = os.environ.get("AI_API_KEY")
@@ -155,6 +156,7 @@ class ProductionConfig(BaseConfig):
     PREFERRED_URL_SCHEME = "https"
     MAIL_SUPPRESS_SEND = False  # mail really goes out through MAIL_SERVER
     MAIL_LOG_BODIES = False  # one-time links never reach the log
+    OIDC_ALLOW_PLAIN_HTTP = False
 
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
 

@@ -20,6 +20,8 @@ PUBLIC = {
     "billing.pricing", "billing.stripe_webhook", "organization.accept_invite",
     "public.lot_page",  # a lot's label facts only, behind an unguessable token (the label's QR code)
     "integrations.shopify_webhook",  # verified by the shop's HMAC, behind an unguessable token
+    "billing.whop_webhook",  # verified by the Standard Webhooks signature
+    "auth.google_login", "auth.google_callback", "auth.google_signup", "auth.google_link",  # Google sign-in
 }
 # Blueprints that guard every route themselves (developer console: developers only, else 404).
 SELF_GUARDED_BLUEPRINTS = {"developer"}

@@ -24,6 +24,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The linked Google account's OpenID Connect `sub` (never matched by e-mail); null when not linked.
+    google_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
     role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_developer: Mapped[bool] = mapped_column(Boolean, default=False)
