@@ -31,6 +31,7 @@ class FakeOIDC:
         self.token_requests: list[dict] = []
         self.next_identity = {"sub": "google-sub-1", "email": "maker@gmail.test", "name": "Gmail Maker"}
         self._ids = itertools.count(1)
+        self.auth_methods = ["client_secret_post", "client_secret_basic"]
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,6 +69,15 @@ class FakeOIDC:
                     return self._json(404, {"error": "not_found"})
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                basic = self.headers.get("Authorization", "")
+                if basic.startswith("Basic "):
+                    import base64
+                    cid, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+                    form.setdefault("client_id", cid)
+                    form["client_secret"] = secret
+                    form["_auth"] = "basic"
+                elif "basic" in fake.auth_methods[0]:
+                    return self._json(401, {"error": "invalid_client"})
                 fake.token_requests.append(form)
                 grant = fake.codes.pop(form.get("code", ""), None)
                 if (grant is None or form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET
@@ -86,7 +96,8 @@ class FakeOIDC:
         return {"issuer": self.issuer, "authorization_endpoint": self.base + "/authorize",
                 "token_endpoint": self.base + "/token", "jwks_uri": self.base + "/jwks",
                 "response_types_supported": ["code"], "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"]}
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": self.auth_methods}
 
     @property
     def discovery_url(self) -> str:

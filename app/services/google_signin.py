@@ -106,11 +106,17 @@ def identity_from_code(*, code: str, nonce: str, redirect_uri: str) -> GoogleIde
         raise GoogleSignInFailed("The provider sent no authorization code.")
     doc = discovery()
     client_id = current_app.config["GOOGLE_CLIENT_ID"]
+    secret = current_app.config.get("GOOGLE_CLIENT_SECRET") or ""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "client_id": client_id}
+    auth = None
+    methods = doc.get("token_endpoint_auth_methods_supported") or ["client_secret_post"]
+    if "client_secret_post" in methods or "client_secret_basic" not in methods:
+        form["client_secret"] = secret  # Google's documented way
+    else:
+        auth = (client_id, secret)
     try:
-        response = requests.post(_check_url(doc["token_endpoint"], "token endpoint"), timeout=HTTP_TIMEOUT, data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-            "client_id": client_id, "client_secret": current_app.config.get("GOOGLE_CLIENT_SECRET") or ""},
-            headers={"Accept": "application/json"})
+        response = requests.post(_check_url(doc["token_endpoint"], "token endpoint"), timeout=HTTP_TIMEOUT,
+                                 data=form, auth=auth, headers={"Accept": "application/json"})
     except requests.RequestException:
         raise GoogleUnavailable("Google sign-in is unavailable right now (the token endpoint could not be "
                                 "reached). Try again in a minute.") from None

@@ -233,3 +233,15 @@ def test_provider_down_is_a_clear_message_and_nothing_changes(app, client, db, o
     assert response.status_code == 502
     assert "unavailable" in response.get_data(as_text=True)
     assert not _signed_in(client)
+
+
+def test_provider_with_client_secret_basic_only(client, db, oidc):
+    """Does the code exchange use HTTP Basic client authentication when that is all the provider supports?"""
+    oidc.auth_methods = ["client_secret_basic"]
+    org = make_org(name="Basic Soap", tier="team")
+    user = make_user(org, email="basic@soap.test", role="owner")
+    user.google_sub = "google-sub-1"
+    db.session.commit()
+    response = _finish(client, oidc, _begin(client))
+    assert response.status_code == 302 and _signed_in(client)
+    assert oidc.token_requests[-1]["_auth"] == "basic"

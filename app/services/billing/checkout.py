@@ -43,6 +43,9 @@ def start_checkout(org, actor, tier_key: str, *, success_url: str, cancel_url: s
     if org.stripe_subscription_id and org.billing_status in ("active", "trialing", "past_due"):
         raise InvalidState("You already have a subscription. Change the plan or card from "
                            "“Manage payment and plan” on the billing page.")
+    if getattr(org, "whop_membership_id", None) and org.billing_status in ("active", "trialing", "past_due", "read_only"):
+        raise InvalidState("This organization is billed through a Whop membership: one provider at a time. "
+                           "Cancel the Whop membership before subscribing here.")
     client = stripe_client()
     metadata = {"organization_id": str(org.id), "tier": tier.key}
     try:

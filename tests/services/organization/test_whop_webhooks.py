@@ -228,3 +228,17 @@ def test_webhook_needs_no_csrf_or_login_and_unconfigured_secret_refuses(app, cli
     app.config["WHOP_WEBHOOK_SECRET"] = None
     assert post(client, event("membership.deactivated", membership("mem_C"))).status_code == 400
     assert _org(db, free_org.id).billing_status == "active"
+
+
+def test_stripe_checkout_refused_while_whop_bills_the_org(client, db, free_org):
+    """Is a Stripe checkout refused for an organization with a live Whop membership (one provider at a time)?"""
+    from app.services import billing
+    from app.services.errors import InvalidState
+
+    post(client, event("membership.activated", membership("mem_W", free_org.id)))
+    org = _org(db, free_org.id)
+    from app.models import User
+
+    boss = db.session.scalar(select(User).where(User.organization_id == org.id))
+    with pytest.raises(InvalidState, match="Whop"):
+        billing.start_checkout(org, boss, "solo", success_url="http://x/s", cancel_url="http://x/c")
