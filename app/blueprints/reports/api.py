@@ -146,6 +146,7 @@ def _export_view(name: str):
 
 
 def csv_response(text: str, name: str) -> Response:
+    """A CSV download (text/csv, attachment, never cached)."""
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"})
 

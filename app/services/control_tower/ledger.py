@@ -115,6 +115,7 @@ def _by_day(stmt) -> dict[date, Decimal]:
 
 
 def value_change_by_day(org, since: datetime) -> dict[date, Decimal]:
+    """The change in inventory value per UTC day since `since` (Σ quantity × unit cost of that day's events)."""
     day = utc_day(InventoryEvent.created_at)
     return _by_day(tenancy.scoped(InventoryEvent, org, day,
                                   exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
@@ -122,6 +123,7 @@ def value_change_by_day(org, since: datetime) -> dict[date, Decimal]:
 
 
 def usage_cost_by_day(org, since: datetime) -> dict[date, Decimal]:
+    """The cost of usage per UTC day since `since`."""
     day = utc_day(InventoryEvent.created_at)
     rows = _by_day(tenancy.scoped(InventoryEvent, org, day,
                                   exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
@@ -130,6 +132,7 @@ def usage_cost_by_day(org, since: datetime) -> dict[date, Decimal]:
 
 
 def revenue_by_day(org, since: datetime) -> dict[date, Decimal]:
+    """Revenue per UTC day: sales by their date, minus returns by the day they were recorded."""
     sale_day = utc_day(Sale.created_at)
     sold = _by_day(tenancy.scoped(Sale, org, sale_day, exact_product_sum(Sale.quantity, Sale.unit_price))
                    .where(Sale.created_at >= since).group_by(sale_day))
@@ -140,6 +143,7 @@ def revenue_by_day(org, since: datetime) -> dict[date, Decimal]:
 
 
 def cogs_by_day(org, since: datetime) -> dict[date, Decimal]:
+    """COGS per UTC day: the lots sales consumed by the sale's date, minus returned cost by the return's day."""
     sale_day = utc_day(Sale.created_at)
     sold = _by_day(tenancy.scoped(SaleConsumption, org, sale_day,
                                   exact_product_sum(SaleConsumption.quantity, SaleConsumption.unit_cost))

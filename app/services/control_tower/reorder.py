@@ -136,6 +136,7 @@ def reorder_for_items(org, items, *, summaries=None, in_transit=None, on_order=N
 
 
 def supplier_lead_times(org, supplier_ids) -> dict[int, int | None]:
+    """{supplier id: its lead time in days (or None)} for these suppliers, one query."""
     if not supplier_ids:
         return {}
     stmt = tenancy.scoped(Supplier, org, Supplier.id, Supplier.lead_time_days).where(Supplier.id.in_(list(supplier_ids)))

@@ -124,9 +124,8 @@ def test_a_batch_in_progress_too_long_is_a_stuck_batch_alert(org, owner):
 
 
 def _batch(org, started_days_ago):
-    from tests.factories import make_item as item_factory
-
     from app.models import Recipe, RecipeVersion
+    from tests.factories import make_item as item_factory
 
     recipe = Recipe(organization_id=org.id, name="Stuck soap", label_prefix="SS")
     db.session.add(recipe)
