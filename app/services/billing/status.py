@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import BillingEvent
+from ...models import BillingEvent, WhopEvent
 from ...models.types import utcnow
 from ..authz import authorize, write_block_reason
 
@@ -32,9 +32,14 @@ def billing_overview(org, actor) -> dict:
     events = list(db.session.scalars(
         select(BillingEvent).where(BillingEvent.organization_id == org.id)
         .order_by(BillingEvent.processed_at.desc()).limit(10)))
+    events += list(db.session.scalars(
+        select(WhopEvent).where(WhopEvent.organization_id == org.id)
+        .order_by(WhopEvent.processed_at.desc()).limit(10)))
+    events = sorted(events, key=lambda e: e.processed_at, reverse=True)[:10]
+    billed_by_whop = bool(org.whop_membership_id) and org.billing_status != "canceled"
     status = effective_billing_status(org)
     return {"tier": org.tier, "status": status,
             "grace_until": org.grace_until if org.billing_status == "past_due" else None,
             "in_grace": in_grace(org), "next_invoice_at": org.current_period_end,
             "has_subscription": bool(org.stripe_subscription_id), "has_customer": bool(org.stripe_customer_id),
-            "events": events}
+            "billed_by_whop": billed_by_whop, "events": events}

@@ -242,3 +242,14 @@ def test_stripe_checkout_refused_while_whop_bills_the_org(client, db, free_org):
     boss = db.session.scalar(select(User).where(User.organization_id == org.id))
     with pytest.raises(InvalidState, match="Whop"):
         billing.start_checkout(org, boss, "solo", success_url="http://x/s", cancel_url="http://x/c")
+
+
+def test_billing_page_shows_whop_billing_and_its_events(client, db, login):
+    """Does the billing page say the plan is billed through Whop and list the Whop events received?"""
+    org = make_org(name="Page Wax", tier="free")
+    boss = make_user(org, email="boss@pagewax.test", role="owner")
+    post(client, event("membership.activated", membership("mem_page", org.id)))
+    login(boss)
+    page = client.get("/billing").get_data(as_text=True)
+    assert 'data-testid="billed-by-whop"' in page and "membership.activated" in page
+    assert "Compare plans and upgrade" not in page
