@@ -24,7 +24,7 @@ def test_a_page_inside_a_section_highlights_that_section_once(client, org, owner
     item = make_item(org, name="Olive Oil")
     login(owner)
     assert _current(client.get(f"/inventory/{item.id}").get_data(as_text=True)) == ["Inventory"]
-    reorder = client.get("/reports/reorder")
+    reorder = client.get("/reorder")
     if reorder.status_code == 200:
         assert _current(reorder.get_data(as_text=True)) == ["Reorder"]
     assert _current(client.get("/batches/new").get_data(as_text=True)) == ["Batches"]
