@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import jwt
-from jwt.algorithms import RSAAlgorithm
 import requests
 from flask import current_app
+from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import select
 
 from ..extensions import db
@@ -197,6 +197,7 @@ def check_can_sign_in(user: User) -> None:
 
 
 def email_has_account(identity: GoogleIdentity) -> bool:
+    """Does a user already have this identity's e-mail (then the password must confirm a link)?"""
     return email_taken(identity.email)
 
 

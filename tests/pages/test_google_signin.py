@@ -11,7 +11,8 @@ from app.models import Organization, User
 
 from ..factories import PASSWORD, make_org, make_user
 from ..helpers import csrf_token, post_form
-from ..oidc_fake import CLIENT_ID, oidc  # noqa: F401  (fixture)
+from ..oidc_fake import CLIENT_ID
+from ..oidc_fake import oidc as _oidc_fixture  # noqa: F401  (registers the `oidc` fixture)
 
 
 def _begin(client) -> dict:

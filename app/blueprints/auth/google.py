@@ -44,7 +44,7 @@ def _redirect_uri() -> str:
 
 
 def _refused(message: str, status: int = 400):
-    flash(message, "error")
+    """The error page (the message is on it, not flashed twice); nobody is signed in."""
     return render_template("auth/google_error.html", message=message), status
 
 
