@@ -183,14 +183,24 @@ def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return str(value)
 
 
-def format_quantity(value, places: int = 6) -> str:
-    """Decimal quantity without trailing zeros, thousands separated."""
+# Places a person reads for a quantity in this unit (stored values stay exact): small units to 2 places,
+# large ones to 3, counts whole or to 2. Units not listed (custom ones) get 3.
+UNIT_PLACES = {"g": 2, "mg": 2, "oz": 2, "mL": 2, "ml": 2, "tsp": 2, "tbsp": 2, "fl oz": 2, "cup": 2,
+               "drop": 1, "kg": 3, "lb": 3, "L": 3, "l": 3, "pint": 3, "quart": 3, "gallon": 3,
+               "each": 2, "dozen": 2, "pair": 2, "m": 3, "cm": 2, "mm": 1, "in": 2, "ft": 3}
+
+
+def format_quantity(value, places: int = 6, unit: str | None = None) -> str:
+    """Decimal quantity without trailing zeros, thousands separated; with `unit`, rounded to the places
+    a person reads for that unit (UNIT_PLACES) instead of `places`."""
     if value is None:
         return ""
     try:
         value = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
+    if unit is not None:
+        places = UNIT_PLACES.get(str(unit), 3)
     value = value.quantize(Decimal(1).scaleb(-places)).normalize()
     if value == value.to_integral():
         return f"{value:,.0f}"
