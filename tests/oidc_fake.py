@@ -131,8 +131,8 @@ class FakeOIDC:
         self.server.server_close()
 
 
-@pytest.fixture()
-def oidc(app):
+@pytest.fixture(name="oidc")
+def oidc_fixture(app):
     """A running fake provider; the app's GOOGLE_* settings point at it for the test."""
     keys = ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_DISCOVERY_URL")
     saved = {k: app.config.get(k) for k in keys}
