@@ -47,6 +47,7 @@ def _pages(made) -> dict[str, str]:
         "trace": "/trace",
         "reorder": "/reorder",
         "settings": "/settings",
+        "label-sheet": f"/batches/{made['batch']}/labels?count=4",
     }
 
 
@@ -134,5 +135,24 @@ def test_main_pages_on_a_phone_and_a_desktop(live_server, browser, db):
             assert not page.locator("[data-nav-toggle]").is_visible()
             violations += _axe(page, name)
         assert violations == []
+
+        # Print: the label sheet at its physical size (96 CSS px per inch), the count asked for.
+        page.goto(f"{live_server}/batches/{made['batch']}/labels?layout=avery22806&count=14")
+        page.emulate_media(media="print")
+        labels = page.locator("[data-testid=sheet-label]")
+        assert labels.count() == 14 and page.locator("[data-testid=label-sheet]").count() == 2
+        for index in (0, 13):
+            box = labels.nth(index).bounding_box()
+            assert abs(box["width"] - 192) < 1 and abs(box["height"] - 192) < 1, box  # 2 × 2 in
+        assert not page.locator("[data-testid=sheet-form]").is_visible()
+        assert not page.locator("header.topbar").is_visible()
+        assert labels.first.locator("svg.qr").is_visible()
+        page.goto(f"{live_server}/batches/{made['batch']}/labels?layout=avery5160&count=30")
+        box = page.locator("[data-testid=sheet-label]").nth(29).bounding_box()
+        assert abs(box["width"] - 252) < 1 and abs(box["height"] - 96) < 1, box  # 2.625 × 1 in
+        first = page.locator("[data-testid=sheet-label]").nth(0).bounding_box()
+        assert abs(first["y"] - 48) < 2 and abs(first["x"] - 18) < 2, first  # 0.5 in top, 0.1875 in left
+        page.pdf(path=str(Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "label-sheet-5160.pdf"))
+        screenshot(page, "print-label-sheet-5160")
     finally:
         context.close()
