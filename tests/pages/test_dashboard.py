@@ -34,3 +34,14 @@ def test_a_role_sees_only_the_parts_of_its_domains(client, db, org, owner, login
 def test_no_widget_registry_in_the_service():
     """Is the dashboard composed by the main blueprint, not by blueprints registering into a service list?"""
     assert not hasattr(dashboard, "PROVIDERS")
+
+
+def test_a_new_organization_sees_what_to_do_first(client, org, owner, login, reference_data):
+    """Does an empty workshop's dashboard offer adding items, the soap calculator and a first recipe?"""
+    login(owner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-testid="first-steps"' in html
+    for target in ('href="/inventory/new"', 'href="/tools/soap"', 'href="/recipes/new"'):
+        assert target in html
+    make_item(org, name="Beeswax")
+    assert 'data-testid="first-steps"' not in client.get("/dashboard").get_data(as_text=True)

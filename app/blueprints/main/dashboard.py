@@ -25,7 +25,10 @@ def compose(org, actor) -> dict:
                  sales_part(org, actor, now)):
         alerts.extend(alert for alert in part.get("alerts", []) if alert not in alerts)
         sections.extend(part.get("sections", []))
-    summary.update(alerts=alerts, sections=sections)
+    # A new organization (no items yet) sees what to do first instead of a wall of zeros.
+    first_steps = any(section["template"] == "inventory/_dashboard.html" and not section["stats"]["items"]
+                      for section in sections)
+    summary.update(alerts=alerts, sections=sections, first_steps=first_steps)
     return summary
 
 
