@@ -165,6 +165,8 @@ def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, o
                                            hold_until=hold, received_at=now, notes=f"Output of batch {batch.label}")
         db.session.add(BatchOutput(organization_id=org.id, batch_id=batch.id, item_id=spec.item.id,
                                    lot_id=event.lot_id, quantity=spec.quantity, unit_cost=unit_cost))
+    if recipe.output_item_id is None and len(specs) == 1:  # the recipe remembers its output for next time
+        recipe.output_item_id = specs[0].item.id
     batch.yield_quantity = actual
     batch.waste_quantity = waste
     batch.yield_variance = actual - batch.planned_yield
