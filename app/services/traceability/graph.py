@@ -1,4 +1,4 @@
-"""Traceability: from any lot, forward (batches that consumed it, their output lots, every sale of those —
+"""The trace graph: from any lot, forward (batches that consumed it, their output lots, every sale of those —
 through intermediates at any depth) and backward (every input lot of the batch that made it, recursively).
 
 Breadth-first by level with IN queries: each level costs a fixed handful of queries however wide it is, so
@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func
 from sqlalchemy.orm import lazyload
 
-from ..extensions import db
-from ..models import Batch, BatchConsumption, BatchOutput, InventoryItem, InventoryLot, Sale, SaleConsumption, Sku
-from . import tenancy
-from .authz import authorize
-from .errors import NotFound
+from ...extensions import db
+from ...models import Batch, BatchConsumption, BatchOutput, InventoryItem, InventoryLot, Sale, SaleConsumption
+from .. import tenancy
+from ..authz import authorize
+from ..errors import NotFound
 
 MAX_DEPTH = 100  # a guard against corrupt cyclic data, far beyond any real production chain
 # Batches and sales eager-load their consumption rows by default (selectin): one more query per 500 rows,
@@ -83,84 +82,6 @@ def get_lot(org, actor, lot_or_code) -> InventoryLot:
     """A lot to trace or recall, by id, code or the lot itself; another organization's lot is NotFound."""
     authorize(actor, org, "traceability.view")
     return resolve_lot(org, lot_or_code)
-
-
-def search_lots(org, actor, q: str, *, limit: int = 25) -> list[tuple[InventoryLot, InventoryItem]]:
-    """Lots whose code or supplier lot code contains `q`, newest first, with their item: one query."""
-    authorize(actor, org, "traceability.view")
-    text = str(q or "").strip()
-    if not text:
-        return []
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
-            .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
-            .where(InventoryLot.code.ilike(pattern, escape="\\") |
-                   InventoryLot.supplier_lot_code.ilike(pattern, escape="\\"))
-            .order_by(InventoryLot.received_at.desc(), InventoryLot.id.desc()).limit(limit))
-    return [(lot, item) for lot, item in db.session.execute(stmt)]
-
-
-LOOKUP_LOTS = 25  # a SKU's lots to choose from, newest first
-
-
-@dataclass
-class CodeLookup:
-    """What a code from a label names. kind: "lot" | "batch" | "sku"; `lots` are (lot, item) to trace —
-    one for a lot code, the batch's output lots, or the SKU item's lots; `message` says why there are none."""
-
-    kind: str
-    code: str
-    lots: list[tuple[InventoryLot, InventoryItem]] = field(default_factory=list)
-    batch: Batch | None = None
-    sku: Sku | None = None
-    message: str = ""
-
-    @property
-    def found_lots(self) -> list[InventoryLot]:
-        return [lot for lot, _ in self.lots]
-
-
-def lookup_code(org, actor, code) -> CodeLookup:
-    """A lot code, a batch label (→ its output lots) or a SKU code (→ its item's lots, newest first), any case;
-    NotFound when the code names none of them."""
-    authorize(actor, org, "traceability.view")
-    text = str(code or "").strip()
-    wanted = text.upper()
-    if not text:
-        raise NotFound("Enter a lot, batch or SKU code.")
-    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
-            .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
-            .where(func.upper(InventoryLot.code) == wanted).limit(1))
-    row = db.session.execute(stmt).first()
-    if row is not None:
-        return CodeLookup("lot", row[0].code, [(row[0], row[1])])
-    batch = db.session.scalars(tenancy.scoped(Batch, org).where(func.upper(Batch.label) == wanted)
-                               .options(*BATCH_LAZY).limit(1)).first()
-    if batch is not None:
-        stmt = (tenancy.scoped(BatchOutput, org, InventoryLot, InventoryItem).select_from(BatchOutput)
-                .join(InventoryLot, InventoryLot.id == BatchOutput.lot_id)
-                .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
-                .where(BatchOutput.batch_id == batch.id).order_by(BatchOutput.id))
-        lots = [(lot, item) for lot, item in db.session.execute(stmt)]
-        message = "" if lots else _no_output(batch)
-        return CodeLookup("batch", batch.label, lots, batch=batch, message=message)
-    sku = db.session.scalars(tenancy.scoped(Sku, org).where(func.upper(Sku.code) == wanted).limit(1)).first()
-    if sku is not None:
-        stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
-                .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
-                .where(InventoryLot.item_id == sku.item_id)
-                .order_by(InventoryLot.received_at.desc(), InventoryLot.id.desc()).limit(LOOKUP_LOTS))
-        lots = [(lot, item) for lot, item in db.session.execute(stmt)]
-        message = "" if lots else f"SKU {sku.code} has no lots yet: nothing of it has been made or received."
-        return CodeLookup("sku", sku.code, lots, sku=sku, message=message)
-    raise NotFound(f"No lot, batch or SKU matches {text}.")
-
-
-def _no_output(batch: Batch) -> str:
-    if batch.status == "in_progress":
-        return (f"Batch {batch.label} is still in progress, so it has no output lot yet. Finish it to get one; "
-                "its ingredient lots are on the batch page.")
-    return f"Batch {batch.label} was {batch.status.replace('_', ' ')} and made no output lot."
 
 
 def resolve_lot(org, lot_or_code) -> InventoryLot:
