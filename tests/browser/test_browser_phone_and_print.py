@@ -107,10 +107,13 @@ def test_main_pages_on_a_phone_and_a_desktop(live_server, browser, db):
         toggle.click()
         assert not page.locator("#main-nav").is_visible()
 
+        phone_violations = []
         for name, path in pages.items():
             page.goto(live_server + path)
             screenshot(page, f"phone-390-{name}")
             _no_sideways_scroll(page, name)
+            if name in ("dashboard", "inventory", "sales", "batches", "label-sheet"):  # the card layouts
+                phone_violations += _axe(page, f"390 px {name}")
             if name == "inventory":
                 _visible_cell(page, "item-table", "In stock")
                 _visible_cell(page, "item-table", "Available")
@@ -125,6 +128,7 @@ def test_main_pages_on_a_phone_and_a_desktop(live_server, browser, db):
                 _visible_cell(page, "batch-table", "Actual")
         page.goto(f"{live_server}/settings")
         assert page.locator("#main-nav a[aria-current=page]").count() == 0
+        assert phone_violations == []
 
         page.set_viewport_size({"width": 1280, "height": 900})
         violations = []
