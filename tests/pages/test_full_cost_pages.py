@@ -4,8 +4,8 @@ below-cost warning the seller must confirm, and the pricing sheet with its CSV."
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
