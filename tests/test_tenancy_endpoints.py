@@ -114,6 +114,13 @@ def world(org, owner, member):
     ids["po_id"] = purchasing.send_purchase_order(org, owner, order.id).id
     ids["supplier_item_id"] = purchasing.set_supplier_item(org, owner, supplier.id, made["oil"].id, pack_size="500").id
     ids.update(_shop_world(org, owner))
+    from app.services import inventory
+
+    shed = inventory.create_location(org, owner, name="Shed")
+    transfer, _ = inventory.transfer_stock(org, owner, item_id=made["oil"].id, quantity="1", in_transit=True,
+                                           from_location_id=inventory.default_location(org).id,
+                                           to_location_id=shed.id)
+    ids["location_id"], ids["transfer_id"] = shed.id, transfer.id  # in transit, so Receive is a real write
     return ids
 
 

@@ -146,6 +146,13 @@ def _viewed_workshop():
     from .test_tenancy_endpoints import _shop_world
 
     ids.update(_shop_world(org, owner))  # a connected shop with an open problem
+    from app.services import inventory
+
+    shed = inventory.create_location(org, owner, name="Viewed shed")
+    transfer, _ = inventory.transfer_stock(org, owner, item_id=made["oil"].id, quantity="1", in_transit=True,
+                                           from_location_id=inventory.default_location(org).id,
+                                           to_location_id=shed.id)
+    ids["location_id"], ids["transfer_id"] = shed.id, transfer.id  # in transit: Receive would be a write
     extra_pages = [  # the same pages with the query arguments they take
         f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", "/inventory?q=oil",
         f"/batches?recipe_id={made['recipe'].id}&status=completed", f"/recipes/{made['recipe'].id}?version=1",
@@ -199,6 +206,9 @@ DESIGNED_UNPERMISSIONED = {
     "auth.login": {302}, "auth.signup": {302}, "auth.forgot_password": {302, 200},
     "auth.reset_password": {302, 404, 200},
     "organization.accept_invite": {410},  # an unknown invitation link is gone
+    # Sign in with Google is off unless GOOGLE_CLIENT_ID is set (tests/pages/test_google_signin.py turns it on)
+    "auth.google_login": {404}, "auth.google_callback": {404}, "auth.google_signup": {404},
+    "auth.google_link": {404},
 }
 DESIGNED = {
     "organization.organization_home": {302},  # on to the team or roles page
@@ -210,6 +220,7 @@ DESIGNED = {
 # POSTs not sent: the console's actions (admin developers act there, audited; ending the view would end
 # the crawl), signing out, and Stripe's webhook (no session; a signature decides).
 NOT_SENT = ("developer.", "auth.logout", "billing.stripe_webhook",
+            "billing.whop_webhook",  # no session: Standard Webhooks signature, tested in test_whop_webhooks.py
             "integrations.shopify_webhook")  # signed by the shop, tested in test_shopify_integration.py
 # POSTs that are not the viewed organization's: the developer's own account and the visitor pages
 # (sign-up, password reset, invitations). Sent like the others; they must write nothing either.

@@ -16,6 +16,12 @@ NOT_ORGANIZATION_WRITES = {
     # the public craft calculators compute and never write (saving is tools.save_calculation)
     "tools.soap_calculator", "tools.candle_calculator", "tools.lotion_calculator",
     "tools_api.soap_tool", "tools_api.candle_tool", "tools_api.lotion_tool",
+    # webhooks with no session: a signature decides (Whop: Standard Webhooks, test_whop_webhooks.py; Shopify: the
+    # shop's HMAC at an unguessable address, test_shopify_integration.py)
+    "billing.whop_webhook", "integrations.shopify_webhook",
+    # Sign in with Google acts on the caller's own account (link/unlink) or signs a visitor up into a new
+    # organization; never the member's organization (tests/pages/test_google_signin.py)
+    "auth.google_signup", "auth.google_link", "auth.google_settings_link", "auth.google_settings_unlink",
 }
 
 

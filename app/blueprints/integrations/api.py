@@ -71,11 +71,11 @@ WebhookLogList = page_schema(WebhookLogSchema)
 
 
 @blp.route("/integrations/shopify", methods=["POST"])
+@require_permission("organization.settings")  # above the body's validation: without it, 403 whatever is sent
 @blp.arguments(ConnectRequest)
 @blp.response(201, ConnectionSchema)
 @blp.alt_response(200, schema=ConnectionSchema, description="This organization's shop: its secret was replaced")
 @blp.alt_response(409, description="The shop is connected to another organization")
-@require_permission("organization.settings")
 def shopify_connect(data):
     """Connect a Shopify shop by its domain and webhook secret (owner/admin)."""
     org, user = api_actor()
@@ -95,9 +95,9 @@ def integration_list():
 
 
 @blp.route("/integrations/<int:integration_id>/problems", methods=["GET"])
+@require_permission("organization.view")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, ProblemList)
-@require_permission("organization.view")
 def problem_list(args, integration_id: int):
     """Open problems: order lines with an unknown SKU or too little stock, oldest first."""
     org, user = api_actor()
@@ -183,13 +183,13 @@ AssistantLogList = page_schema(AssistantLogSchema)
 
 
 @blp.route("/assistant/recipe-draft", methods=["POST"])
+@require_permission("recipes.edit")  # above the body's validation: without it, 403 whatever is sent
 @blp.arguments(DraftRequest)
 @blp.response(200, DraftResponse)
 @blp.alt_response(404, description="The assistant is switched off")
 @blp.alt_response(429, description="quota_exceeded: this month's requests are used up")
 @blp.alt_response(502, description="assistant_bad_answer: the model's answer is not a recipe draft")
 @blp.alt_response(503, description="assistant_unavailable: no answer in time, unreachable, or an HTTP error")
-@require_permission("recipes.edit")
 def recipe_draft(data):
     """A recipe draft from the prompt and the organization's items; writes nothing but the log."""
     org, user = api_actor()
@@ -198,10 +198,10 @@ def recipe_draft(data):
 
 
 @blp.route("/assistant/log", methods=["GET"])
+@require_permission("recipes.view")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, AssistantLogList)
 @blp.alt_response(404, description="The assistant is switched off")
-@require_permission("recipes.view")
 def assistant_log(args):
     """Every request sent to the model for this organization, newest first."""
     org, user = api_actor()
