@@ -28,21 +28,29 @@ def _location_helpers():
     return {"location_name_map": location_name_map}
 
 
-@bp.route("/locations", methods=["GET", "POST"])
+@bp.route("/locations")
 @require_permission("inventory.view")
 def location_list():
     """Where stock is kept (the default location first), and a form to add one."""
+    return _location_page(LocationForm())
+
+
+@bp.route("/locations", methods=["POST"])
+@require_permission("inventory.edit")
+def location_create():
+    """Add a location."""
     org = current_org()
     form = LocationForm()
-    if request.method == "POST":
-        result = submit(form, lambda: inventory.create_location(org, current_user, name=form.name.data,
-                                                                kind=form.kind.data))
-        if result.ok:
-            flash(f"Added {result.value.name}.", "success")
-            return redirect(url_for("locations.location_list"))
-        status = result.status
-    else:
-        status = 200
+    result = submit(form, lambda: inventory.create_location(org, current_user, name=form.name.data,
+                                                            kind=form.kind.data))
+    if result.ok:
+        flash(f"Added {result.value.name}.", "success")
+        return redirect(url_for("locations.location_list"))
+    return _location_page(form, result.status)
+
+
+def _location_page(form, status: int = 200):
+    org = current_org()
     rows = inventory.list_locations(org, current_user)
     return render_template("locations/location_list.html", locations=rows, form=form,
                            kind_labels=KIND_LABELS), status
