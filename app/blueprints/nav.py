@@ -75,5 +75,11 @@ def current_endpoint(items: list[dict], endpoint: str | None) -> str | None:
 def quick_links(can) -> list[dict]:
     """Shortcuts shown beside the menu toggle on a phone."""
     endpoints = current_app.view_functions
-    return [{"label": label, "url": url_for(endpoint)} for label, endpoint, permission in QUICK
-            if endpoint in endpoints and can(permission)]
+    shown = tuple(index for index, (_, endpoint, permission) in enumerate(QUICK)
+                  if endpoint in endpoints and can(permission))
+    built = current_app.extensions.setdefault("batchtrack_navigation", {})
+    key = (request.script_root, "quick", shown)  # built once per combination, like the menu
+    links = built.get(key)
+    if links is None:
+        links = built[key] = [{"label": QUICK[index][0], "url": url_for(QUICK[index][1])} for index in shown]
+    return [dict(link) for link in links]
