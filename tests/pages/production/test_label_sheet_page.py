@@ -56,3 +56,10 @@ def test_another_organizations_batch_is_404(client, org, other_org, owner, other
     made = finished_batch(other_org, other_owner)
     login(owner)
     assert client.get(f"/batches/{made['batch'].id}/labels").status_code == 404
+
+
+def test_a_finished_batch_links_to_its_label_sheet(client, org, owner, login, reference_data):
+    made = finished_batch(org, owner)
+    login(owner)
+    html = client.get(f"/batches/{made['batch'].id}").get_data(as_text=True)
+    assert f'href="/batches/{made["batch"].id}/labels"' in html
