@@ -118,7 +118,8 @@ def batch_finish(batch_id: int):
     def finish():
         return batches.finish_batch(current_org(), current_user, batch_id,
                                     yield_quantity=form.yield_quantity.data,
-                                    output_item_id=form.output_item_id.data or None, outputs=outputs or None,
+                                    output_item_id=(form.output_item_id.data or None) if form.output_item_id.data != "new"
+                                    else None, new_product=form.output_item_id.data == "new", outputs=outputs or None,
                                     waste_quantity=form.waste_quantity.data, hold_until=form.hold_until.data,
                                     notes=(form.notes.data or "").strip(), labour_minutes=form.labour_minutes.data)
 

@@ -182,7 +182,11 @@ def fill_choices(org, record, forms: dict) -> None:
     if "finish" in forms:
         outputs = [(i, f"{name} ({unit})") for i, name, unit, kind in options
                    if kind in ("ingredient", "product") or i == record.recipe.output_item_id]
-        forms["finish"].output_item_id.choices = choices([("", "— choose the output item —")] + outputs)
+        from ...services.authz import has_permission
+
+        new = [("new", "New product / SKU… (named after the recipe)")] \
+            if has_permission(current_user, "products.edit") else []
+        forms["finish"].output_item_id.choices = choices([("", "— choose the output item —")] + outputs + new)
         for entry in forms["finish"].outputs:
             entry.form.item_id.choices = choices([("", "—")] + outputs)
 

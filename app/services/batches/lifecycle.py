@@ -125,12 +125,18 @@ def _container_needs(org, batch: Batch, specs: list[OutputSpec]) -> list:
 
 @unit_of_work
 def finish_batch(org, actor, batch_id, *, yield_quantity, output_item_id=None, outputs=None, waste_quantity=None,
-                 hold_until=None, notes: str = "", labour_minutes=None) -> Batch:
+                 hold_until=None, notes: str = "", labour_minutes=None, new_product: bool = False) -> Batch:
     """Complete a batch: output lot(s) whose unit cost = the batch's full cost ÷ output quantity (+ containers);
-    labour and overhead (costing) are frozen on the batch."""
+    labour and overhead (costing) are frozen on the batch. `new_product` (the batch page's "New product /
+    SKU…") first makes a product named after the recipe with one SKU in the yield unit, and outputs to it."""
     authorize(actor, org, "batches.finish")
     batch = _in_progress(org, batch_id)
     recipe = tenancy.get_for_org(Recipe, batch.recipe_id, org)
+    if new_product and not outputs:
+        from .. import products
+
+        product = products.create_product(org, actor, name=recipe.name, category=recipe.category or "")
+        output_item_id = products.create_sku(org, actor, product.id, unit=batch.yield_unit).item_id
     actual = units.parse_quantity(yield_quantity, "yield_quantity")
     waste = units.parse_quantity(waste_quantity, "waste_quantity", allow_zero=True) \
         if waste_quantity not in (None, "") else None
