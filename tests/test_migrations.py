@@ -80,7 +80,8 @@ def test_upgrade_empty_postgres_database_to_head(app):
 
 
 def test_an_existing_sqlite_database_keeps_its_numbers_and_holds(tmp_path, app):
-    """Does upgrading a database written before exact decimals keep every number and each hold's date?"""
+    """Does upgrading a database written before exact decimals keep every number, each hold's date, and
+    place every lot in the organization's new default location?"""
     import sqlite3
 
     path = tmp_path / "existing.db"
@@ -113,7 +114,10 @@ def test_an_existing_sqlite_database_keeps_its_numbers_and_holds(tmp_path, app):
     assert conn.execute("SELECT factor FROM units WHERE name = 'sack'").fetchone() == ("453.59237",)
     lots = conn.execute("SELECT id, remaining_quantity, unit_cost, hold_until, public_token FROM inventory_lots "
                         "ORDER BY id").fetchall()
+    workshop = conn.execute("SELECT id FROM locations WHERE organization_id = 1 AND is_default").fetchall()
+    placed = conn.execute("SELECT DISTINCT location_id FROM inventory_lots").fetchall()
     conn.close()
+    assert len(workshop) == 1 and placed == workshop  # every existing lot sits in the new default location
     assert [lot[:4] for lot in lots] == [(1, 150000, 112000000, "2026-12-26"), (2, 150000, 112000000, "2026-12-26")]
     assert all(len(lot[4]) >= 20 for lot in lots) and lots[0][4] != lots[1][4]
     _assert_matches_models(url)
