@@ -103,6 +103,17 @@ REFERENCE_TABLES = {"permissions", "subscription_tiers", "role_permissions", "ti
 SHARED_TABLES = {"roles", "units"}
 
 
+@pytest.fixture(autouse=True)
+def _limiter_stays_bound_to_the_suite_app():
+    """create_app() re-binds the one module-level rate limiter to the app it builds (a production config
+    test points it at an unreachable Redis); put it back after every test so no test leaks into the next."""
+    saved = dict(limiter.__dict__)
+    yield
+    if limiter.__dict__ != saved:
+        limiter.__dict__.clear()
+        limiter.__dict__.update(saved)
+
+
 @pytest.fixture()
 def db(app):
     """A clean database for each test; reference data (permissions, roles, tiers, units, library) is kept."""
