@@ -35,6 +35,7 @@ def redis_label(url: str | None) -> str:
 
 
 def is_redis_error(error: BaseException | None) -> bool:
+    """Is this exception (or its cause) Redis being unreachable?"""
     return isinstance(error, RedisError)
 
 

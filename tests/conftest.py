@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db as _db
 from app.extensions import cache, limiter
-from app.services import reference
+from app.extensions import db as _db
 
 from .factories import make_org, make_user
 
@@ -50,6 +49,7 @@ def _ensure_worker_database():
     if not worker or not IS_POSTGRES:
         return
     import sqlalchemy as sa
+
     from app.config import normalize_database_url
 
     admin = sa.create_engine(normalize_database_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")

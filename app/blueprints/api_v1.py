@@ -11,8 +11,8 @@ from ..extensions import db
 from ..services import accounts
 from ..services.authz import has_permission
 from ..tenant import current_org, resolve_request_org
-from .api_docs import ErrorResponsesPlugin, ErrorSchema
 from ..web import json_error
+from .api_docs import ErrorResponsesPlugin, ErrorSchema
 
 API_PREFIX = "/api/v1"
 # Endpoints that need no token.
@@ -171,6 +171,7 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
 
 
 def page_envelope(items: list, page: int, per_page: int, total: int) -> dict:
+    """The API.md list envelope: items, page, per_page, total."""
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 

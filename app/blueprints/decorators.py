@@ -45,6 +45,7 @@ def signed_in(view):
 
 
 def is_api_view(view) -> bool:
+    """Is this view function a JSON API endpoint (as opposed to a page)?"""
     return view.__module__.endswith(".api")
 
 

@@ -29,4 +29,5 @@ def doctor_command(production: bool | None) -> None:
 
 
 def register(app: Flask) -> None:
+    """Register `flask doctor`."""
     app.cli.add_command(doctor_command)

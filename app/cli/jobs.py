@@ -36,4 +36,5 @@ def reorder_check_command() -> None:
 
 
 def register(app: Flask) -> None:
+    """Register the `flask jobs …` commands (cron-able)."""
     app.cli.add_command(jobs_cli)

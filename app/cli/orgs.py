@@ -26,4 +26,5 @@ def create(name: str, owner_email: str, password: str, tier: str):
 
 
 def register(app: Flask) -> None:
+    """Register `flask orgs …`."""
     app.cli.add_command(orgs_cli)

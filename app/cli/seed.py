@@ -19,6 +19,7 @@ REFERENCE_SEEDERS: list[tuple[str, object]] = [
 
 
 def register(app: Flask) -> None:
+    """Register `flask init-production` and the `seed-*` commands."""
     @app.cli.command("init-production")
     def init_production():
         """Seed every kind of reference data (idempotent; creates no user)."""
@@ -78,9 +79,9 @@ def register(app: Flask) -> None:
 
 
 def _demo_workshop(org) -> None:
+    from ..extensions import db
     from ..models import User
     from ..services import demo
-    from ..extensions import db
 
     owner = db.session.scalar(db.select(User).where(User.organization_id == org.id))
     demo.seed_demo_workshop(org, owner)

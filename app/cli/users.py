@@ -11,6 +11,7 @@ from ..services.errors import DomainError
 
 
 def register(app: Flask) -> None:
+    """Register `flask seed-users` and `flask create-developer`."""
     @app.cli.command("create-developer")
     @click.option("--email", required=True, help="The developer's email address.")
     @click.option("--password", default=None, help="Omit to generate a random password (printed once).")

@@ -1,19 +1,29 @@
 """All models, imported here so Alembic and the app see every table."""
-from .inventory import ITEM_KINDS, GlobalItem, InventoryEvent, InventoryItem, InventoryLot, Sequence, Supplier
-from .organization import Organization, Permission, Role, SubscriptionTier, role_permissions, tier_permissions
-from .units import BASE_UNITS, DIMENSIONS, ItemUnitMapping, Unit
-from .user import ApiToken, OneTimeToken, User
+from .audit import AuditLog
 from .batches import BATCH_STATUSES, Batch, BatchConsumption, BatchLogEntry, BatchOutput, BatchTimer
 from .billing import BillingEvent, WhopEvent
-from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLine, RecipeVersion
-from .audit import AuditLog
-from .idempotency import IdempotencyKey
 from .control_tower import ALERT_TYPES, Alert
+from .idempotency import IdempotencyKey
 from .integrations import AssistantRequest, ShopConnection, ShopOrder, ShopOrderLine, ShopWebhook
+from .inventory import ITEM_KINDS, GlobalItem, InventoryEvent, InventoryItem, InventoryLot, Sequence, Supplier
 from .locations import LOCATION_KINDS, TRANSFER_STATUSES, Location, Transfer
+from .organization import Organization, Permission, Role, SubscriptionTier, role_permissions, tier_permissions
 from .purchasing import OPEN_PO_STATUSES, PO_STATUSES, PurchaseOrder, PurchaseOrderLine, SupplierItem
-from .sales import (RECALL_STATUSES, RESERVATION_STATUSES, Product, ProductVariant, Recall, RecallLot, Reservation,
-                    Sale, SaleConsumption, Sku)
+from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLine, RecipeVersion
+from .sales import (
+                    RECALL_STATUSES,
+                    RESERVATION_STATUSES,
+                    Product,
+                    ProductVariant,
+                    Recall,
+                    RecallLot,
+                    Reservation,
+                    Sale,
+                    SaleConsumption,
+                    Sku,
+)
+from .units import BASE_UNITS, DIMENSIONS, ItemUnitMapping, Unit
+from .user import ApiToken, OneTimeToken, User
 
 __all__ = [
     "AuditLog", "BillingEvent", "WhopEvent", "IdempotencyKey", "ALERT_TYPES", "Alert",

@@ -90,6 +90,7 @@ MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the one clock every module uses)."""
     return datetime.now(timezone.utc)
 
 

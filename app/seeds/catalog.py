@@ -44,6 +44,7 @@ ALL = [name for name, _ in PERMISSIONS]
 
 
 def is_write(permission: str) -> bool:
+    """Is this permission a write (anything but `*.view`)?"""
     return permission.split(".", 1)[1] not in READ_ACTIONS
 
 

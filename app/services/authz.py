@@ -91,6 +91,7 @@ def _forget(keys) -> None:
 
 
 def has_permission(user, permission: str) -> bool:
+    """Does the user's role, within the tier's ceiling, grant this permission? (No organization checks.)"""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.is_developer:

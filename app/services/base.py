@@ -44,4 +44,5 @@ def unit_of_work(func):
 
 
 def in_transaction() -> bool:
+    """Is a unit of work open on this session?"""
     return db.session.info.get(_DEPTH_KEY, 0) > 0

@@ -11,8 +11,10 @@ from app.models import Organization, User
 
 from ..factories import PASSWORD, make_org, make_user
 from ..helpers import csrf_token, post_form
-from ..oidc_fake import CLIENT_ID
-from ..oidc_fake import oidc_fixture  # noqa: F401  (the `oidc` fixture)
+from ..oidc_fake import (
+    CLIENT_ID,
+    oidc_fixture,  # noqa: F401  (the `oidc` fixture)
+)
 
 
 def _begin(client) -> dict:

@@ -144,6 +144,7 @@ def label_sheet_css():
 
 
 def current_app_response(css: str):
+    """A text/css response for the label sheet's generated print styles."""
     from flask import current_app
 
     return current_app.response_class(css, mimetype="text/css")

@@ -12,6 +12,7 @@ DEFAULT_RATE_LIMIT = "120 per minute"
 
 
 def tools_rate_limit() -> str:
+    """The calculators' rate limit (per client address), from the config."""
     return current_app.config.get("CRAFT_TOOLS_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 

@@ -30,6 +30,7 @@ def _value(form, name: str) -> str:
 
 
 def soap_rows(form) -> dict:
+    """The soap form's filled oil rows and options, as the calculator's input."""
     return {"oils": _count(form, "oil_rows", SOAP_OIL_ROWS), "additives": _count(form, "add_rows", SOAP_ADDITIVE_ROWS)}
 
 
@@ -130,6 +131,7 @@ def soap_form_from(data: dict) -> dict:
 
 
 def rows_error_fields(error: ValidationFailed, row_map: list, *, prefix: str, names: dict) -> dict[str, str]:
+    """Map a calculator error's row fields back onto the form's row field names."""
     fields = {}
     for name, message in (error.fields or {}).items():
         parts = name.split(".")
@@ -143,10 +145,12 @@ def rows_error_fields(error: ValidationFailed, row_map: list, *, prefix: str, na
 
 
 def lotion_rows(form) -> int:
+    """How many ingredient rows the lotion form shows."""
     return _count(form, "ing_rows", LOTION_ROWS)
 
 
 def lotion_data(form, rows: int) -> tuple[dict, list]:
+    """The lotion form's batch weight and filled ingredient rows, as the calculator's input."""
     data = {"batch_weight": _value(form, "batch_weight"), "unit": _value(form, "unit") or "g", "ingredients": []}
     row_map = []
     for row in range(rows):
@@ -158,6 +162,7 @@ def lotion_data(form, rows: int) -> tuple[dict, list]:
 
 
 def lotion_form_from(data: dict) -> dict:
+    """Form data that reopens a saved lotion calculation."""
     form = {"batch_weight": data.get("batch_weight", ""), "unit": data.get("unit", "g")}
     lines = [line for line in data.get("ingredients") or [] if isinstance(line, dict)][:MAX_LINES]
     for row, line in enumerate(lines):
@@ -169,6 +174,7 @@ def lotion_form_from(data: dict) -> dict:
 
 
 def candle_data(form) -> dict:
+    """The candle form's values, as the calculator's input."""
     return {name: _value(form, name) for name in CANDLE_FIELDS if name != "wick_notes"} | {
         "wick_notes": (form.get("wick_notes") or "").replace("\x00", "").strip()[:2000]}
 

@@ -14,10 +14,12 @@ def number(description: str = "", **bounds) -> dict:
 
 
 def nullable(schema: dict) -> dict:
+    """The same OpenAPI schema, also allowing null."""
     return {**schema, "nullable": True}
 
 
 def text(max_length: int, description: str = "", *, min_length: int = 0, null: bool = True) -> dict:
+    """An OpenAPI string schema with length bounds."""
     schema = {"type": "string", "maxLength": max_length}
     if min_length:
         schema["minLength"] = min_length

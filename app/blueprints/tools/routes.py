@@ -16,8 +16,18 @@ from ...tenant import current_org, find_current_org
 from ..decorators import require_permission
 from ..pages import error_status
 from . import bp, public, tools_rate_limit
-from .forms import (CANDLE_FIELDS, candle_data, lotion_data, lotion_form_from, lotion_rows, rows_error_fields,
-                    soap_data, soap_error_fields, soap_form_from, soap_rows)
+from .forms import (
+    CANDLE_FIELDS,
+    candle_data,
+    lotion_data,
+    lotion_form_from,
+    lotion_rows,
+    rows_error_fields,
+    soap_data,
+    soap_error_fields,
+    soap_form_from,
+    soap_rows,
+)
 
 TOKEN_SALT = "craft-calculation"
 TOKEN_MAX_AGE = 7 * 24 * 3600  # a week to sign up and come back

@@ -40,6 +40,13 @@ from .items import (
                      unlink_library_item,
                      update_item,
 )
+from .locations import (
+                     create_location,
+                     default_location,
+                     get_location,
+                     in_transit_quantities,
+                     list_locations,
+)
 from .movements import (
                      adjust,
                      credit_lot,
@@ -49,13 +56,6 @@ from .movements import (
                      recount,
                      restock,
                      reverse_event,
-)
-from .locations import (
-                     create_location,
-                     default_location,
-                     get_location,
-                     in_transit_quantities,
-                     list_locations,
 )
 from .queries import (
                      LIST_SORTS,

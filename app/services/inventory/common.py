@@ -62,10 +62,12 @@ def require_whole_count(org, item: InventoryItem, quantity: Decimal, field: str 
 
 
 def lock_item(org, item_id) -> InventoryItem:
+    """The item, row-locked for a stock change (NotFound in another organization)."""
     return tenancy.get_for_org_for_update(InventoryItem, item_id, org)
 
 
 def reload_lot(org, lot_id) -> InventoryLot:
+    """The lot, re-read with a row lock."""
     stmt = (tenancy.scoped(InventoryLot, org).where(InventoryLot.id == lot_id)
             .execution_options(populate_existing=True))
     lot = db.session.scalar(stmt)
@@ -75,6 +77,7 @@ def reload_lot(org, lot_id) -> InventoryLot:
 
 
 def lot_of_item(org, item, lot_code) -> InventoryLot:
+    """The item's lot with this code, or ValidationFailed on lot_code."""
     code = str(lot_code).strip()
     stmt = (tenancy.scoped(InventoryLot, org).where(InventoryLot.code == code)
             .execution_options(populate_existing=True))
@@ -86,6 +89,7 @@ def lot_of_item(org, item, lot_code) -> InventoryLot:
 
 
 def checked_supplier_id(org, value) -> int | None:
+    """A supplier id of this organization (or None), else ValidationFailed."""
     if value in (None, ""):
         return None
     try:
@@ -95,6 +99,7 @@ def checked_supplier_id(org, value) -> int | None:
 
 
 def int_id(value) -> int:
+    """An id as an int, or NotFound."""
     try:
         return int(getattr(value, "id", value))
     except (TypeError, ValueError):

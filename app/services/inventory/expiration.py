@@ -103,4 +103,5 @@ def _with_items(stmt) -> list[InventoryLot]:
 
 
 def is_expired(lot: InventoryLot, now: datetime | None = None) -> bool:
+    """Is the lot past its expiry date in its organization's time zone?"""
     return lot.expires_on is not None and lot.expires_on < org_today(lot.organization_id, now)

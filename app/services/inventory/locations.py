@@ -12,7 +12,7 @@ from ...models import LOCATION_KINDS, InventoryLot, Location
 from .. import tenancy
 from ..authz import authorize
 from ..base import unit_of_work
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..validation import clean_text
 
 DEFAULT_LOCATION_NAME = "Workshop"
@@ -105,6 +105,7 @@ class LocationStock:
 
 
 def lot_location_id(lot, default_id: int | None) -> int | None:
+    """The lot's location, a lot without one counting as at the default location."""
     return lot.location_id if lot.location_id is not None else default_id
 
 

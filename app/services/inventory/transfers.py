@@ -7,7 +7,6 @@ in transit is usable nowhere (fifo.usable_condition) until the transfer is recei
 """
 from __future__ import annotations
 
-
 from sqlalchemy import func
 
 from ...extensions import db
@@ -94,6 +93,7 @@ def receive_transfer(org, actor, transfer_id) -> tuple[Transfer, list[InventoryL
 
 
 def get_transfer(org, actor, transfer_id) -> Transfer:
+    """One transfer of this organization (NotFound otherwise)."""
     authorize(actor, org, "inventory.view")
     return tenancy.get_for_org(Transfer, transfer_id, org)
 
