@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
+from app.formatting import format_quantity
 from app.models import InventoryItem, Recipe
 from app.services import inventory, library, recipes
 from app.services.craft import lye_check, saving
 from app.services.errors import InvalidState, ValidationFailed
-from app.web import format_quantity
 
 from .factories import PASSWORD, ensure_inventory_reference_data
 from .helpers import csrf_token

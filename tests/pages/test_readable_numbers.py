@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.web import format_quantity
+from app.formatting import format_quantity
 
 from ..factories import make_item, make_lot
 

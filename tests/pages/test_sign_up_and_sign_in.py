@@ -211,7 +211,7 @@ def test_timezone_filter_renders_in_user_zone(app, owner, db):
 
     from flask_login import login_user
 
-    from app.web import localtime
+    from app.formatting import localtime
 
     owner.timezone = "America/New_York"
     db.session.commit()

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
+from ...formatting import format_quantity
 from ...services import batches
 from ...services.errors import NotFound
 from ...tenant import current_org
-from ...web import format_quantity
 from ..decorators import require_permission
 from ..forms_support import submit, submit_action
 from . import bp

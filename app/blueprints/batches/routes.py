@@ -11,13 +11,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from ...formatting import display_zone
 from ...models.batches import BATCH_STATUSES
 from ...models.types import utcnow
 from ...services import batches, recipes, units
 from ...services.craft import lye_check as craft_lye
 from ...services.errors import DomainError, InsufficientStock, NotFound
 from ...tenant import current_org
-from ...web import display_zone
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, apply_field_errors, submit
 from ..pages import choices, id_arg, page_arg, unit_choices

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...formatting import format_quantity
 from ...services import inventory
 from ...services.errors import NotFound
 from ...tenant import current_org
-from ...web import format_quantity
 from ..decorators import require_permission
 from ..forms_support import submit
 from ..pages import safe_next

@@ -10,6 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from ...formatting import format_quantity
 from ...models.types import utcnow
 from ...services import inventory, units
 from ...services.authz import has_permission
@@ -17,7 +18,6 @@ from ...services.errors import DomainError, MissingDensity, MissingUnitMapping
 from ...services.tenancy import parse_id
 from ...services.timezones import org_today
 from ...tenant import current_org
-from ...web import format_quantity
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, apply_field_errors, submit
 from ..pages import choices as page_choices

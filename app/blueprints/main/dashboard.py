@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 
 from flask import url_for
 
+from ...formatting import display_zone
 from ...models.types import utcnow
 from ...services import batches, dashboard, sales
 from ...services.authz import has_permission
 from ...services.inventory import queries as inventory_queries
-from ...web import display_zone
 from ..reports.dashboard import control_tower_part
 
 

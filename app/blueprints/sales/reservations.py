@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...formatting import format_money, format_quantity
 from ...models import RESERVATION_STATUSES
 from ...services import products, reservations
 from ...services.authz import has_permission
 from ...services.errors import ValidationFailed
 from ...tenant import current_org
-from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, submit, submit_action
 from ..pages import ID, page_arg

@@ -9,10 +9,10 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ...formatting import format_money, format_quantity
 from ...services import sales
 from ...services.errors import PermissionDenied, ValidationFailed
 from ...tenant import current_org
-from ...web import format_money, format_quantity
 from ..decorators import require_permission
 from ..forms_support import submit
 from ..pages import ID, page_arg, text_arg
