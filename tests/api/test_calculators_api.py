@@ -10,7 +10,7 @@ from app.extensions import db as _db
 from app.models import InventoryItem, Recipe
 from app.services import library
 
-from .factories import ensure_inventory_reference_data
+from ..factories import ensure_inventory_reference_data
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from app.models import InventoryItem, InventoryLot, Unit
 from app.services import inventory, units
 from app.services.inventory.queries import inventory_stats
 
-from .factories import assert_invariants, ensure_inventory_reference_data, make_item
+from ..factories import assert_invariants, ensure_inventory_reference_data, make_item
 
 
 def _fresh(model, object_id):

@@ -16,10 +16,10 @@ from app.models import InventoryLot
 from app.services import inventory, sales
 from app.services.errors import InvalidQuantity
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot
-from .helpers import post_form
+from ..factories import ensure_inventory_reference_data, make_item, make_lot
+from ..helpers import post_form
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- thousands separators ------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def test_a_recipe_without_lines_says_so_once(client, org, owner, login):
 
 def test_a_scale_that_is_not_a_number_is_said_once(client, org, owner, login):
     """Does the stock check say "Enter a number, for example 12.5." without "(Enter a number.)" after it?"""
-    from .factories import finished_batch
+    from ..factories import finished_batch
 
     made = finished_batch(org, owner)
     login(owner)

@@ -10,7 +10,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import load_all_checks
 from schemathesis.config._checks import PositiveDataAcceptanceConfig
 
-from .factories import ensure_inventory_reference_data, make_item, make_lot, make_sale, make_user
+from ..factories import ensure_inventory_reference_data, make_item, make_lot, make_sale, make_user
 
 pytestmark = pytest.mark.slow
 

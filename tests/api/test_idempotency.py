@@ -10,8 +10,8 @@ from app.extensions import db
 from app.models import IdempotencyKey, InventoryEvent, Sale
 from app.services import idempotency, tenancy
 
-from .conftest import IS_POSTGRES
-from .factories import ensure_inventory_reference_data, make_item, make_lot, make_user
+from ..conftest import IS_POSTGRES
+from ..factories import ensure_inventory_reference_data, make_item, make_lot, make_user
 
 
 def _events(org, item) -> int:

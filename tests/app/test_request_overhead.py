@@ -18,8 +18,8 @@ from app.services import accounts, organizations
 from app.services.authz import effective_permissions, invalidate_permissions
 from app.services.errors import ValidationFailed
 
-from .factories import make_user
-from .helpers import count_queries
+from ..factories import make_user
+from ..helpers import count_queries
 
 # The request machinery's statements on a signed-in page: the user with organization, tier and role (1),
 # plus, on a cold cache only, the role's and the tier's permission names (2).
@@ -183,7 +183,7 @@ def test_a_plain_page_view_writes_no_session_and_sets_no_cookie(app, client, log
 
 def test_a_session_change_is_still_saved(app, client, login, member, monkeypatch):
     """Sign-out (a real change) is written: the next page asks to sign in again."""
-    from .helpers import csrf_token
+    from ..helpers import csrf_token
 
     login(member)
     client.get("/settings")
@@ -233,7 +233,7 @@ def test_a_password_reset_still_ends_the_session_without_session_writes(client, 
 
 def test_the_time_zone_is_resolved_once_per_request(app, client, login, member, db, monkeypatch):
     """Fifty localtime() calls on a page resolve the viewer's zone once."""
-    from app import web
+    from app import formatting as web
 
     member.timezone = "Europe/Paris"
     db.session.commit()
@@ -269,7 +269,7 @@ def test_gunicorn_workers_freeze_start_up_objects_out_of_the_garbage_collector()
     import runpy
     from pathlib import Path
 
-    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
     try:
         config["post_worker_init"](worker=None)
         assert gc.get_freeze_count() > 0
@@ -304,6 +304,6 @@ def test_navigation_links_follow_permissions_and_are_built_once(app, client, log
 
 
 def _csrf(client):
-    from .helpers import csrf_token
+    from ..helpers import csrf_token
 
     return csrf_token(client, "/settings")

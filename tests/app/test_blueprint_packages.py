@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint
 
-BLUEPRINTS = Path(__file__).resolve().parent.parent / "app" / "blueprints"
+BLUEPRINTS = Path(__file__).resolve().parents[2] / "app" / "blueprints"
 
 
 def test_every_blueprint_package_defines_bp_in_its_init():

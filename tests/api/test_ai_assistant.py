@@ -16,9 +16,9 @@ from app.models.integrations import AssistantRequest
 from app.models.types import utcnow
 from app.services.features import UnknownFeatureFlag, load_settings, parse_overrides
 
-from .factories import make_item, make_org, make_user
-from .helpers import csrf_token
-from .model_server_fake import FakeModelServer
+from ..factories import make_item, make_org, make_user
+from ..helpers import csrf_token
+from ..model_server_fake import FakeModelServer
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

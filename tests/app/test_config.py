@@ -70,7 +70,7 @@ def test_unknown_feature_flag_is_an_error(tmp_path, app):
 
 
 def test_tier_overrides_a_feature_flag(org, db):
-    from .factories import make_org
+    from ..factories import make_org
 
     free = make_org(tier="free")
     assert feature_enabled(org, "custom_roles") is True
@@ -85,7 +85,7 @@ def _gunicorn_settings(monkeypatch, **env) -> dict:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
 
 
 def test_gunicorn_runs_one_process_when_rate_limits_live_in_memory(monkeypatch):

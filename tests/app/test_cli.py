@@ -53,7 +53,7 @@ def test_seed_users_prints_a_random_password_that_works(app, db):
     from app.models import Batch, InventoryItem
     from app.services import tenancy
 
-    from .factories import assert_invariants
+    from ..factories import assert_invariants
 
     org = demo_owner.organization
     assert db.session.scalar(tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id))) == 6

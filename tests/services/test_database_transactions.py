@@ -12,7 +12,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import InventoryItem
 
-from .conftest import IS_POSTGRES
+from ..conftest import IS_POSTGRES
 
 pytestmark = pytest.mark.skipif(IS_POSTGRES, reason="SQLite locking behaviour (PostgreSQL uses row locks)")
 

@@ -16,8 +16,8 @@ from app.services import inventory, library, recipes
 from app.services.craft import lye_check, saving
 from app.services.errors import InvalidState, ValidationFailed
 
-from .factories import PASSWORD, ensure_inventory_reference_data
-from .helpers import csrf_token
+from ..factories import PASSWORD, ensure_inventory_reference_data
+from ..helpers import csrf_token
 
 
 @pytest.fixture(autouse=True)

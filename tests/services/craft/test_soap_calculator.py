@@ -15,7 +15,7 @@ from app.services import library
 from app.services.craft import soap
 from app.services.errors import ValidationFailed
 
-from .factories import ensure_inventory_reference_data
+from ...factories import ensure_inventory_reference_data
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,9 @@ from alembic.script import ScriptDirectory
 from app.config import normalize_database_url
 from app.extensions import db
 
-from .conftest import IS_POSTGRES, TEST_DATABASE_URL
+from ..conftest import IS_POSTGRES, TEST_DATABASE_URL
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _script() -> ScriptDirectory:

@@ -12,9 +12,9 @@ from app.models import InventoryItem, Sale
 from app.models.integrations import ShopConnection
 from app.services.integrations import shopify
 
-from .factories import make_item, make_lot
-from .helpers import csrf_token
-from .shopify_fake import FakeShop, order
+from ..factories import make_item, make_lot
+from ..helpers import csrf_token
+from ..shopify_fake import FakeShop, order
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
