@@ -35,6 +35,20 @@ def reorder_check_command() -> None:
         raise SystemExit(1)
 
 
+@jobs_cli.command("expire-lots")
+def expire_lots_command() -> None:
+    """Write off what is left in every expired lot, in every organization; safe to run again."""
+    import click
+
+    from ..services.inventory.expire_job import expire_lots
+
+    result = expire_lots()
+    click.echo(f"Disposed {result.disposed} expired lot(s) in {result.organizations} organization(s).")
+    if result.failed:
+        click.echo(f"Failed for organization(s): {', '.join(map(str, result.failed))} (see the log).", err=True)
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     """Register the `flask jobs …` commands (cron-able)."""
     app.cli.add_command(jobs_cli)
