@@ -7,8 +7,8 @@ from flask import Flask
 
 from ..extensions import csrf
 
-# Page blueprints: app.blueprints.<name> defines `bp` in its __init__; importing <name>.routes registers
-# its views (routes.py imports the package's other view modules).
+# Page blueprints: app.blueprints.<name> defines `bp` in its __init__; its VIEW_MODULES (default: routes)
+# register their views on it.
 PAGE_BLUEPRINTS = ["auth", "main", "organization", "billing", "developer", "inventory", "suppliers", "units", "library",
                    "recipes", "batches", "products", "sales", "trace", "public"]
 # API blueprints: app.blueprints.<name>.api defines `blp` (a flask_smorest.Blueprint).
@@ -38,8 +38,10 @@ def register_blueprints(app: Flask) -> None:
     from .api_v1 import init_api
 
     for name in PAGE_BLUEPRINTS:
-        import_module(f"{__name__}.{name}.routes")
-        app.register_blueprint(import_module(f"{__name__}.{name}").bp)
+        package = import_module(f"{__name__}.{name}")
+        for module in getattr(package, "VIEW_MODULES", ("routes",)):
+            import_module(f"{__name__}.{name}.{module}")
+        app.register_blueprint(package.bp)
     api = init_api(app)
     for name in API_BLUEPRINTS:
         blp = import_module(f"{__name__}.{name}.api").blp

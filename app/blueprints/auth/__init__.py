@@ -4,3 +4,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
+# The modules whose views register on bp (imported by app.blueprints.register_blueprints).
+VIEW_MODULES = ("routes", "google")

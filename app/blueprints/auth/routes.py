@@ -102,6 +102,3 @@ def reset_password(token: str):
         flash("Password changed. Sign in with the new password.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), result.status
-
-
-from . import google  # noqa: E402,F401  (registers Sign in with Google on bp)

@@ -202,6 +202,3 @@ def duration(start: datetime, end: datetime | None = None) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-from . import actions, label  # noqa: E402,F401  (more views on this blueprint)

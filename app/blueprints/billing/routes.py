@@ -104,6 +104,3 @@ def _grace_banner():
     if billing.in_grace(org) and has_permission(current_user, "billing.manage"):
         return {"billing_grace_until": org.grace_until}
     return {"billing_grace_until": None}
-
-
-from . import api  # noqa: E402,F401  (registers the Stripe webhook on bp)

@@ -5,3 +5,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("integrations", __name__)
+# The modules whose views register on bp (imported by app.blueprints.register_blueprints).
+VIEW_MODULES = ("routes", "assistant_pages")

@@ -115,6 +115,3 @@ def shopify_webhook(token: str):
     except (shopify.WebhookRejected, shopify.WebhookMalformed, shopify.WebhookFailed) as error:
         return jsonify(ErrorSchema().dump({"error": error})), error.status
     return jsonify({"received": True, **result}), 200
-
-
-from . import assistant_pages  # noqa: E402,F401  (registers the assistant page on bp)

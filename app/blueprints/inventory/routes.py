@@ -199,6 +199,3 @@ def _item_fields(form: ItemForm) -> dict:
         "notes": (form.notes.data or "").strip(),
         "allow_fractions": bool(form.allow_fractions.data),
     }
-
-
-from . import expiring, holds, stock  # noqa: E402,F401  (more views on this blueprint)

@@ -182,6 +182,3 @@ def settings():
         flash("Organization settings saved.", "success")
         return redirect(url_for("organization.settings"))
     return render_template("organization/settings.html", form=form), result.status
-
-
-from . import roles  # noqa: E402,F401  (the role pages, on the same blueprint)

@@ -199,6 +199,3 @@ def _sku_fields(form: SkuForm) -> dict:
         "barcode": (form.barcode.data or "").strip() or None,
         "container_item_id": form.container_item_id.data or None,
     }
-
-
-from . import pricing as _pricing_pages  # noqa: E402,F401  (the pricing sheet registers its routes on bp)

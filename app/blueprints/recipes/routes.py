@@ -149,6 +149,3 @@ def recipe_restore(recipe_id: int):
     submit_action(lambda: recipes.restore_recipe(current_org(), current_user, recipe_id),
                   lambda recipe: f"{recipe.name} restored.")
     return redirect(url_for("recipes.recipe_detail", recipe_id=recipe_id))
-
-
-from . import editor, planning  # noqa: E402,F401  (more views on this blueprint)

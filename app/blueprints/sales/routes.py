@@ -219,6 +219,3 @@ def _cell(value) -> str:
     """Neutralize spreadsheet formulas in free text (CSV injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-from . import imports, reservations  # noqa: E402,F401  (more views on this blueprint)

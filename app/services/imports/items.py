@@ -1,0 +1,36 @@
+"""CSV import of items: one `create_item` per row; suppliers matched by name (unknown ones are row errors)."""
+from __future__ import annotations
+
+from ...models import Supplier
+from ..inventory import create_item
+from .common import ImportResult, by_name, read_csv, run_rows
+
+COLUMNS = ("name", "kind", "unit", "density", "shelf_life_days", "reorder_point", "supplier")
+REQUIRED = ("name", "kind", "unit")
+
+
+def import_items(org, actor, file_text, result: ImportResult, *, dry_run: bool) -> None:
+    """Validate every row, then create every item (all or nothing; nothing on a dry run)."""
+    records = read_csv(file_text, result, columns=COLUMNS, required=REQUIRED)
+    if records is None:
+        return
+    suppliers = by_name(org, Supplier, [r.get("supplier", "") for _, r in records])
+
+    def prepare(number, record):
+        values = {column: record.get(column) or None for column in COLUMNS if column != "supplier"}
+        for column in REQUIRED:
+            if not record.get(column):
+                result.add(number, column, f"Give a {column}")
+        supplier = record.get("supplier")
+        if supplier:
+            found = suppliers.get(supplier.lower())
+            if found is None:
+                result.add(number, "supplier", f"Unknown supplier “{supplier}”")
+            else:
+                values["supplier_id"] = found.id
+        return values
+
+    def write(values):
+        create_item(org, actor, **values)
+
+    run_rows(result, records, prepare, write, default_column="name", dry_run=dry_run)

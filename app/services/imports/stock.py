@@ -1,0 +1,47 @@
+"""CSV import of opening stock / restocks: one `restock` per row (one lot each); items and locations
+matched by name in the organization (unknown ones are row errors); quantities in any known unit."""
+from __future__ import annotations
+
+from ...models import InventoryItem, Location
+from ..inventory import restock
+from .common import ImportResult, by_name, read_csv, run_rows
+
+COLUMNS = ("item", "quantity", "unit", "unit_cost", "received_at", "expires_at", "supplier_lot_code", "location")
+REQUIRED = ("item", "quantity")
+
+
+def import_stock(org, actor, file_text, result: ImportResult, *, dry_run: bool) -> None:
+    """Validate every row, then restock every row (all or nothing; nothing on a dry run)."""
+    records = read_csv(file_text, result, columns=COLUMNS, required=REQUIRED)
+    if records is None:
+        return
+    items = by_name(org, InventoryItem, [r.get("item", "") for _, r in records])
+    locations = by_name(org, Location, [r.get("location", "") for _, r in records])
+
+    def prepare(number, record):
+        values = {column: record.get(column) or None
+                  for column in ("quantity", "unit", "unit_cost", "received_at", "expires_at", "supplier_lot_code")}
+        name = record.get("item")
+        item = items.get(name.lower()) if name else None
+        if not name:
+            result.add(number, "item", "Give an item name")
+        elif item is None:
+            result.add(number, "item", f"Unknown item “{name}”")
+        else:
+            values["item_id"] = item.id
+        if not record.get("quantity"):
+            result.add(number, "quantity", "Give a quantity")
+        place = record.get("location")
+        if place:
+            found = locations.get(place.lower())
+            if found is None:
+                result.add(number, "location", f"Unknown location “{place}”")
+            else:
+                values["location_id"] = found.id
+        return values
+
+    def write(values):
+        item_id = values.pop("item_id")
+        restock(org, actor, item_id, notes="Imported from CSV", **values)
+
+    run_rows(result, records, prepare, write, default_column="item", dry_run=dry_run)
