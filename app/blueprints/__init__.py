@@ -32,6 +32,9 @@ API_BLUEPRINTS += ["locations"]
 PAGE_BLUEPRINTS += ["integrations"]
 API_BLUEPRINTS += ["integrations"]
 
+# CSV import of items, stock and sales (JSON).
+API_BLUEPRINTS += ["imports"]
+
 
 def register_blueprints(app: Flask) -> None:
     """Register every page blueprint, then the JSON API blueprints (CSRF-exempt: Bearer tokens)."""
