@@ -31,6 +31,9 @@ class ErrorBody(Schema):
     message = fields.String(required=True, metadata={"description": "A sentence for a person"})
     fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
                           metadata={"description": "field → message, when fields are at fault"})
+    errors = fields.List(fields.Nested(Schema.from_dict({
+        "row": fields.Integer(), "column": fields.String(), "message": fields.String()}, name="RowProblem")),
+        metadata={"description": "CSV imports: every problem of the file (row, column, message)"})
 
     class Meta:
         ordered = True

@@ -64,8 +64,7 @@ def _run(kind: str, args: dict):
         if result is None:
             raise
         errors = result.report()["errors"]
-        body = {"error": {"code": error.code, "message": error.message, "fields": error.fields, "errors": errors},
-                "errors": errors}
+        body = {"error": {"code": error.code, "message": error.message, "fields": error.fields, "errors": errors}}
         return _json(body, 422)
     body = result.report()
     if args["dry_run"]:
@@ -93,7 +92,7 @@ def _doc(kind: str) -> dict:
 @blp.arguments(ImportArgs, location="query")
 @blp.response(200, ImportReportSchema, description="Dry run: the validation report")
 @blp.alt_response(201, schema=ImportReportSchema, description="Imported")
-@blp.alt_response(422, description="validation_error: the file has problems; nothing was written")
+@blp.alt_response(422, description="validation_error: the file has problems (error.errors); nothing written")
 @blp.doc(**_doc("items"))
 def import_items(args):
     """Import items from a CSV file."""
@@ -106,7 +105,7 @@ def import_items(args):
 @blp.arguments(ImportArgs, location="query")
 @blp.response(200, ImportReportSchema, description="Dry run: the validation report")
 @blp.alt_response(201, schema=ImportReportSchema, description="Imported")
-@blp.alt_response(422, description="validation_error: the file has problems; nothing was written")
+@blp.alt_response(422, description="validation_error: the file has problems (error.errors); nothing written")
 @blp.doc(**_doc("stock"))
 def import_stock(args):
     """Import opening stock / restocks from a CSV file (one lot per row)."""
@@ -119,7 +118,7 @@ def import_stock(args):
 @blp.arguments(ImportArgs, location="query")
 @blp.response(200, ImportReportSchema, description="Dry run: the validation report")
 @blp.alt_response(201, schema=ImportReportSchema, description="Imported")
-@blp.alt_response(422, description="validation_error: the file has problems; nothing was written")
+@blp.alt_response(422, description="validation_error: the file has problems (error.errors); nothing written")
 @blp.doc(**_doc("sales"))
 def import_sales(args):
     """Import sales from a CSV file (stock taken FIFO, as when recorded one by one)."""
