@@ -31,7 +31,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) init-production
-	$(FLASK) seed-users --reset-password
+	BASE_URL=$(BASE_URL) $(FLASK) seed-users --reset-password
 	BASE_URL=$(BASE_URL) $(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## make test: install with test tools, make sure Debian chromium is there for browser tests, run everything

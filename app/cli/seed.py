@@ -6,6 +6,7 @@ import secrets
 import click
 from flask import Flask
 
+from ..links import base_url
 from ..services import accounts, library, reference, units
 from ..services.errors import DomainError
 
@@ -64,7 +65,7 @@ def register(app: Flask) -> None:
                 return
             accounts.set_password(email, password)
             click.echo("Demo organization already exists; its owner got a fresh password.")
-            click.echo(f"  Sign in at http://127.0.0.1:5000/login with email {email} and password {password}")
+            click.echo(f"  Sign in at {base_url()}/login with email {email} and password {password}")
             return
         try:
             org = accounts.create_organization(name=organization_name, owner_email=email, password=password,
@@ -75,7 +76,7 @@ def register(app: Flask) -> None:
             hook(org)
         click.echo("Demo organization created.")
         click.echo(f"  Organization: {org.name} (id {org.id})")
-        click.echo(f"  Sign in at http://127.0.0.1:5000/login with email {email} and password {password}")
+        click.echo(f"  Sign in at {base_url()}/login with email {email} and password {password}")
 
 
 def _demo_workshop(org) -> None:
