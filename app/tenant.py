@@ -9,7 +9,7 @@
 - anyone else: none, and `current_org()` answers 404.
 
 Blueprints and templates use this instead of `current_user.organization` (a developer has none;
-tests/test_tenant_resolver.py fails the build if it comes back). Services never call it: they take
+tests/app/test_tenant_resolver.py fails the build if it comes back). Services never call it: they take
 the organization explicitly.
 """
 from __future__ import annotations

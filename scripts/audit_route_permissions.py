@@ -3,7 +3,7 @@
 
 A route declares its permission with app.blueprints.decorators.require_permission(...) (or
 `signed_in` for a user's own account pages). Public routes are listed in PUBLIC below.
-Run: python scripts/audit_route_permissions.py   (also run by tests/test_route_permissions.py)
+Run: python scripts/audit_route_permissions.py   (also run by tests/app/test_route_permissions.py)
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The only way to read tenant rows: every query is scoped to one organization.
 
-A test (tests/test_tenancy_guard.py) fails the build if code outside this module selects a
+A test (tests/app/test_tenancy_guard.py) fails the build if code outside this module selects a
 tenant model directly.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ def test_nul_characters_are_refused_with_400(api, owner, client, login):
     in_path = json_client.get("/api/v1/lots/%00/trace")
     assert in_path.status_code == 400 and in_path.get_json()["error"]["code"] == "bad_request"
     login(owner)
-    from .helpers import post_form
+    from ..helpers import post_form
 
     page = post_form(client, "/settings/profile", {"name": "x\x00y", "timezone": "UTC"}, form_url="/settings")
     assert page.status_code == 400

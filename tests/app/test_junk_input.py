@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .helpers import csrf_token
+from ..helpers import csrf_token
 from .test_tenancy_endpoints import _url, world  # noqa: F401 (fixture)
 
 SKIP = {"static", "auth.logout", "auth.reset_password", "organization.accept_invite",  # token links

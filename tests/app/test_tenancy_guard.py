@@ -10,7 +10,7 @@ from app.extensions import db
 from app.services import tenancy
 from app.services.errors import NotFound
 
-APP_DIR = Path(__file__).resolve().parent.parent / "app"
+APP_DIR = Path(__file__).resolve().parents[2] / "app"
 
 
 def tenant_model_names() -> set[str]:

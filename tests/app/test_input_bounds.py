@@ -18,7 +18,7 @@ from wtforms import Form, IntegerField
 import app.blueprints as blueprints_package
 from app.blueprints.fields import BoundedIntegerField
 
-from .helpers import csrf_token, post_form
+from ..helpers import csrf_token, post_form
 from .test_junk_input import SKIP, _field_names, _routes
 from .test_tenancy_endpoints import _url, world  # noqa: F401 (fixture)
 

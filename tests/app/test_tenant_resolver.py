@@ -19,7 +19,7 @@ from app.services import accounts, batches, demo, organizations, recalls, reserv
 from app.services.tenancy import parse_id
 from app.tenant import VIEW_AS_KEY, current_actor, current_org, find_current_org, is_viewing_as
 
-from .factories import (
+from ..factories import (
     ensure_inventory_reference_data,
     finished_batch,
     make_developer,
@@ -30,9 +30,9 @@ from .factories import (
     make_supplier,
     make_user,
 )
-from .helpers import csrf_token
+from ..helpers import csrf_token
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WEB_LAYER = [ROOT / "app" / "web.py", *sorted((ROOT / "app" / "blueprints").rglob("*.py")),
              *sorted((ROOT / "app" / "templates").rglob("*.html"))]
 

@@ -5,7 +5,7 @@ Routes come from app.url_map, so a new write endpoint is covered without editing
 """
 from __future__ import annotations
 
-from .helpers import csrf_token
+from ..helpers import csrf_token
 from .test_tenancy_endpoints import API_BODIES, PAGE_FORMS, _snapshot, _url, world  # noqa: F401 (fixture)
 
 # Writes every signed-in member may do on their own account, or that are not organization writes at all.

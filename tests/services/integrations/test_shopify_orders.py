@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import InventoryLot, Sale
 from app.models.integrations import ShopOrder, ShopWebhook
 
-from .factories import make_item, make_lot, make_user
-from .shopify_fake import FakeShop, order, refund, sign
+from ...factories import make_item, make_lot, make_user
+from ...shopify_fake import FakeShop, order, refund, sign
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 

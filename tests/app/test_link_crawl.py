@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from .factories import finished_batch, make_org, make_user
+from ..factories import finished_batch, make_org, make_user
 
 HREF = re.compile(r'href="([^"]+)"')
 MAX_PAGES = 400

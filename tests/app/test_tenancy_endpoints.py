@@ -28,8 +28,8 @@ from app.models import (
 )
 from app.services import accounts, batches, organizations, recalls, reservations, sales, suppliers, tenancy, units
 
-from .factories import finished_batch, make_lot
-from .helpers import csrf_token
+from ..factories import finished_batch, make_lot
+from ..helpers import csrf_token
 
 # Routes whose variables are not tenant ids (one-time tokens, static files) or that act on the caller's own
 # account only; each entry says why it is left out.
@@ -176,7 +176,7 @@ def _tenant_rules(app, api: bool):
 
 def _url(rule, ids) -> str:
     missing = set(rule.arguments) - set(ids)
-    assert not missing, f"{rule.endpoint}: teach tests/test_tenancy_endpoints.py how to fill {missing}"
+    assert not missing, f"{rule.endpoint}: teach tests/app/test_tenancy_endpoints.py how to fill {missing}"
     adapter = rule.map.bind("localhost")
     return adapter.build(rule.endpoint, {name: ids[name] for name in rule.arguments}, method=None)
 
