@@ -26,6 +26,9 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'batchtrack.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL: str | None = None
+    # Background jobs run on RQ workers (queue "batchtrack" in REDIS_URL) unless JOBS_INLINE is on (or there is
+    # no Redis): then they run inside the request that starts them.
+    JOBS_INLINE = os.environ.get("JOBS_INLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
     SESSION_TYPE = "filesystem"
     SESSION_FILE_DIR = str(INSTANCE_DIR / "sessions")
@@ -147,6 +150,7 @@ class TestingConfig(BaseConfig):
     BCRYPT_LOG_ROUNDS = 4
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     STRIPE_SECRET_KEY = "sk_test_batchtrack"
+    JOBS_INLINE = True  # tests run jobs in the test; tests/services/jobs runs a real RQ worker on purpose
 
 
 class ProductionConfig(BaseConfig):

@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Register every flask command group on the app."""
-    from . import doctor, jobs, orgs, seed, users
+    from . import doctor, job_worker, jobs, orgs, seed, users
 
-    for module in (seed, users, orgs, jobs, doctor):
+    for module in (seed, users, orgs, jobs, job_worker, doctor):
         module.register(app)

@@ -6,6 +6,7 @@ from .control_tower import ALERT_TYPES, Alert
 from .idempotency import IdempotencyKey
 from .integrations import AssistantRequest, ShopConnection, ShopOrder, ShopOrderLine, ShopWebhook
 from .inventory import ITEM_KINDS, GlobalItem, InventoryEvent, InventoryItem, InventoryLot, Sequence, Supplier
+from .jobs import JOB_STATUSES, BackgroundJob
 from .locations import LOCATION_KINDS, TRANSFER_STATUSES, Location, Transfer
 from .organization import Organization, Permission, Role, SubscriptionTier, role_permissions, tier_permissions
 from .purchasing import OPEN_PO_STATUSES, PO_STATUSES, PurchaseOrder, PurchaseOrderLine, SupplierItem
@@ -36,5 +37,6 @@ __all__ = [
     "Sale", "SaleConsumption", "Sku",
     "AssistantRequest", "ShopConnection", "ShopOrder", "ShopOrderLine", "ShopWebhook",
     "LOCATION_KINDS", "TRANSFER_STATUSES", "Location", "Transfer",
+    "JOB_STATUSES", "BackgroundJob",
     "OPEN_PO_STATUSES", "PO_STATUSES", "PurchaseOrder", "PurchaseOrderLine", "SupplierItem",
 ]

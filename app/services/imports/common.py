@@ -12,9 +12,11 @@ from sqlalchemy import func
 from ...extensions import db
 from ..base import transaction
 from ..errors import DomainError
+from ..jobs.runner import report_progress
 
 MAX_ROWS = 10_000
 MAX_CHARS = 5_000_000
+PROGRESS_EVERY = 100  # rows between progress reports (a no-op outside a background job)
 # service field names → the CSV column that carries them
 FIELD_COLUMNS = {"supplier_id": "supplier", "location_id": "location", "expires_on": "expires_at",
                  "item_id": "item", "requested": "quantity"}
@@ -137,7 +139,9 @@ def run_rows(result: ImportResult, records, prepare, write, *, default_column: s
     problem is reported; keep the transaction only when every row went through and this is no dry run."""
     try:
         with transaction():
-            for number, record in records:
+            for index, (number, record) in enumerate(records):
+                if index % PROGRESS_EVERY == 0:
+                    report_progress(index, len(records))  # a background import's progress bar
                 before = len(result.problems)
                 values = prepare(number, record)
                 if len(result.problems) > before:
