@@ -35,6 +35,12 @@ API_BLUEPRINTS += ["integrations"]
 # CSV import of items, stock and sales (JSON).
 API_BLUEPRINTS += ["imports"]
 
+# Notifications: a member's e-mail choices (digest, alert e-mails) and the organization's digest frequency.
+PAGE_BLUEPRINTS += ["notifications"]
+
+# Scanning with the phone's camera: the Scan page and the lookup behind the scan buttons.
+PAGE_BLUEPRINTS += ["scan"]
+
 
 def register_blueprints(app: Flask) -> None:
     """Register every page blueprint, then the JSON API blueprints (CSRF-exempt: Bearer tokens)."""

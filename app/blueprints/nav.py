@@ -6,6 +6,7 @@ from flask import current_app, request, url_for
 # (label, endpoint, permission)
 NAV = [
     ("Dashboard", "main.dashboard", None),
+    ("Scan", "scan.scan_page", "inventory.view"),
     ("Inventory", "inventory.item_list", "inventory.view"),
     ("Recipes", "recipes.recipe_list", "recipes.view"),
     ("Batches", "batches.batch_list", "batches.view"),

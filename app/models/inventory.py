@@ -64,13 +64,16 @@ class InventoryItem(TenantMixin, TimestampMixin, db.Model):
 
     __tablename__ = "inventory_items"
     __label__ = "Item"
-    __table_args__ = (UniqueConstraint("organization_id", "sku", name="uq_inventory_items_org_sku"),)
+    __table_args__ = (UniqueConstraint("organization_id", "sku", name="uq_inventory_items_org_sku"),
+                      UniqueConstraint("organization_id", "barcode", name="uq_inventory_items_org_barcode"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), default="ingredient")
     # The shop's SKU code for this item (shop orders match it exactly after trimming); unique per organization.
     sku: Mapped[str | None] = mapped_column(String(80))
+    # A scannable code printed on what is received (a supplier's EAN/UPC…); no spaces, unique per organization.
+    barcode: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(40))  # stock unit symbol
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"))
     density: Mapped[Decimal | None] = mapped_column(Quantity)  # g per mL

@@ -48,7 +48,8 @@ class Sku(TenantMixin, TimestampMixin, db.Model):
 
     __tablename__ = "skus"
     __label__ = "SKU"
-    __table_args__ = (UniqueConstraint("organization_id", "code"),)
+    __table_args__ = (UniqueConstraint("organization_id", "code"),
+                      UniqueConstraint("organization_id", "barcode", name="uq_skus_org_barcode"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
@@ -60,6 +61,7 @@ class Sku(TenantMixin, TimestampMixin, db.Model):
     container_item_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_items.id"), index=True)
     retail_price: Mapped[Decimal | None] = mapped_column(Money)
     wholesale_price: Mapped[Decimal | None] = mapped_column(Money)
+    # The code on the SKU's packaging (EAN-13, UPC-A…): no spaces, unique per organization (NULL when none).
     barcode: Mapped[str | None] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

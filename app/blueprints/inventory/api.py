@@ -137,6 +137,8 @@ class ItemSchema(Schema):
     low_stock = fields.Boolean(attribute="summary.low_stock")
     allow_fractions = _ComputedBoolean(lambda view: bool(view.allow_fractions))
     sku = fields.String(allow_none=True, metadata={"description": "The shop SKU code shop orders match"})
+    barcode = fields.String(allow_none=True, metadata={
+        "description": "The scannable code on what is received (EAN, UPC…), spaces removed; unique per organization"})
     lead_time_days = fields.Integer(allow_none=True, metadata={"description": "null: the supplier's, else 7"})
     reorder = fields.Nested(ReorderFigures, allow_none=True)
     in_transit = DecimalString(attribute="summary.in_transit", metadata={
@@ -207,6 +209,9 @@ class ItemCreate(Schema):
         "description": "The shop's SKU code (unique per organization); shop orders match it exactly after trimming"})
     lead_time_days = BoundedInteger(minimum=0, maximum=365, allow_none=True, load_default=None, metadata={
         "description": "Days from order to delivery; null: the supplier's lead time, else 7"})
+    barcode = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "The scannable code on what is received (EAN, UPC…): spaces are removed, blank is none; "
+                       "unique per organization across items and SKUs (a duplicate → 422 with fields.barcode)"})
 
 
 class ItemListArgs(PageArgs):

@@ -49,6 +49,8 @@ class ItemForm(FlaskForm):
     supplier_id = SelectField("Default supplier", coerce=str, validate_choice=False, default="")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
     allow_fractions = BooleanField("Allow fractions (e.g. 1.5 each); otherwise counted items move in whole units")
+    barcode = StringField("Barcode", validators=[Optional(), Length(max=80)],
+                          description="The code printed on what you receive (EAN, UPC…): scanning it finds this item.")
     global_item_id = HiddenField()
     unlink_library = BooleanField("Unlink from the library (lets you edit name, INCI and density)")
 

@@ -11,7 +11,7 @@ from ...services.tenancy import parse_id
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import submit, submit_action
-from ..pages import choices, page_arg, unit_choices
+from ..pages import choices, page_arg, text_arg, unit_choices
 from . import bp
 from .forms import KIND_CHOICES, ItemForm
 
@@ -50,6 +50,8 @@ def item_new():
     library_item = _library_item(request.args.get("library_id") or form.global_item_id.data)
     if request.method == "GET" and library_item is not None:
         _prefill_from_library(form, library_item)
+    if request.method == "GET" and request.args.get("barcode"):  # from the Scan page: an unknown barcode
+        form.barcode.data = text_arg("barcode", 80)
     fields: dict = {}
 
     def create():
@@ -82,6 +84,8 @@ def item_edit(item_id: int):
     if request.method == "GET":
         form.supplier_id.data = str(item.supplier_id or "")
         form.capacity_unit.data = item.capacity_unit or ""
+        if request.args.get("barcode"):  # from the Scan page: put the scanned barcode on this item
+            form.barcode.data = text_arg("barcode", 80)
     linked = item.global_item_id is not None
     if linked and request.method == "POST":
         # locked fields render disabled, so the browser does not send them: keep the item's values
@@ -198,4 +202,5 @@ def _item_fields(form: ItemForm) -> dict:
         "supplier_id": parse_id(form.supplier_id.data),
         "notes": (form.notes.data or "").strip(),
         "allow_fractions": bool(form.allow_fractions.data),
+        "barcode": form.barcode.data,
     }

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("products", __name__)
 # The modules whose views register on bp (imported by app.blueprints.register_blueprints).
-VIEW_MODULES = ("routes", "pricing")
+VIEW_MODULES = ("routes", "pricing", "sku_page")

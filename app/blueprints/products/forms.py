@@ -38,7 +38,8 @@ class SkuForm(FlaskForm):
                        description="Leave blank to generate one.")
     retail_price = DecimalText("Retail price", validators=[Optional()])
     wholesale_price = DecimalText("Wholesale price", validators=[Optional()])
-    barcode = StringField("Barcode", validators=[Optional(), Length(max=64)])
+    barcode = StringField("Barcode", validators=[Optional(), Length(max=80)],
+                          description="The EAN/UPC on the packaging: scanning it opens this SKU.")
     container_item_id = PickField("Container", coerce=str, default="",
                                     description="The jar, tin or box each unit goes into.")
     item_id = PickField("Stock item", coerce=str, default="",

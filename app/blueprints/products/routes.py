@@ -127,6 +127,8 @@ def sku_edit(sku_id: int):
     if request.method == "GET":
         form.variant_id.data = str(sku.variant_id or "")
         form.container_item_id.data = str(sku.container_item_id or "")
+        if request.args.get("barcode"):  # from the Scan page: put the scanned barcode on this SKU
+            form.barcode.data = text_arg("barcode", 80)
     result = submit(form, lambda: products.update_sku(org, current_user, sku.id, **_edited_sku_fields(form)))
     if result.ok:
         flash(f"Saved SKU {result.value.code}.", "success")

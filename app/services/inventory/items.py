@@ -10,6 +10,7 @@ from ...models import ITEM_KINDS, GlobalItem, InventoryItem, InventoryLot
 from ...models.types import QUANTUM, utcnow
 from .. import tenancy, units
 from ..authz import authorize
+from ..barcodes import checked_barcode
 from ..base import unit_of_work
 from ..errors import NotFound, ValidationFailed
 from ..library import get_library_item
@@ -20,7 +21,7 @@ LIBRARY_LOCKED = ("name", "inci_name", "density")
 ITEM_FIELDS = frozenset({
     "name", "kind", "unit", "density", "shelf_life_days", "reorder_point", "safety_stock", "inci_name",
     "allergens", "capacity", "capacity_unit", "supplier_id", "notes", "global_item_id", "allow_fractions", "sku",
-    "lead_time_days",
+    "lead_time_days", "barcode",
 })
 
 
@@ -28,14 +29,14 @@ ITEM_FIELDS = frozenset({
 def create_item(org, actor, *, name, kind, unit, density=None, shelf_life_days=None, reorder_point=None,
                 safety_stock=None, inci_name=None, allergens="", capacity=None, capacity_unit=None,
                 supplier_id=None, notes="", global_item_id=None, allow_fractions=False, sku=None,
-                lead_time_days=None) -> InventoryItem:
+                lead_time_days=None, barcode=None) -> InventoryItem:
     """Add an item; linked to a library entry it takes the entry's name, INCI and density."""
     authorize(actor, org, "inventory.edit")
     values = _item_values(org, dict(
         name=name, kind=kind, unit=unit, density=density, shelf_life_days=shelf_life_days,
         reorder_point=reorder_point, safety_stock=safety_stock, inci_name=inci_name, allergens=allergens,
         capacity=capacity, capacity_unit=capacity_unit, supplier_id=supplier_id, notes=notes,
-        allow_fractions=allow_fractions, sku=sku, lead_time_days=lead_time_days))
+        allow_fractions=allow_fractions, sku=sku, lead_time_days=lead_time_days, barcode=barcode))
     item = InventoryItem(organization_id=org.id, quantity=Decimal(0), **values)
     if global_item_id not in (None, ""):
         _copy_library_identity(item, _library_entry(global_item_id))
@@ -166,6 +167,8 @@ def _item_values(org, fields: dict, item: InventoryItem | None = None) -> dict:
         values["allow_fractions"] = bool(fields["allow_fractions"])
     if "sku" in fields:
         values["sku"] = _sku(org, fields["sku"], item)
+    if "barcode" in fields:
+        values["barcode"] = checked_barcode(org, fields["barcode"], item_id=item.id if item else None)
     return values
 
 

@@ -10,6 +10,7 @@ from ...models import InventoryItem, Product, ProductVariant, Sku
 from ...models.types import MONEY_QUANTUM, utcnow
 from .. import inventory, sequences, tenancy, units
 from ..authz import authorize
+from ..barcodes import checked_barcode
 from ..base import unit_of_work
 from ..errors import InvalidState, ValidationFailed
 from ..validation import clean_text
@@ -43,7 +44,7 @@ def create_sku(org, actor, product_id, *, variant_id=None, size_label="", item_i
               item_id=item.id, size_label=size_label,
               retail_price=_price(retail_price, "retail_price"),
               wholesale_price=_price(wholesale_price, "wholesale_price"),
-              barcode=_barcode(org, barcode), container_item_id=_container_id(org, container_item_id))
+              barcode=checked_barcode(org, barcode, item_id=item.id), container_item_id=_container_id(org, container_item_id))
     sku.code = _given_code(org, code) if code not in (None, "") else _generated_code(org, product, variant, size_label)
     db.session.add(sku)
     db.session.flush()
@@ -70,7 +71,7 @@ def update_sku(org, actor, sku_id, **fields) -> Sku:
         if key in fields:
             setattr(sku, key, _price(fields[key], key))
     if "barcode" in fields:
-        sku.barcode = _barcode(org, fields["barcode"], exclude_id=sku.id)
+        sku.barcode = checked_barcode(org, fields["barcode"], item_id=sku.item_id, sku_id=sku.id)
     if "container_item_id" in fields:
         sku.container_item_id = _container_id(org, fields["container_item_id"])
     return sku
@@ -165,18 +166,6 @@ def parse_price(value, field: str = "unit_price") -> Decimal:
     if price >= MAX_PRICE:
         raise ValidationFailed("That price is too large.", fields={field: "Below 10,000,000."})
     return price.quantize(MONEY_QUANTUM) if price.as_tuple().exponent < -10 else price
-
-
-def _barcode(org, value, exclude_id: int | None = None) -> str | None:
-    code = clean_text(value, "barcode", 64)
-    if not code:
-        return None
-    stmt = tenancy.scoped(Sku, org, Sku.id).where(Sku.barcode == code)
-    if exclude_id is not None:
-        stmt = stmt.where(Sku.id != exclude_id)
-    if db.session.scalar(stmt.limit(1)) is not None:
-        raise ValidationFailed(f"Barcode {code} is already on another SKU.", fields={"barcode": "Already used."})
-    return code
 
 
 def _int(value, field: str) -> int:
