@@ -49,6 +49,36 @@ def expire_lots_command() -> None:
         raise SystemExit(1)
 
 
+@jobs_cli.command("send-digest")
+def send_digest_command() -> None:
+    """Mail the daily/weekly digest to owners and members who opted in, where it is due; hourly-safe."""
+    import click
+
+    from ..services.notifications import send_digests
+
+    result = send_digests()
+    click.echo(f"Digest: {result.sent} sent, {result.already_sent} already sent this period, "
+               f"{result.nothing_to_say} with nothing to say, in {result.organizations} organization(s) due.")
+    if result.failed:
+        click.echo(f"Failed for organization(s): {', '.join(map(str, result.failed))} (see the log).", err=True)
+        raise SystemExit(1)
+
+
+@jobs_cli.command("send-alerts")
+def send_alerts_command() -> None:
+    """Mail newly opened alerts to the owners and managers who chose their type; run every 15 minutes."""
+    import click
+
+    from ..services.notifications import send_alert_mails
+
+    result = send_alert_mails()
+    click.echo(f"Alerts: {result.alerts} new alert(s) in {result.organizations} organization(s); "
+               f"{result.mails} e-mail(s) sent.")
+    if result.failed:
+        click.echo(f"Failed for organization(s): {', '.join(map(str, result.failed))} (see the log).", err=True)
+        raise SystemExit(1)
+
+
 def register(app: Flask) -> None:
     """Register the `flask jobs …` commands (cron-able)."""
     app.cli.add_command(jobs_cli)

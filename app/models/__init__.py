@@ -8,6 +8,7 @@ from .integrations import AssistantRequest, ShopConnection, ShopOrder, ShopOrder
 from .inventory import ITEM_KINDS, GlobalItem, InventoryEvent, InventoryItem, InventoryLot, Sequence, Supplier
 from .jobs import JOB_STATUSES, BackgroundJob
 from .locations import LOCATION_KINDS, TRANSFER_STATUSES, Location, Transfer
+from .notifications import DigestDelivery, NotificationPreference
 from .organization import Organization, Permission, Role, SubscriptionTier, role_permissions, tier_permissions
 from .purchasing import OPEN_PO_STATUSES, PO_STATUSES, PurchaseOrder, PurchaseOrderLine, SupplierItem
 from .recipes import LINE_BASIS, LINE_ROLES, RECIPE_CATEGORIES, Recipe, RecipeLine, RecipeVersion
@@ -37,6 +38,7 @@ __all__ = [
     "Sale", "SaleConsumption", "Sku",
     "AssistantRequest", "ShopConnection", "ShopOrder", "ShopOrderLine", "ShopWebhook",
     "LOCATION_KINDS", "TRANSFER_STATUSES", "Location", "Transfer",
+    "DigestDelivery", "NotificationPreference",
     "JOB_STATUSES", "BackgroundJob",
     "OPEN_PO_STATUSES", "PO_STATUSES", "PurchaseOrder", "PurchaseOrderLine", "SupplierItem",
 ]

@@ -37,3 +37,5 @@ class Alert(TenantMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When `flask jobs send-alerts` took this alert up (mailed to whoever chose its type): each alert once.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

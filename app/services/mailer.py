@@ -18,8 +18,9 @@ from ..extensions import mail
 log = logging.getLogger("batchtrack.mail")
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send a plain-text email; True when it was handed to the SMTP server (or suppressed on purpose).
+def send_mail(to: str, subject: str, body: str, *, html: str | None = None) -> bool:
+    """Send an email (plain text, with an HTML alternative when `html` is given); True when it was handed
+    to the SMTP server (or suppressed on purpose).
 
     Call after the transaction commits. A mail server failure is logged (without the body) and answered
     False, never raised: the caller tells the user what to do (e.g. resend an invitation).
@@ -28,7 +29,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     if current_app.config.get("MAIL_LOG_BODIES"):
         log.info("Mail to %s — %s\n%s", to, subject, body)
     try:
-        mail.send(Message(subject=subject, recipients=[to], body=body))
+        mail.send(Message(subject=subject, recipients=[to], body=body, html=html))
     except Exception as exc:  # SMTP refused, unreachable, bad credentials …
         log.error("Mail to %s (%s) could not be sent via %s:%s: %s: %s", to, subject, state.server, state.port,
                   type(exc).__name__, exc)

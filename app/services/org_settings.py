@@ -125,12 +125,17 @@ def apply_settings(org, changes) -> None:
 
 
 @unit_of_work
-def update_organization(org, actor, *, name=None, timezone=None, settings=None, **other) -> object:
-    """Name, time zone, any subset of the settings (None restores a default) and the legacy fields
-    (expiring_soon_days, consumption_order, currency) in one transaction."""
+def update_organization(org, actor, *, name=None, timezone=None, settings=None, digest=None, **other) -> object:
+    """Name, time zone, any subset of the settings (None restores a default), the digest e-mail's
+    frequency and weekday (notifications.preferences) and the legacy fields (expiring_soon_days,
+    consumption_order, currency) in one transaction."""
+    from .notifications import preferences as notification_preferences
+
     authorize(actor, org, "organization.settings")
     if settings is not None:
         clean_settings(settings)  # every problem reported before anything changes
+    if digest is not None:
+        notification_preferences.clean_digest_setting(digest)
     if name is not None or timezone is not None or other:
         organizations.update_settings(
             org, actor, name=org.name if name is None else name,
@@ -140,4 +145,6 @@ def update_organization(org, actor, *, name=None, timezone=None, settings=None, 
             currency=other.get("currency", org.currency))
     if settings is not None:
         apply_settings(org, settings)
+    if digest is not None:
+        notification_preferences.apply_digest_setting(org, digest)
     return org

@@ -8,7 +8,13 @@ from ...services import organizations
 from ..api_v1 import api_actor
 from ..decorators import require_permission
 from ..inventory.api import UTCTime
-from ..reports.settings_api import OrganizationSettingsSchema, patch_organization, settings_patch_field, with_settings
+from ..reports.settings_api import (
+    OrganizationSettingsSchema,
+    digest_field,
+    patch_organization,
+    settings_patch_field,
+    with_settings,
+)
 
 blp = Blueprint("organization_api", __name__, url_prefix="/api/v1/organization",
                 description="The token's organization, its plan and billing state")
@@ -26,6 +32,7 @@ class OrganizationOut(Schema):
     user_limit = fields.Integer(allow_none=True, metadata={"description": "null when unlimited"})
     timezone = fields.String(metadata={"description": "IANA time zone name, e.g. Europe/Paris"})
     settings = fields.Nested(OrganizationSettingsSchema)
+    digest = digest_field()
 
 
 class OrganizationPatch(Schema):
@@ -35,6 +42,7 @@ class OrganizationPatch(Schema):
     consumption_order = fields.String(validate=validate.OneOf(["fifo", "fefo"]))
     currency = fields.String(validate=validate.Length(equal=3))
     settings = settings_patch_field()
+    digest = digest_field(required=False)
 
 
 @blp.route("", methods=["GET"])
