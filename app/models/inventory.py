@@ -123,6 +123,9 @@ class InventoryLot(TenantMixin, TimestampMixin, db.Model):
     original_quantity: Mapped[Decimal] = mapped_column(Quantity)
     remaining_quantity: Mapped[Decimal] = mapped_column(Quantity)
     unit_cost: Mapped[Decimal] = mapped_column(UnitCost, default=Decimal("0"))  # per item unit
+    # The unit a restock was entered in when it was not the item's unit ("lb" for an item kept in g): pages
+    # show the cost per that unit too. Display only; quantities and unit_cost stay in the item's unit.
+    purchase_unit: Mapped[str | None] = mapped_column(String(40))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     supplier_lot_code: Mapped[str | None] = mapped_column(String(80))
     expires_on: Mapped[date | None] = mapped_column(Date)  # expired from the day after (org's time zone)

@@ -32,3 +32,61 @@ def test_inventory_pages_show_rounded_quantities_and_the_api_keeps_them_exact(cl
     body = api(owner).get(f"/api/v1/inventory/{item.id}").json
     body = body.get("item", body)
     assert Decimal(str(body["quantity"])) == Decimal("4535.9237"), body
+
+
+def test_a_lot_bought_per_lb_shows_its_cost_per_lb_too(client, org, owner, login, api, reference_data):
+    """Restocking a gram item in lb records the unit bought; the item page, the lot page and the supplier
+    page show "$4.22 per lb" beside the cost per g, while the API keeps the exact cost per g."""
+    from app.services import inventory
+
+    from ..factories import make_supplier, restock
+
+    supplier = make_supplier(org, name="Bramble Oils")
+    item = make_item(org, owner, name="Shea Butter", unit="g")
+    restock(org, owner, item, "10", unit="lb", unit_cost="4.22", supplier_id=supplier.id, lot_code="SHEA-LB")
+    restock(org, owner, item, "500", unit="g", unit_cost="0.01", lot_code="SHEA-G")
+    restock(org, owner, item, "1", unit="LB", unit_cost="4.50", lot_code="SHEA-LB2")
+    lots = {lot.code: lot for lot in inventory.lots_in_consumption_order(org, owner, item.id)}
+    assert lots["SHEA-LB"].purchase_unit == "lb" and lots["SHEA-LB2"].purchase_unit == "lb"
+    assert lots["SHEA-G"].purchase_unit is None  # bought in the item's own unit: nothing to restate
+    assert lots["SHEA-LB"].remaining_quantity == Decimal("4535.9237")
+    costs = inventory.purchase_unit_costs(org, list(lots.values()))
+    assert set(costs) == {lots["SHEA-LB"].id, lots["SHEA-LB2"].id}
+    assert costs[lots["SHEA-LB"].id].unit == "lb"
+    assert abs(costs[lots["SHEA-LB"].id].cost - Decimal("4.22")) < Decimal("0.0001")
+
+    login(owner)
+    detail = client.get(f"/inventory/{item.id}").get_data(as_text=True)
+    assert "$0.0093" in detail
+    assert '<small data-testid="lot-cost-bought">$4.22 per lb</small>' in detail
+    assert '<small data-testid="lot-cost-bought">$4.50 per lb</small>' in detail
+    assert detail.count('data-testid="lot-cost-bought"') == 2  # not on the lot bought per g
+    assert 'data-testid="avg-cost-bought"' in detail and " per lb</span>" in detail
+    lot_page = client.get("/trace/lots/SHEA-LB").get_data(as_text=True)
+    assert "$0.0093 per g" in lot_page and '<span data-testid="lot-cost-bought">$4.22 per lb</span>' in lot_page
+    assert 'data-testid="lot-cost-bought"' not in client.get("/trace/lots/SHEA-G").get_data(as_text=True)
+    supplier_page = client.get(f"/suppliers/{supplier.id}").get_data(as_text=True)
+    assert '<small data-testid="lot-cost-bought">$4.22 per lb</small>' in supplier_page
+
+    body = api(owner).get(f"/api/v1/inventory/{item.id}").json
+    body = body.get("item", body)
+    assert "purchase_unit" not in str(body)  # the API is unchanged
+    api_lot = next(lot for lot in body["lots"] if lot["code"] == "SHEA-LB")
+    assert Decimal(str(api_lot["unit_cost"])) == lots["SHEA-LB"].unit_cost
+
+
+def test_a_transferred_lot_keeps_the_unit_it_was_bought_in(org, owner, reference_data):
+    """A transfer's destination lot carries the source lot's purchase unit (same cost, same reading)."""
+    from app.services import inventory
+
+    from ..factories import restock
+
+    item = make_item(org, owner, name="Olive Oil", unit="g")
+    restock(org, owner, item, "2", unit="kg", unit_cost="9", lot_code="OLIVE-KG")
+    home = inventory.default_location(org)
+    stall = inventory.create_location(org, owner, name="Market stall")
+    _, moved = inventory.transfer_stock(org, owner, item_id=item.id, quantity="500", from_location_id=home.id,
+                                        to_location_id=stall.id)
+    assert [lot.purchase_unit for lot in moved] == ["kg"]
+    cost = inventory.cost_in_unit(org, item, moved[0].unit_cost, moved[0].purchase_unit)
+    assert cost.unit == "kg" and cost.cost == Decimal(9)  # 0.009 per g × 1000

@@ -141,8 +141,13 @@ def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, s
     _fill_adjust_choices(form, org, item, lots, mappings)
     now = utcnow()
     statuses = {lot.id: lot.status(org_today(org, now), now) for lot in lots}
+    bought = [lot for lot in lots if lot.purchase_unit]  # the average also per the unit last bought in
+    newest = max(bought, key=lambda lot: (lot.received_at, lot.id)) if bought else None
+    avg_bought = (inventory.cost_in_unit(org, item, summary.avg_unit_cost, newest.purchase_unit)
+                  if newest is not None and summary is not None else None)
     return render_template(
         "inventory/item_detail.html", item=item, summary=summary, form=form, fix=fix,
+        bought_costs=inventory.purchase_unit_costs(org, lots), avg_bought=avg_bought,
         lots=[lot for lot in lots if show_depleted or statuses[lot.id] != "depleted"],
         depleted_count=sum(1 for s in statuses.values() if s == "depleted"), show_depleted=show_depleted,
         statuses=statuses, lot_codes={lot.id: lot.code for lot in lots}, events=events,

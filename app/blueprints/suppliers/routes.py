@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import suppliers
+from ...services import inventory, suppliers
 from ...services.inventory import queries
 from ...tenant import current_org
 from ..decorators import require_permission
@@ -35,7 +35,9 @@ def supplier_detail(supplier_id: int):
     lots = queries.list_supplier_lots(org, current_user, supplier.id, page=page_arg(), per_page=LOTS_PER_PAGE)
     from ..purchasing.routes import supplier_page_context  # order details per item, purchase orders
 
+    bought_costs = inventory.purchase_unit_costs(org, [row["lot"] for row in lots.items])
     return render_template("suppliers/supplier_detail.html", supplier=supplier, lots=lots, button_form=EmptyForm(),
+                           bought_costs=bought_costs,
                            **supplier_page_context(org, supplier))
 
 

@@ -122,6 +122,8 @@ def _render_lot(lot_or_code, form: RecallForm, *, status: int = 200):
     active = [(recall, level) for recall, level in lot_recalls if recall.status == "active"]
     made_by = next((child.obj for child in trace.backward_tree.children if child.kind == "batch"), None)
     order_refs = sorted({s.sale.order_ref for s in trace.forward.sales if s.sale.order_ref})
-    return render_template("trace/lot_trace.html", trace=trace, lot=trace.lot, item=trace.items[trace.lot.item_id],
+    item = trace.items[trace.lot.item_id]
+    return render_template("trace/lot_trace.html", trace=trace, lot=trace.lot, item=item,
+                           cost_bought=inventory.cost_in_unit(org, item, trace.lot.unit_cost, trace.lot.purchase_unit),
                            statuses=statuses, recalls=lot_recalls, active_recalls=active, made_by=made_by,
                            order_refs=order_refs, form=form), status

@@ -8,6 +8,7 @@ stock_check what can be used now (usable lots minus reservations)
 locations   where stock is: the default location, create / list locations, in-transit quantities
 transfers   stock moved between locations (at once or in transit, then received)
 expiration  expiry dates, expiring and expired lots
+costs       a lot's unit cost restated per the unit it was bought in (purchase_unit)
 fifo        the consumption order and the low-level lot and event writes (private to this package)
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .common import (
                      AdjustmentResult,
                      require_whole_count,
 )
+from .costs import CostInUnit, cost_in_unit, purchase_unit_costs
 from .expiration import list_expired, list_expiring
 from .holds import (
                      dispose_expired_lot,
@@ -80,4 +82,5 @@ __all__ = [
     "reverse_event", "set_hold_reason", "set_lot_hold", "unlink_library_item", "update_item",
     "create_location", "default_location", "get_location", "in_transit_quantities", "list_locations",
     "get_transfer", "list_transfers", "receive_transfer", "transfer_lots", "transfer_stock",
+    "CostInUnit", "cost_in_unit", "purchase_unit_costs",
 ]

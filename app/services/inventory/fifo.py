@@ -146,7 +146,8 @@ def new_lot(org, actor, item: InventoryItem, quantity: Decimal, unit_cost: Decim
             received_at: datetime | None = None, expires_on: date | None = None, supplier_id=None,
             supplier_lot_code=None, code: str | None = None, hold_until=None, notes: str = "",
             batch_id=None, sale_id=None, location_id: int | None = None, in_transit: bool = False,
-            source_lot_id: int | None = None, transfer_id: int | None = None) -> InventoryEvent:
+            source_lot_id: int | None = None, transfer_id: int | None = None,
+            purchase_unit: str | None = None) -> InventoryEvent:
     """Create a lot holding `quantity` and the positive event that brought it in (at `location_id`, else the
     organization's default location)."""
     if location_id is None:
@@ -159,7 +160,8 @@ def new_lot(org, actor, item: InventoryItem, quantity: Decimal, unit_cost: Decim
                        remaining_quantity=quantity, unit_cost=unit_cost, supplier_id=supplier_id,
                        supplier_lot_code=supplier_lot_code or None, expires_on=expires_on,
                        hold_until=hold_until, notes=notes or "", location_id=location_id,
-                       in_transit=in_transit, source_lot_id=source_lot_id, transfer_id=transfer_id)
+                       in_transit=in_transit, source_lot_id=source_lot_id, transfer_id=transfer_id,
+                       purchase_unit=purchase_unit)
     db.session.add(lot)
     db.session.flush()
     event = _event(org, actor, item, lot, quantity, change_type, event_codes(org, change_type, 1)[0], notes,

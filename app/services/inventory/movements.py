@@ -16,7 +16,7 @@ from ...models.types import COST_QUANTUM, utcnow
 from .. import tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
-from ..errors import InvalidState, NotFound, ValidationFailed
+from ..errors import InvalidState, NotFound, UnknownUnit, ValidationFailed
 from ..timezones import org_today
 from ..validation import clean_text
 from .common import (
@@ -104,7 +104,8 @@ def restock(org, actor, item_id, *, quantity, unit=None, unit_cost=None, expires
                     supplier_id=checked_supplier_id(org, supplier_id) if supplier_id not in (None, "") else item.supplier_id,
                     supplier_lot_code=clean_text(supplier_lot_code, "supplier_lot_code", 80) or None, code=code,
                     hold_until=parse_date(hold_until, "hold_until"), notes=clean_text(notes, "notes", 5000),
-                    batch_id=batch_id, sale_id=sale_id, location_id=location.id if location is not None else None)
+                    batch_id=batch_id, sale_id=sale_id, location_id=location.id if location is not None else None,
+                    purchase_unit=_purchase_unit(org, item, unit))
     return event
 
 
@@ -323,6 +324,17 @@ def _cost_per_item_unit(unit_cost, requested: Decimal, qty: Decimal) -> Decimal:
     if per_item >= MAX_UNIT_COST:
         raise ValidationFailed("That unit cost is too large for the item's unit.", fields={"unit_cost": "Too large."})
     return per_item
+
+
+def _purchase_unit(org, item, unit) -> str | None:
+    """The unit a receipt was entered in when it is not the item's own (kept to show costs per it too)."""
+    if not isinstance(unit, str) or not unit.strip():
+        return None
+    try:
+        name = units.unit_def(org, unit).name
+    except UnknownUnit:  # one of the item's own units ("bar"): the conversion already accepted it
+        name = unit.strip()[:40]
+    return None if name.lower() == item.unit.lower() else name
 
 
 def _latest_unit_cost(org, item) -> Decimal:

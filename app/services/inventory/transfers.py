@@ -70,7 +70,7 @@ def transfer_stock(org, actor, *, item_id, quantity, from_location_id, to_locati
         new_lot(org, actor, item, take, lot.unit_cost, change_type=TRANSFER_IN, received_at=lot.received_at,
                 expires_on=lot.expires_on, supplier_id=lot.supplier_id, supplier_lot_code=lot.supplier_lot_code,
                 hold_until=lot.hold_until, notes=note, location_id=destination.id, in_transit=in_transit,
-                source_lot_id=lot.id, transfer_id=transfer.id)
+                source_lot_id=lot.id, transfer_id=transfer.id, purchase_unit=lot.purchase_unit)
     lots = transfer_lots(org, transfer)
     return transfer, lots
 
