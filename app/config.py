@@ -29,6 +29,7 @@ class BaseConfig:
     # Background jobs run on RQ workers (queue "batchtrack" in REDIS_URL) unless JOBS_INLINE is on (or there is
     # no Redis): then they run inside the request that starts them.
     JOBS_INLINE = os.environ.get("JOBS_INLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE") or "batchtrack"
 
     SESSION_TYPE = "filesystem"
     SESSION_FILE_DIR = str(INSTANCE_DIR / "sessions")

@@ -34,11 +34,16 @@ def connection():
     return client
 
 
+def queue_name() -> str:
+    """The queue's name: "batchtrack" (JOBS_QUEUE changes it, e.g. for parallel test runs sharing one Redis)."""
+    return current_app.config.get("JOBS_QUEUE") or QUEUE_NAME
+
+
 def get_queue():
     """The "batchtrack" queue."""
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=connection(), default_timeout=JOB_TIMEOUT)
+    return Queue(queue_name(), connection=connection(), default_timeout=JOB_TIMEOUT)
 
 
 def rq_id(job) -> str:
