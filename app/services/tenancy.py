@@ -57,12 +57,34 @@ def _row_id(model, object_id, label) -> int:
     return value
 
 
-def get_for_org(model: type[T], object_id: Any, org, *, label: str | None = None) -> T:
-    """The row of `model` with this id in `org`; another organization's row is NotFound."""
+def get_for_org(model: type[T], object_id: Any, org, *, label: str | None = None, options=()) -> T:
+    """The row of `model` with this id in `org`; another organization's row is NotFound. `options`
+    (eager loads) apply when the row is read, not when this session already holds it."""
     object_id = _row_id(model, object_id, label)
-    row = db.session.scalar(scoped(model, org).where(model.id == object_id))
+    row = _already_loaded(model, object_id, org)
+    if row is None:
+        row = db.session.scalar(scoped(model, org).where(model.id == object_id).options(*options))
     if row is None:
         raise NotFound(f"{label or _label(model)} {object_id} not found.")
+    return row
+
+
+def _already_loaded(model, object_id: int, org):
+    """The row when this session already holds it, fully loaded and of `org` (no SQL): a page that reads
+    one row through several services' authorized calls loads it once. A row expired, deleted or pending
+    in this session, or of another organization, is left to the scoped query."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm.util import identity_key
+
+    session = db.session()
+    row = session.identity_map.get(identity_key(model, object_id))
+    if row is None:
+        return None
+    state = inspect(row)
+    if state.expired or state.expired_attributes or state.deleted or state.was_deleted or state.pending:
+        return None
+    if state.dict.get("organization_id") != _org_id(org):
+        return None
     return row
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ...extensions import db
 from ...models import (
@@ -21,15 +21,16 @@ from ...models import (
     InventoryLot,
     ItemUnitMapping,
     Location,
+    User,
 )
-from ...models.types import COST_QUANTUM, exact_product_sum, ordering_product_sum, utcnow
+from ...models.types import COST_QUANTUM, QUANTUM, exact_product_sum, ordering_product_sum, utcnow
 from .. import tenancy
 from ..authz import authorize
 from ..errors import NotFound, ValidationFailed
 from ..pagination import Page, paginate
 from ..timezones import org_today
 from .fifo import consumption_order, usable_condition
-from .stock_check import reserved_quantities
+from .stock_check import reserved_subquery
 
 LIST_SORTS = ("name", "quantity", "value", "kind", "updated")
 
@@ -54,9 +55,10 @@ class ItemSummary:
 # ---- items, lots and the ledger --------------------------------------------------------------------
 
 def get_item(org, actor, item_id) -> InventoryItem:
-    """The organization's item, or NotFound."""
+    """The organization's item, or NotFound (its supplier and library entry loaded in the same query)."""
     authorize(actor, org, "inventory.view")
-    return tenancy.get_for_org(InventoryItem, item_id, org)
+    return tenancy.get_for_org(InventoryItem, item_id, org,
+                               options=(joinedload(InventoryItem.supplier), joinedload(InventoryItem.global_item)))
 
 
 def get_lot(org, actor, lot_id) -> InventoryLot:
@@ -126,13 +128,20 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
     # Lots from before locations (no location_id) are at the default location: resolved in the same query.
     default_location_id = (tenancy.scoped(Location, org, Location.id).where(Location.is_default.is_(True))
                            .limit(1).scalar_subquery())
+    # Open reservations ride along on each lot row of their item (reserved_quantities' figures, same query):
+    # an item without stock in lots has nothing available whatever is reserved.
+    reserved_by_item = reserved_subquery(org, ids, now=now)
     stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, InventoryLot.remaining_quantity,
                            InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
                            InventoryLot.hold_reason, func.coalesce(InventoryLot.location_id, default_location_id),
-                           InventoryLot.in_transit)
+                           InventoryLot.in_transit, reserved_by_item.c.reserved)
+            .outerjoin(reserved_by_item, reserved_by_item.c.item_id == InventoryLot.item_id)
             .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
     rows = db.session.execute(stmt)
-    for item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit in rows:
+    reserved: dict[int, Decimal] = {}
+    for item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit, held in rows:
+        if held is not None:
+            reserved[item_id] = Decimal(held).quantize(QUANTUM)
         row = acc[item_id]
         row["lots"] += 1
         row["total"] += remaining
@@ -151,7 +160,6 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
         if not expired and not held:
             row["usable"] += remaining
             place[1] += remaining
-    reserved = reserved_quantities(org, ids)
     result = {}
     for item in items:
         row = acc[item.id]
@@ -183,11 +191,13 @@ def lots_in_consumption_order(org, actor, item_id, *, include_depleted=False) ->
 
 
 def list_events(org, actor, item_id, *, page=1, per_page=50) -> Page:
-    """The item's ledger, newest first, with lot and user loaded."""
+    """The item's ledger, newest first, with lot and user loaded in the same query (the user's columns only:
+    no organization, role or permissions for a name in a column)."""
     item = get_item(org, actor, item_id)
     where = InventoryEvent.item_id == item.id
     stmt = (tenancy.scoped(InventoryEvent, org).where(where)
-            .options(selectinload(InventoryEvent.lot), selectinload(InventoryEvent.user))
+            .options(joinedload(InventoryEvent.lot),
+                     joinedload(InventoryEvent.user).options(lazyload(User.organization), lazyload(User.role)))
             .order_by(InventoryEvent.created_at.desc(), InventoryEvent.id.desc()))
     count = tenancy.scoped(InventoryEvent, org, func.count(InventoryEvent.id)).where(where)
     return paginate(stmt, count, page, per_page)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, select
 
 from ...extensions import db
 from ...models import InventoryItem, InventoryLot, Reservation
@@ -25,13 +25,18 @@ def reserved_quantities(org, item_ids, *, now: datetime | None = None) -> dict[i
     result = {item_id: Decimal(0) for item_id in ids}
     if not ids:
         return result
-    now = now or utcnow()
-    stmt = (tenancy.scoped(Reservation, org, Reservation.item_id, func.sum(Reservation.quantity))
-            .where(Reservation.item_id.in_(ids), Reservation.status == "open", Reservation.expires_at > now)
-            .group_by(Reservation.item_id))
-    for item_id, total in db.session.execute(stmt):
+    for item_id, total in db.session.execute(select(reserved_subquery(org, ids, now=now))):
         result[item_id] = Decimal(total or 0).quantize(QUANTUM)
     return result
+
+
+def reserved_subquery(org, item_ids, *, now: datetime | None = None):
+    """The subquery (item_id, reserved) behind reserved_quantities, for reads that join it to their rows."""
+    now = now or utcnow()
+    return (tenancy.scoped(Reservation, org, Reservation.item_id.label("item_id"),
+                           func.sum(Reservation.quantity).label("reserved"))
+            .where(Reservation.item_id.in_(list(item_ids)), Reservation.status == "open", Reservation.expires_at > now)
+            .group_by(Reservation.item_id).subquery())
 
 
 def usable_quantities(org, item_ids, *, now: datetime | None = None) -> dict[int, Decimal]:
