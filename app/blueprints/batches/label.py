@@ -34,11 +34,12 @@ def batch_label(batch_id: int):
         expires_on = hold_until = None
         url = absolute_url("batches.batch_detail", batch_id=record.batch.id)
         qr_title = f"QR code linking to batch {record.batch.label}"
+    product = next((item for item, candidate in outputs if candidate is lot), None)
     return render_template("batches/batch_label.html", record=record, batch=record.batch, recipe=record.recipe,
                            ingredients=[entry["name"] for entry in ingredients],
                            allergens=batches.label_allergens(entry["item"] for entry in ingredients),
                            expires_on=expires_on, hold_until=hold_until, lot=lot, outputs=outputs,
-                           product=next((item for item, candidate in outputs if candidate is lot), None),
+                           product=product, net_content=batches.label_net_content(org, product) if product else None,
                            qr_svg=qr_svg(url, qr_title), batch_url=url)
 
 
@@ -115,13 +116,14 @@ def label_sheet(batch_id: int):
         flash(message, "error")
     ingredients = batches.label_ingredients(org, record.consumption, record.version, record.batch.scale)
     url = absolute_url("public.lot_page", token=lot.public_token) if lot is not None else None
+    product = next((item for item, candidate in outputs if candidate is lot), None)
     css_args = {"layout": layout["name"]}
     if layout["name"] == "custom":
         css_args.update(width=layout["width"], height=layout["height"])
     return render_template(
         "batches/label_sheet.html", batch=record.batch, recipe=record.recipe, outputs=outputs, lot=lot,
-        product=next((item for item, candidate in outputs if candidate is lot), None), layout=layout,
-        sheets=SHEETS, net_weight=(request.args.get("net_weight") or "").strip()[:40],
+        product=product, layout=layout, sheets=SHEETS, net_weight=(request.args.get("net_weight") or "").strip()[:40],
+        net_content=batches.label_net_content(org, product) if product is not None else None,
         ingredients=[entry["name"] for entry in ingredients],
         allergens=batches.label_allergens(entry["item"] for entry in ingredients),
         qr_svg=qr_svg(url, f"QR code linking to the public page of lot {lot.code}") if lot is not None else None,

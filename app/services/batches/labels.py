@@ -2,6 +2,7 @@
 public lot page behind the label's QR code, which shows exactly that and nothing else of the organization."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,9 +20,10 @@ from ...models import (
     RecallLot,
     Recipe,
     RecipeVersion,
+    Sku,
 )
-from .. import recipes, tenancy
-from ..errors import NotFound
+from .. import recipes, tenancy, units
+from ..errors import DomainError, NotFound
 from ..timezones import org_zone
 
 LABEL_KINDS = ("container", "packaging")  # what a product is packed in is not an ingredient
@@ -58,6 +60,65 @@ def label_allergens(items) -> list[str]:
             if name:
                 found.setdefault(name.lower(), name)
     return sorted(found.values(), key=str.lower)
+
+
+# Net contents as a label states them: the amount as the maker declared it, then the other system's figure.
+METRIC = {"g", "kg", "mg", "mL", "L"}
+OTHER_SYSTEM = {("weight", True): ("oz", Decimal("0.1")), ("weight", False): ("g", Decimal("1")),
+                ("volume", True): ("fl oz", Decimal("0.1")), ("volume", False): ("mL", Decimal("1"))}
+_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(fl\.?\s*oz|[A-Za-z]+)\b")
+
+
+def label_net_content(org, item) -> str | None:
+    """What one unit of a product holds, as a label says it ("Net wt 113 g (4 oz)", "Net vol 8 fl oz
+    (237 mL)"): from its SKU's size when that starts with a weight or volume ("4 oz", "250 mL bottle"),
+    else from the item's own unit mapping ("1 each = 113 g"); None when neither says."""
+    sku = tenancy.find_for_org(Sku, org, item_id=item.id)
+    found = _size_amount(org, sku.size_label) if sku is not None and sku.size_label else None
+    if found is None:
+        found = _mapped_amount(org, item)
+    if found is None:
+        return None
+    amount, unit = found
+    other, places = OTHER_SYSTEM[(unit.dimension, unit.name in METRIC)]
+    converted = units.convert(org, amount, unit.name, other)
+    word = "wt" if unit.dimension == "weight" else "vol"
+    return f"Net {word} {_plain(amount)} {unit.name} ({_plain(converted.quantize(places))} {other})"
+
+
+def _size_amount(org, size_label: str):
+    match = _SIZE.match(size_label)
+    if match is None:
+        return None
+    name = re.sub(r"^fl\.?\s*oz$", "fl oz", match.group(2), flags=re.IGNORECASE)
+    try:
+        unit = units.unit_def(org, name)
+    except DomainError:
+        return None
+    if unit.dimension not in ("weight", "volume"):
+        return None
+    amount = Decimal(match.group(1).replace(",", "."))
+    return (amount, unit) if amount > 0 else None
+
+
+def _mapped_amount(org, item):
+    try:
+        if units.unit_def(org, item.unit).dimension in ("weight", "volume"):
+            return None  # a product kept by weight or volume has no "one unit" to state
+    except DomainError:
+        pass  # an item-only unit ("bar"): its mapping may say what one holds
+    for target in ("g", "mL"):
+        try:
+            amount = units.convert(org, 1, item.unit, target, item=item)
+        except DomainError:
+            continue
+        return amount.quantize(Decimal("0.1")), units.unit_def(org, target)
+    return None
+
+
+def _plain(value: Decimal) -> str:
+    value = value.normalize()
+    return f"{value:f}" if value != value.to_integral() else f"{value.to_integral():f}"
 
 
 @dataclass

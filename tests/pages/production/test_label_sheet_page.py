@@ -63,3 +63,37 @@ def test_a_finished_batch_links_to_its_label_sheet(client, org, owner, login, re
     login(owner)
     html = client.get(f"/batches/{made['batch'].id}").get_data(as_text=True)
     assert f'href="/batches/{made["batch"].id}/labels"' in html
+
+
+def test_the_label_states_the_net_weight_from_the_sku(client, org, owner, login, reference_data):
+    """With no net weight typed, does every label say the SKU's size ("4 oz bar") in both systems, the
+    single label too, and a typed value still win?"""
+    made = finished_batch(org, owner)
+    batch_id = made["batch"].id
+    login(owner)
+    html = client.get(f"/batches/{batch_id}/labels?count=3").get_data(as_text=True)
+    assert html.count('<p class="sheet-net">Net wt 4 oz (113 g)</p>') == 3
+    assert 'data-testid="net-from-sku"' in html
+    html = client.get(f"/batches/{batch_id}/labels?count=2&net_weight=110+g").get_data(as_text=True)
+    assert html.count('<p class="sheet-net">Net wt 110 g</p>') == 2 and "(113 g)</p>" not in html
+    html = client.get(f"/batches/{batch_id}/label").get_data(as_text=True)
+    assert '<dd data-testid="label-net">Net wt 4 oz (113 g)</dd>' in html
+
+
+def test_net_content_from_the_size_or_the_items_own_unit(org, owner, reference_data):
+    """A size that starts with a weight or volume is stated in both systems; a size that does not falls back
+    to the item's "1 each = 113 g" mapping; with neither there is nothing to state."""
+    from app.services import batches, products, units
+
+    from ...factories import sku_item
+
+    product = products.create_product(org, owner, name="Lotion")
+    cases = {"250 mL bottle": "Net vol 250 mL (8.5 fl oz)", "8 fl. oz": "Net vol 8 fl oz (237 mL)",
+             "1.5 kg": "Net wt 1.5 kg (52.9 oz)", "2oz tin": "Net wt 2 oz (57 g)", "Large": None}
+    for size, expected in cases.items():
+        sku = products.create_sku(org, owner, product.id, size_label=size)
+        assert batches.label_net_content(org, sku_item(org, sku)) == expected, size
+    sku = products.create_sku(org, owner, product.id, size_label="Trial size")
+    item = sku_item(org, sku)
+    units.add_item_unit_mapping(org, owner, item.id, unit_name="each", quantity="113", in_unit="g")
+    assert batches.label_net_content(org, item) == "Net wt 113 g (4 oz)"
