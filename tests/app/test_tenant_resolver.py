@@ -153,12 +153,16 @@ def _viewed_workshop():
                                            from_location_id=inventory.default_location(org).id,
                                            to_location_id=shed.id)
     ids["location_id"], ids["transfer_id"] = shed.id, transfer.id  # in transit: Receive would be a write
+    from app.services import jobs
+
+    ids["job_id"] = jobs.start(org, owner, "export", {"name": "items"}, title="Export of items.csv").id  # has a file
     extra_pages = [  # the same pages with the query arguments they take
         f"/trace?q={made['output_lot'].code}", f"/trace?q={made['batch'].label}", "/inventory?q=oil",
         f"/batches?recipe_id={made['recipe'].id}&status=completed", f"/recipes/{made['recipe'].id}?version=1",
         f"/recipes/plan?recipe_id={made['recipe'].id}&scale=2", f"/recipes/plan.csv?recipe_id={made['recipe'].id}&scale=2",
         "/inventory/expiring?days=90",
         f"/recipes/{made['recipe'].id}/stock-check?scale=3", "/sales?channel=shop", "/suppliers?archived=1",
+        f"/scan?code={made['output_lot'].code}", f"/scan/lookup?code={made['output_lot'].code}",
     ]
     return org, ids, extra_pages
 
@@ -215,6 +219,7 @@ DESIGNED = {
     # the routes read (organization.view); the pages check organization.manage_roles themselves
     "organization.role_new": {403}, "organization.role_edit": {403},
     "recipes.production_plan_csv": {422},  # without rows there is no plan to export (see extra_pages)
+    "scan.scan_lookup": {422},  # without a code there is nothing to look up (see extra_pages)
 }
 
 # POSTs not sent: the console's actions (admin developers act there, audited; ending the view would end
@@ -224,7 +229,8 @@ NOT_SENT = ("developer.", "auth.logout", "billing.stripe_webhook",
             "integrations.shopify_webhook")  # signed by the shop, tested in test_shopify_integration.py
 # POSTs that are not the viewed organization's: the developer's own account and the visitor pages
 # (sign-up, password reset, invitations). Sent like the others; they must write nothing either.
-NOT_THE_ORGANIZATIONS = ("auth.", "main.settings_", "main.token_", "organization.accept_invite")
+NOT_THE_ORGANIZATIONS = ("auth.", "main.settings_", "main.token_", "organization.accept_invite",
+                         "notifications.preferences", "notifications.digest_now")  # the member's own e-mails
 
 
 def _writes(permission: str | None) -> bool:

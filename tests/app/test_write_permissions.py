@@ -13,6 +13,8 @@ NOT_ORGANIZATION_WRITES = {
     "static", "auth.login", "auth.logout", "auth.signup", "auth.forgot_password", "auth.reset_password",
     "organization.accept_invite", "billing.stripe_webhook", "auth_api.create_token",
     "main.settings_profile", "main.settings_password", "main.token_create", "main.token_revoke",
+    # the member's own e-mail choices and a digest mailed to themselves (tests/pages/notifications)
+    "notifications.preferences", "notifications.digest_now",
     # the public craft calculators compute and never write (saving is tools.save_calculation)
     "tools.soap_calculator", "tools.candle_calculator", "tools.lotion_calculator",
     "tools_api.soap_tool", "tools_api.candle_tool", "tools_api.lotion_tool",

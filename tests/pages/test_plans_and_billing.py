@@ -112,6 +112,7 @@ def test_organization_api_shape(db, api):
     make_user(org, role="maker", active=False)
     body = api(boss).get("/api/v1/organization").get_json()
     assert isinstance(body.pop("settings"), dict)  # the control-tower settings (tests/api/control_tower)
+    assert isinstance(body.pop("digest"), dict)  # the digest e-mail's frequency (tests/pages/notifications)
     assert body == {"id": org.id, "name": "Shape Co", "tier": "solo", "billing_status": "active",
                     "grace_until": None, "user_count": 1, "user_limit": 2, "timezone": org.timezone}
 

@@ -15,6 +15,11 @@ from . import bp
 from .forms import DigestSettingsForm, PreferencesForm
 
 
+def _developer_page(status=200):
+    """Developers belong to no organization: the page says so (and refuses a POST)."""
+    return render_template("notifications/preferences.html", prefs=None), status
+
+
 def _render(form=None, status=200):
     org = current_org()
     prefs = notifications.get_preferences(org, current_user)
@@ -30,7 +35,7 @@ def _render(form=None, status=200):
 def preferences():
     """Your e-mail choices: the digest, and (owners and managers) which alerts are mailed as they open."""
     if current_user.is_developer:
-        return redirect(url_for("main.settings"))
+        return _developer_page(200 if request.method == "GET" else 403)
     if request.method == "GET":
         return _render()
     org = current_org()
@@ -55,7 +60,7 @@ def _jobs():
 def digest_now():
     """Send me a digest now (whatever the period; "nothing to report" rather than an empty mail)."""
     if current_user.is_developer:
-        return redirect(url_for("main.settings"))
+        return _developer_page(403)
     org = current_org()
     jobs = _jobs()
     if jobs is not None:
