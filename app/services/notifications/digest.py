@@ -81,7 +81,7 @@ def due_period(org, now: datetime) -> Period | None:
     if setting["frequency"] == "off" or local.hour < DIGEST_LOCAL_HOUR:
         return None
     if setting["frequency"] == "daily":
-        return Period(local.date().isoformat(), 1, f"Daily digest, {local.strftime('%A %-d %B %Y')}")
+        return Period(local.date().isoformat(), 1, f"Daily digest, {local.strftime('%A')} {local.day} {local.strftime('%B %Y')}")
     if local.weekday() != WEEKDAYS.index(setting["weekday"]):
         return None
     year, week, _ = local.isocalendar()

@@ -13,6 +13,11 @@ from .preferences import ALERT_LABELS
 MAX_LINES = 25  # per section; the rest is "and N more" with the page's link
 
 
+def _subject(text: str) -> str:
+    """One header line, at most 200 characters (names may hold anything a maker typed)."""
+    return " ".join(text.split())[:200]
+
+
 def _render(name: str, **context) -> str:
     # The app's Jinja environment (its qty/money filters) without request context processors: mail is
     # composed the same way in a request, a CLI job or a worker.
@@ -71,7 +76,7 @@ def digest_subject(digest) -> str:
 def send_digest(digest, user) -> bool:
     """Mail the digest to `user` (text + HTML); False when the mail server refused it."""
     context = digest_context(digest, user)
-    return send_mail(user.email, digest_subject(digest), _render("mail/digest.txt", **context),
+    return send_mail(user.email, _subject(digest_subject(digest)), _render("mail/digest.txt", **context),
                      html=_render("mail/digest.html", **context))
 
 
@@ -83,5 +88,5 @@ def send_alerts(org, user, views) -> bool:
     subject = f"{org.name}: {count} new alert{'s' if count != 1 else ''}" + (f" — {alerts[0]['message']}"
                                                                                if count == 1 else "")
     context = {"org": org, "user": user, "alerts": alerts, "links": _links()}
-    return send_mail(user.email, subject[:200], _render("mail/alerts.txt", **context),
+    return send_mail(user.email, _subject(subject), _render("mail/alerts.txt", **context),
                      html=_render("mail/alerts.html", **context))

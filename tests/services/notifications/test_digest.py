@@ -130,6 +130,50 @@ def test_the_digest_says_what_is_open_and_every_link_starts_with_base_url(any_ho
     assert "https://app.batchtrack.example/settings/notifications" in message.body
 
 
+def test_expiring_lots_and_the_periods_figures_are_in_the_digest(any_hour, org, owner):
+    from datetime import timedelta
+
+    from app.services.timezones import org_today
+
+    from ...factories import make_item, make_lot
+
+    daily(org, owner)
+    jar = make_item(org, name="Glass jar", unit="each")
+    lot = make_lot(org, jar, "12", "2", expires_on=org_today(org) + timedelta(days=3))
+    with Outbox() as outbox:
+        notifications.send_digests()
+    [message] = outbox
+    assert "EXPIRING SOON (1)" in message.body and f"Lot {lot.code}: 12 each of Glass jar" in message.body
+    assert "LAST 1 DAY\nStock movements: 1\n" in message.body and "Inventory value now: $24.00" in message.body
+
+
+def test_stock_movements_alone_are_something_to_say_and_old_ones_are_not(any_hour, db, org, owner):
+    from app.models import InventoryEvent
+
+    from ...control_tower_support import age_events
+    from ...factories import make_item, make_lot
+
+    daily(org, owner)
+    make_lot(org, make_item(org, name="Beeswax"), "10", "1")  # no reorder point, no expiry: no alert
+    events = db.session.scalars(select(InventoryEvent)).all()
+    age_events(events, 2)  # two days ago: outside a daily digest's period
+    with Outbox() as outbox:
+        assert notifications.send_digests().nothing_to_say == 1
+        make_lot(org, make_item(org, name="Soy wax"), "5", "1")  # today
+        assert notifications.send_digests().sent == 1
+    assert "Stock movements: 1" in outbox[0].body
+
+
+def test_names_are_escaped_in_the_html_mail(any_hour, org, owner):
+    daily(org, owner)
+    something_to_say(org, name="<b>Bold</b> & soap")
+    with Outbox() as outbox:
+        notifications.send_digests()
+    [message] = outbox
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; soap" in message.html and "<b>Bold</b>" not in message.html
+    assert "<b>Bold</b> & soap" in message.body  # the text part is plain text
+
+
 def test_suspended_and_cancelled_organizations_get_no_digest(any_hour, db):
     suspended = make_org(name="Suspended Co", suspended_at=utcnow())
     cancelled = make_org(name="Cancelled Co", tier="free")
