@@ -35,6 +35,9 @@ API_BLUEPRINTS += ["integrations"]
 # CSV import of items, stock and sales (JSON).
 API_BLUEPRINTS += ["imports"]
 
+# Background jobs: recent jobs, a job's progress, error and Retry, its file (pages).
+PAGE_BLUEPRINTS += ["jobs"]
+
 # Notifications: a member's e-mail choices (digest, alert e-mails) and the organization's digest frequency.
 PAGE_BLUEPRINTS += ["notifications"]
 

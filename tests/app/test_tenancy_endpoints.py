@@ -121,6 +121,9 @@ def world(org, owner, member):
                                            from_location_id=inventory.default_location(org).id,
                                            to_location_id=shed.id)
     ids["location_id"], ids["transfer_id"] = shed.id, transfer.id  # in transit, so Receive is a real write
+    from app.services import jobs
+
+    ids["job_id"] = jobs.start(org, owner, "export", {"name": "suppliers"}, title="Export of suppliers.csv").id
     return ids
 
 

@@ -44,8 +44,10 @@ def report_dashboard():
         charts.bar_chart("Value expiring per week (next 8 weeks)", [d.isoformat() for d, _ in data["expiring_weeks"]],
                          [("Expiring value", [v for _, v in data["expiring_weeks"]])], slug="expiring"),
     ]
+    from ...services.control_tower.export_job import large_exports  # offered as background jobs
+
     return render_template("reports/report_dashboard.html", days=days, periods=kpis.PERIODS, k=data["kpis"],
-                           charts=chart_list)
+                           charts=chart_list, large_exports=large_exports(org, current_user) if export else set())
 
 
 def _can_export() -> bool:

@@ -13,7 +13,7 @@ import logging
 
 from ...models import BackgroundJob
 from . import queue, records, runner
-from .records import get, list_jobs, params_of, recent, result_of
+from .records import creator_names, get, list_jobs, params_of, recent, result_of
 from .registry import HANDLER_MODULES, HANDLERS, handler
 from .runner import JobContext, JobFailed, report_progress
 
@@ -68,5 +68,6 @@ def download(org, actor, job_id) -> dict:
     return records.download(org, actor, job_id)
 
 
-__all__ = ["BackgroundJob", "HANDLERS", "HANDLER_MODULES", "JobContext", "JobFailed", "download", "get", "handler",
+__all__ = ["BackgroundJob", "HANDLERS", "HANDLER_MODULES", "JobContext", "JobFailed", "creator_names", "download", "get",
+           "handler",
            "list_jobs", "params_of", "recent", "report_progress", "result_of", "retry", "start", "status"]

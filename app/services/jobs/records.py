@@ -76,6 +76,19 @@ def list_jobs(org, actor, page=1, per_page=25) -> Page:
     return paginate(stmt.order_by(BackgroundJob.created_at.desc(), BackgroundJob.id.desc()), count, page, per_page)
 
 
+def creator_names(job_list) -> dict[int, str]:
+    """{user id: name (or email)} of the people who started these jobs, in one query."""
+    from sqlalchemy import select
+
+    from ...models import User
+
+    ids = {job.created_by_id for job in job_list if job.created_by_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(sorted(ids))))
+    return {user_id: (name or email) for user_id, name, email in rows}
+
+
 def recent(org, actor, *, limit: int = 20) -> list[BackgroundJob]:
     """The newest jobs the actor may see (at most `limit`)."""
     stmt = _visible(org, actor).order_by(BackgroundJob.created_at.desc(), BackgroundJob.id.desc()).limit(limit)
