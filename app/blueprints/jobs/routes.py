@@ -45,9 +45,10 @@ def detail(job_id: int):
 
 def _detail_page(job_id, status: int = 200):
     org = current_org()
+    state = jobs.status(org, current_user, job_id)  # first: it notices a job its worker lost
     job = jobs.get(org, current_user, job_id)
     result = jobs.result_of(job)
-    return render_template("jobs/job_detail.html", job=job, state=jobs.status(org, current_user, job.id),
+    return render_template("jobs/job_detail.html", job=job, state=state,
                            result=result, summary=_summary(job, result), retry_form=EmptyForm()), status
 
 

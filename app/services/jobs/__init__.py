@@ -20,6 +20,7 @@ from .runner import JobContext, JobFailed, report_progress
 log = logging.getLogger(__name__)
 
 QUEUE_DOWN = "The job queue (Redis) could not be reached, so the job did not start. Retry it in a moment."
+WORKER_LOST = "The worker running this job stopped before it finished (it was killed or restarted). Retry it."
 
 
 def start(org, actor, kind: str, params: dict, *, title: str, total: int | None = None) -> BackgroundJob:
@@ -43,7 +44,7 @@ def _dispatch(org, actor, job: BackgroundJob) -> BackgroundJob:
             queue.enqueue(job)
         except Exception:
             log.exception("Could not queue job %s on RQ.", job_id)
-            records.fail_queued(organization_id, job_id, QUEUE_DOWN)
+            records.fail_unfinished(organization_id, job_id, QUEUE_DOWN)
     else:
         runner.execute(organization_id, job_id)
     return records.get(org, actor, job_id)
@@ -54,6 +55,8 @@ def status(org, actor, job_id) -> dict:
     live progress from Redis while the job runs on a worker."""
     job = get(org, actor, job_id)
     done, total = job.progress, job.total
+    if not job.finished and queue.use_queue() and queue.lost(job):
+        job = records.fail_unfinished(job.organization_id, job.id, WORKER_LOST)
     if job.status == "running" and queue.use_queue():
         live = queue.live_progress(job)
         if live is not None:

@@ -75,6 +75,25 @@ def live_progress(job) -> tuple[int, int | None] | None:
     return int(meta["progress"]), (int(meta["total"]) if meta.get("total") is not None else None)
 
 
+LOST_STATES = {"failed", "stopped", "canceled"}  # RQ gave up on the job outside our runner (horse killed, …)
+
+
+def lost(job) -> bool:
+    """Did RQ give up on this queued/running job without our runner recording it (its work horse was killed,
+    it was stopped)? False when RQ still has it waiting or running, or Redis cannot tell."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        state = Job.fetch(rq_id(job), connection=connection()).get_status(refresh=False)
+    except NoSuchJobError:
+        return False
+    except Exception:
+        log.warning("Could not read the state of job %s from Redis.", job.id)
+        return False
+    return str(getattr(state, "value", state)) in LOST_STATES
+
+
 class ProgressReporter:
     """Writes (done, total) into the current RQ job's meta, at most every PROGRESS_EVERY seconds (and always
     the last step), so that reporting every row costs nothing."""

@@ -192,10 +192,11 @@ def finish(organization_id: int, job_id: int, *, ok: bool, result: dict | None, 
     return job
 
 
-def fail_queued(organization_id: int, job_id: int, error: str) -> BackgroundJob:
-    """A job that could not even be queued (Redis unreachable): failed, so it can be retried."""
+def fail_unfinished(organization_id: int, job_id: int, error: str) -> BackgroundJob:
+    """A job that could not be queued (Redis unreachable) or that RQ gave up on (its worker was killed):
+    failed, so it can be retried. A job that finished meanwhile is left as it is."""
     with transaction():
         job = tenancy.get_for_org_for_update(BackgroundJob, job_id, organization_id, label="Job")
-        if job.status == "queued":
+        if job.status in ("queued", "running"):
             job.status, job.error, job.finished_at = "failed", error[:MAX_ERROR], utcnow()
     return job

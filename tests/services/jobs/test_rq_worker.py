@@ -108,3 +108,20 @@ def test_the_documented_worker_command_runs_queued_jobs(org, owner, on_rq):
     job = jobs.get(org, owner, job.id)
     assert job.status == "succeeded", job.error
     assert _items(org) == 40
+
+
+def test_a_job_its_worker_lost_shows_as_failed_and_can_be_retried(org, owner, on_rq):
+    """RQ marks a job failed when its work horse is killed; the job's status then says so, with Retry."""
+    from rq.job import Job, JobStatus
+
+    job = jobs.start(org, owner, "import", {"kind": "items", "csv_text": ITEMS}, title="Import")
+    rq_job = Job.fetch(queue.rq_id(job), connection=queue.connection())
+    on_rq.remove(rq_job)
+    rq_job.set_status(JobStatus.FAILED)  # what the worker records when the horse dies
+    state = jobs.status(org, owner, job.id)
+    assert state["status"] == "failed" and state["error"] == jobs.WORKER_LOST
+    again = jobs.retry(org, owner, job.id)
+    assert again.status == "queued" and again.attempts == 2
+    _burst(on_rq)
+    db.session.expire_all()
+    assert jobs.get(org, owner, job.id).status == "succeeded" and _items(org) == 40
