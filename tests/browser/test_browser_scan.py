@@ -1,0 +1,113 @@
+"""In a real browser with a fake camera: Chromium fed a video of a label's QR code (the lot's public link) opens
+that lot's page from the Scan page — decoded by the vendored ZXing decoder, as headless Chromium on Linux has no
+BarcodeDetector —, on a desktop and at 390 px through the phone menu; typing a code works without a camera."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import qrcode
+
+from app.extensions import db
+from app.services import products
+from tests.factories import PASSWORD, finished_batch
+
+from .conftest import CHROMIUM, screenshot
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT, MODULE = 640, 480, 9
+
+
+def write_y4m(path, text: str, frames: int = 30) -> None:
+    """A still video (YUV 4:2:0, 30 fps) of the QR code of `text`: black modules on white, centred."""
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix) * MODULE
+    assert size <= HEIGHT, "the code must fit the frame"
+    left, top = (WIDTH - size) // 2, (HEIGHT - size) // 2
+    luma = bytearray([235]) * (WIDTH * HEIGHT)  # white (video range)
+    for row, cells in enumerate(matrix):
+        for column, dark in enumerate(cells):
+            if dark:
+                for y in range(top + row * MODULE, top + (row + 1) * MODULE):
+                    start = y * WIDTH + left + column * MODULE
+                    luma[start:start + MODULE] = bytes([16]) * MODULE
+    chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
+    with open(path, "wb") as video:
+        video.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            video.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
+
+
+def _sign_in(page, live_server, email: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/dashboard")
+
+
+@pytest.fixture()
+def camera_browser(browser, tmp_path, live_server, org, owner):
+    """A second Chromium whose fake camera shows the QR code on the label of a finished batch's lot."""
+    made = finished_batch(org, owner)
+    lot_code, token, email = made["output_lot"].code, made["output_lot"].public_token, owner.email
+    db.session.remove()  # the server thread shares the in-memory database
+    video = tmp_path / "label-qr.y4m"
+    write_y4m(video, f"{live_server}/l/{token}")
+    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    yield scanner, lot_code, email
+    scanner.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_camera_reads_a_label_and_opens_its_lot(camera_browser, live_server, width):
+    """Does pointing the camera at a label's QR code open that lot's page (desktop, and a phone via the menu)?"""
+    scanner, lot_code, email = camera_browser
+    context = scanner.new_context(viewport={"width": width, "height": 844 if width == 390 else 900})
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    try:
+        _sign_in(page, live_server, email)
+        if width == 390:
+            page.click("[data-nav-toggle]")
+            page.click("#main-nav >> text=Scan")
+        else:
+            page.click("#main-nav >> text=Scan")
+        page.wait_for_url(re.compile(rf".*/trace/lots/{re.escape(lot_code)}$"))
+        assert lot_code in page.inner_text("main")
+        assert any("zxing-library-0.23.0.min.js" in url for url in fetched), "the vendored decoder read the frames"
+        assert page.evaluate("'BarcodeDetector' in window") is False
+        screenshot(page, f"scan-opened-lot-{width}")
+    finally:
+        context.close()
+
+
+def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
+    """Without a camera, does the Scan page say so and open a SKU typed in, at 390 px, with Sell one there?"""
+    made = finished_batch(org, owner)
+    products.update_sku(org, owner, made["sku"].id, barcode="036000291452")
+    sku_code, email = made["sku"].code, owner.email
+    db.session.remove()
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server, email)
+    page.goto(f"{live_server}/scan")
+    page.wait_for_selector("[data-scan-status]:not(:empty)")
+    assert "Type the code" in page.inner_text("[data-scan-status]")  # no camera in this browser
+    page.fill("#code", "0036000291452")
+    page.click("[data-testid=scan-submit]")
+    page.wait_for_url(re.compile(r".*/products/skus/\d+$"))
+    assert sku_code in page.inner_text("h1")
+    assert page.locator("[data-testid=sell-one]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "scan-typed-sku-390")
+    page.click("[data-testid=sell-one]")
+    page.wait_for_url(re.compile(r".*/sales/\d+$"))
