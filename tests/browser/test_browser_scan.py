@@ -111,3 +111,61 @@ def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
     screenshot(page, "scan-typed-sku-390")
     page.click("[data-testid=sell-one]")
     page.wait_for_url(re.compile(r".*/sales/\d+$"))
+
+
+def test_over_plain_http_on_another_host_the_page_says_the_camera_cannot_open(browser, live_server, org, owner):
+    """Served over plain http on a host that is not localhost (no secure context), does the Scan page say plainly
+    that the camera cannot open, and still open a typed code?"""
+    made = finished_batch(org, owner)
+    lot_code, email = made["output_lot"].code, owner.email
+    db.session.remove()
+    port = live_server.rsplit(":", 1)[1]
+    remote = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--host-resolver-rules=MAP workshop.example 127.0.0.1"])
+    try:
+        page = remote.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(15000)
+        host = f"http://workshop.example:{port}"
+        _sign_in(page, host, email)
+        page.goto(f"{host}/scan")
+        assert page.evaluate("window.isSecureContext") is False
+        warning = page.locator("[data-scan-insecure]")
+        assert warning.is_visible() and "secure (https://) page" in warning.inner_text()
+        assert page.locator("[data-scan-box]").is_hidden()
+        page.fill("#code", lot_code)
+        page.click("[data-testid=scan-submit]")
+        page.wait_for_url(re.compile(rf".*/trace/lots/{re.escape(lot_code)}$"))
+    finally:
+        remote.close()
+
+
+def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_path, org, owner):
+    """On one item's restock form, does scanning a supplier's GS1 code of another known item open that item's
+    restock form with the supplier lot code and expiry filled in?"""
+    from tests.factories import make_item
+
+    oil = make_item(org, owner, name="Olive oil", barcode="5012345678900")
+    lye = make_item(org, owner, name="Lye")
+    oil_id, lye_id, email = oil.id, lye.id, owner.email
+    db.session.remove()
+    video = tmp_path / "supplier.y4m"
+    write_y4m(video, "(01)05012345678900(17)270531(10)OO-22")
+    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    try:
+        page = scanner.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(20000)
+        _sign_in(page, live_server, email)
+        page.goto(f"{live_server}/inventory/{lye_id}")
+        page.select_option("#change_type", "restock")
+        page.fill("#quantity", "500")
+        page.click("[data-testid=scan-supplier-barcode]")
+        page.wait_for_url(re.compile(rf".*/inventory/{oil_id}\?.*supplier_lot_code=OO-22.*"))
+        assert page.input_value("#supplier_lot_code") == "OO-22"
+        assert page.input_value("#expires_at") == "2027-05-31"
+        assert page.input_value("#quantity") == "500"
+        screenshot(page, "scan-restock-390")
+    finally:
+        scanner.close()
