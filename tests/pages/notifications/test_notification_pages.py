@@ -112,3 +112,23 @@ def test_the_api_reads_and_patches_the_digest(api, org, owner):
     assert client.get("/api/v1/organization").get_json()["name"] != "Renamed"
     viewer = make_user(org, role="viewer")
     assert api(viewer).patch("/api/v1/organization", json={"digest": {"frequency": "off"}}).status_code == 403
+
+
+def test_digest_now_on_a_queue_goes_to_the_jobs_page_and_the_worker_sends_it(client, org, owner, login, monkeypatch):
+    """With RQ in use the button records a "digest" job and shows its page; running it mails the digest."""
+    from app.services import jobs
+    from app.services.jobs import queue, runner
+
+    _something_to_say(org)
+    queued = []
+    monkeypatch.setattr(queue, "use_queue", lambda: True)
+    monkeypatch.setattr(queue, "enqueue", lambda job: queued.append((job.organization_id, job.id)))
+    login(owner)
+    response = post_form(client, f"{URL}/digest-now", {}, form_url=URL)
+    [(org_id, job_id)] = queued
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/jobs/{job_id}")
+    with Outbox() as outbox:
+        assert runner.execute(org_id, job_id) == "succeeded"  # what the RQ worker does
+    assert [m.recipients for m in outbox] == [[owner.email]]
+    job = jobs.get(org, owner, job_id)
+    assert (job.kind, jobs.result_of(job)["reason"]) == ("digest", "sent")
