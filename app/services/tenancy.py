@@ -88,6 +88,21 @@ def _already_loaded(model, object_id: int, org):
     return row
 
 
+def get_many_for_org(model: type[T], ids, org) -> dict[int, T]:
+    """{id: row} of `model` in `org` for these ids (missing ones left out): rows this session already holds
+    cost nothing, the others one query."""
+    wanted = sorted({int(i) for i in ids if i is not None})
+    found = {}
+    for object_id in wanted:
+        row = _already_loaded(model, object_id, org)
+        if row is not None:
+            found[object_id] = row
+    rest = [object_id for object_id in wanted if object_id not in found]
+    if rest:
+        found.update((row.id, row) for row in db.session.scalars(scoped(model, org).where(model.id.in_(rest))))
+    return found
+
+
 def find_for_org(model: type[T], org, **criteria: Any) -> T | None:
     """The first row of `model` in `org` matching column == value criteria, or None."""
     stmt = scoped(model, org)

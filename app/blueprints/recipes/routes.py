@@ -73,7 +73,7 @@ def _render_detail(recipe_id: int, *, clone_form=None, variation_form=None, stat
     preview = preview_error = None
     if version.version == recipe.current_version:
         try:
-            preview = recipes.cost_preview(org, current_user, recipe.id)
+            preview = recipes.cost_preview(org, current_user, recipe.id, version=version)
         except DomainError as exc:
             preview_error = exc.message
     return render_template(

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
+from sqlalchemy.orm import joinedload, lazyload
 
 from ...extensions import db
 from ...models import (
@@ -31,6 +32,8 @@ from .common import _consumption_rows
 
 VIEW = "batches.view"
 STUCK_AFTER = timedelta(days=3)
+# A batch's consumption and output rows load eagerly by default (selectin): not for lists that show batches.
+BATCH_ROWS_ONLY = (lazyload(Batch.consumption), lazyload(Batch.outputs))
 
 
 def get_batch(org, actor, batch_id) -> Batch:
@@ -147,28 +150,34 @@ def consumption_cost(row: BatchConsumption) -> Decimal:
 
 def batch_record(org, actor, batch_id) -> BatchRecord:
     """A batch with its recipe, version, consumption, outputs, timers and timeline (a fixed number of queries)."""
-    batch = get_batch(org, actor, batch_id)
+    authorize(actor, org, VIEW)
+    # The consumption and output rows are read below (fresh, in this order), not through the relationships;
+    # the version's lines only when a label asks for them.
+    batch = tenancy.get_for_org(Batch, batch_id, org, options=(lazyload(Batch.consumption), lazyload(Batch.outputs)))
     recipe = tenancy.get_for_org(Recipe, batch.recipe_id, org)
-    version = tenancy.get_for_org(RecipeVersion, batch.recipe_version_id, org)
+    version = tenancy.get_for_org(RecipeVersion, batch.recipe_version_id, org,
+                                  options=(lazyload(RecipeVersion.lines),))
     rows = _consumption_rows(org, batch)
     outputs = list(db.session.scalars(tenancy.scoped(BatchOutput, org).where(BatchOutput.batch_id == batch.id)
                                       .order_by(BatchOutput.id)))
-    item_ids = {r.item_id for r in rows} | {o.item_id for o in outputs}
     lot_ids = {r.lot_id for r in rows} | {o.lot_id for o in outputs}
-    items = {i.id: i for i in db.session.scalars(tenancy.scoped(InventoryItem, org)
-                                                 .where(InventoryItem.id.in_(sorted(item_ids))))} if item_ids else {}
-    lots = {l.id: l for l in db.session.scalars(tenancy.scoped(InventoryLot, org)
-                                                .where(InventoryLot.id.in_(sorted(lot_ids))))} if lot_ids else {}
+    lots = {lot.id: lot for lot in db.session.scalars(
+        tenancy.scoped(InventoryLot, org).where(InventoryLot.id.in_(sorted(lot_ids)))
+        .options(joinedload(InventoryLot.item)))} if lot_ids else {}
+    items = {lot.item_id: lot.item for lot in lots.values()}  # a row's item is its lot's item
+    missing = ({r.item_id for r in rows} | {o.item_id for o in outputs}) - set(items)
+    items.update(tenancy.get_many_for_org(InventoryItem, missing, org))
     timers = list(db.session.scalars(tenancy.scoped(BatchTimer, org).where(BatchTimer.batch_id == batch.id)
                                      .order_by(BatchTimer.started_at)))
-    entries = list(db.session.scalars(tenancy.scoped(BatchLogEntry, org).where(BatchLogEntry.batch_id == batch.id)
-                                      .order_by(BatchLogEntry.created_at, BatchLogEntry.id)))
-    user_ids = {e.user_id for e in entries if e.user_id}
-    names = {u.id: u.display_name for u in db.session.scalars(
-        db.select(User).where(User.id.in_(sorted(user_ids)), User.organization_id == org.id))} if user_ids else {}
+    # Each entry with its author's name (a member of this organization), in the same query.
+    entries = db.session.execute(
+        tenancy.scoped(BatchLogEntry, org, BatchLogEntry, User.name, User.email)
+        .outerjoin(User, (User.id == BatchLogEntry.user_id) & (User.organization_id == org.id))
+        .where(BatchLogEntry.batch_id == batch.id)
+        .order_by(BatchLogEntry.created_at, BatchLogEntry.id)).all()
     record = BatchRecord(batch, recipe, [Consumed(r, items[r.item_id], lots[r.lot_id]) for r in rows],
                          [(o, items[o.item_id], lots[o.lot_id]) for o in outputs], timers,
-                         [(e, names.get(e.user_id, "")) for e in entries], version)
+                         [(e, (name or email or "") if e.user_id else "") for e, name, email in entries], version)
     record.full = costing.batch_full_cost(org, batch, recipe, record.consumed_cost)
     return record
 
@@ -188,31 +197,37 @@ def list_batches(org, actor, *, status=None, recipe_id=None, date_from=None, dat
         stmt = stmt.where(Batch.started_at < date_to)
     if q:
         stmt = stmt.where(or_(func.lower(Batch.label).like(f"%{q.strip().lower()}%")))
-    return paginate(stmt.order_by(Batch.started_at.desc(), Batch.id.desc()),
+    return paginate(stmt.order_by(Batch.started_at.desc(), Batch.id.desc()).options(*BATCH_ROWS_ONLY),
                     stmt.with_only_columns(func.count(Batch.id)).order_by(None), page, per_page)
 
 
 def running_timers(org, actor) -> list[tuple[BatchTimer, Batch]]:
     """Timers still running, with their batch (dashboard)."""
     authorize(actor, org, VIEW)
-    stmt = tenancy.scoped(BatchTimer, org).where(BatchTimer.stopped_at.is_(None)).order_by(BatchTimer.started_at)
-    timers = list(db.session.scalars(stmt.limit(20)))
-    ids = sorted({t.batch_id for t in timers})
-    batches = {b.id: b for b in db.session.scalars(tenancy.scoped(Batch, org).where(Batch.id.in_(ids)))} if ids else {}
-    return [(t, batches[t.batch_id]) for t in timers if t.batch_id in batches]
+    stmt = (tenancy.scoped(BatchTimer, org, BatchTimer, Batch)
+            .join(Batch, (Batch.id == BatchTimer.batch_id) & (Batch.organization_id == BatchTimer.organization_id))
+            .where(BatchTimer.stopped_at.is_(None)).order_by(BatchTimer.started_at, BatchTimer.id).limit(20)
+            .options(*BATCH_ROWS_ONLY))
+    return [(timer, batch) for timer, batch in db.session.execute(stmt)]
 
 
 def production_summary(org, actor, now: datetime, *, limit: int = 10) -> dict:
-    """Batches in progress (newest first, with recipe names) and how many are stuck: three queries."""
+    """Batches in progress (newest first, with recipe names) and how many there are and are stuck: one query
+    (the counts as window aggregates over all in-progress batches, beside the first `limit` rows)."""
     authorize(actor, org, VIEW)
     in_progress = Batch.status == "in_progress"
-    total, stuck = db.session.execute(
-        tenancy.scoped(Batch, org, func.count(Batch.id),
-                       func.count(Batch.id).filter(Batch.started_at < now - STUCK_AFTER)).where(in_progress)
-    ).one()
+    total = func.count(Batch.id).over()
+    stuck = func.sum(case((Batch.started_at < now - STUCK_AFTER, 1), else_=0)).over()
     rows = db.session.execute(
-        tenancy.scoped(Batch, org, Batch, Recipe.name).join(Recipe, Recipe.id == Batch.recipe_id)
+        tenancy.scoped(Batch, org, Batch, Recipe.name, total, stuck).join(Recipe, Recipe.id == Batch.recipe_id)
         .where(in_progress).order_by(Batch.started_at.desc(), Batch.id.desc()).limit(limit)
+        .options(*BATCH_ROWS_ONLY)
     ).all()
-    return {"in_progress": [(batch, name) for batch, name in rows], "in_progress_total": total or 0,
-            "stuck": stuck or 0}
+    if not rows and limit <= 0:  # no row to carry the counts
+        total_count, stuck_count = db.session.execute(
+            tenancy.scoped(Batch, org, func.count(Batch.id),
+                           func.count(Batch.id).filter(Batch.started_at < now - STUCK_AFTER)).where(in_progress)).one()
+    else:
+        total_count, stuck_count = (rows[0][2], rows[0][3]) if rows else (0, 0)
+    return {"in_progress": [(batch, name) for batch, name, _, _ in rows], "in_progress_total": total_count or 0,
+            "stuck": int(stuck_count or 0)}

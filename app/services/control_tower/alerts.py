@@ -12,14 +12,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from ...extensions import db
-from ...models import Alert, Batch, InventoryLot
+from ...models import Alert, Batch
 from ...models.types import utcnow
 from .. import org_settings, tenancy
 from ..authz import authorize
 from ..base import unit_of_work
 from ..errors import InvalidState
 from ..timezones import org_today, org_zone
-from .reorder import active_items, reorder_for_items
+from .reorder import active_items_with_inputs, reorder_for_items
 
 ITEM_TYPES = ("below_reorder", "stockout", "expiring", "expired")
 SEVERITY = {"below_reorder": "warning", "stockout": "critical", "expiring": "warning", "expired": "critical",
@@ -75,8 +75,12 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
     settings = org_settings.get_settings(org)
     found: dict[tuple[str, str], Condition] = {}
     if items_scope:
-        items = active_items(org, item_ids)
-        figures = reorder_for_items(org, items, now=now)
+        from ..inventory import item_summaries
+
+        items, inputs = active_items_with_inputs(org, item_ids, now=now)
+        lot_rows: list = []  # the lots holding stock, read with the summaries (the expiry conditions below)
+        summaries = item_summaries(org, items, now=now, lot_rows=lot_rows)
+        figures = reorder_for_items(org, items, now=now, inputs=inputs, summaries=summaries)
         by_id = {item.id: item for item in items}
         for item in items:
             f = figures[item.id]
@@ -93,11 +97,8 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
         if by_id:
             today = org_today(org, now)
             soon = today + timedelta(days=settings["expiring_days"])
-            lots = tenancy.scoped(InventoryLot, org, InventoryLot.id, InventoryLot.item_id, InventoryLot.code,
-                                  InventoryLot.remaining_quantity, InventoryLot.expires_on, InventoryLot.created_at)
-            lots = lots.where(InventoryLot.item_id.in_(list(by_id)), InventoryLot.remaining_quantity > 0,
-                              InventoryLot.expires_on.is_not(None), InventoryLot.expires_on <= soon)
-            for lot_id, item_id, code, remaining, expires_on, created_at in db.session.execute(lots):
+            lots = [row for row in lot_rows if row.expires_on is not None and row.expires_on <= soon]
+            for lot_id, item_id, code, remaining, expires_on, created_at in lots:
                 item = by_id[item_id]
                 key = f"lot:{lot_id}"
                 amount = f"{_qty(remaining)} {item.unit} of {item.name}"

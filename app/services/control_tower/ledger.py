@@ -34,12 +34,20 @@ def usage_clause(org):
 def usage_by_item(org, since: datetime, item_ids=None) -> dict[int, Decimal]:
     """Net usage per item since `since`, in each item's unit (positive = consumed). Items without events are
     absent."""
-    stmt = (tenancy.scoped(InventoryEvent, org, InventoryEvent.item_id, func.sum(InventoryEvent.quantity))
+    stmt = usage_select(org, since, item_ids)
+    return {item_id: -(total or Decimal(0)) for item_id, total in db.session.execute(stmt)}
+
+
+def usage_select(org, since: datetime, item_ids=None):
+    """SELECT item_id, total: Σ usage event quantities per item since `since` (negative = consumed), for
+    usage_by_item or, as a subquery, joined to the items a read loads."""
+    stmt = (tenancy.scoped(InventoryEvent, org, InventoryEvent.item_id.label("item_id"),
+                           func.sum(InventoryEvent.quantity).label("total"))
             .where(usage_clause(org), InventoryEvent.created_at >= since)
             .group_by(InventoryEvent.item_id))
     if item_ids is not None:
         stmt = stmt.where(InventoryEvent.item_id.in_(list(item_ids)))
-    return {item_id: -(total or Decimal(0)) for item_id, total in db.session.execute(stmt)}
+    return stmt
 
 
 def usage_cost(org, since: datetime) -> Decimal:

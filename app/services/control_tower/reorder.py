@@ -16,29 +16,16 @@ from ...models import InventoryItem, Supplier
 from ...models.types import utcnow
 from .. import org_settings, tenancy
 from ..authz import authorize
-from .ledger import usage_by_item
+from .ledger import usage_select
 
 DEFAULT_LEAD_TIME_DAYS = 7
 
 
-def _transfers_in_transit(org, item_ids) -> dict:
-    """Stock in lots of transfers between locations not yet received (services.inventory)."""
-    from ..inventory import in_transit_quantities
-
-    return in_transit_quantities(org, item_ids)
-
-
-IN_TRANSIT_PROVIDERS: list = [_transfers_in_transit]
-
-
-def _purchase_orders_on_order(org, item_ids) -> dict:
-    """Open quantities of sent and partially received purchase orders (services.purchasing)."""
-    from ..purchasing import on_order_by_item
-
-    return on_order_by_item(org, item_ids)
-
-
-ON_ORDER_PROVIDERS: list = [_purchase_orders_on_order]
+# Stock in lots of transfers not yet received comes with the items' summaries (inventory.item_summaries
+# reads every lot holding stock, in transit or not), and what purchase orders still have on order comes in
+# the query that reads the items' usage (purchasing.on_order_select): these lists are for other sources.
+IN_TRANSIT_PROVIDERS: list = []
+ON_ORDER_PROVIDERS: list = []
 ZERO = Decimal(0)
 
 
@@ -104,9 +91,55 @@ def _provided(providers, org, item_ids) -> dict[int, Decimal]:
     return totals
 
 
+@dataclass
+class ReorderInputs:
+    """What the engine reads per item besides its stock: its supplier's lead time, its net usage in the
+    window (positive = consumed) and what open purchase orders still bring."""
+
+    supplier_lead_time_days: int | None = None
+    usage: Decimal = ZERO
+    on_order: Decimal = ZERO
+
+
+def _inputs_select(org, since: datetime, item_ids=None, *, entities=()):
+    """SELECT [entities,] item id, supplier lead time, usage total, ordered, received: one row per item of
+    `org` (all of them, or these ids), usage and open orders joined as grouped subqueries."""
+    from ..purchasing.queries import on_order_select
+
+    usage = usage_select(org, since, item_ids).subquery()
+    ordered = on_order_select(org, item_ids).subquery()
+    org_id = org if isinstance(org, int) else org.id
+    stmt = (tenancy.scoped(InventoryItem, org, *entities, InventoryItem.id, Supplier.lead_time_days, usage.c.total,
+                           ordered.c.ordered, ordered.c.received)
+            .outerjoin(Supplier, (Supplier.id == InventoryItem.supplier_id) & (Supplier.organization_id == org_id))
+            .outerjoin(usage, usage.c.item_id == InventoryItem.id)
+            .outerjoin(ordered, ordered.c.item_id == InventoryItem.id))
+    if item_ids is not None:
+        stmt = stmt.where(InventoryItem.id.in_(list(item_ids)))
+    return stmt
+
+
+def _inputs_row(lead_time, used, ordered, received) -> ReorderInputs:
+    from ..purchasing.queries import open_quantity
+
+    return ReorderInputs(supplier_lead_time_days=lead_time, usage=-(used or ZERO),
+                         on_order=max(open_quantity(ordered, received), ZERO))
+
+
+def reorder_inputs(org, item_ids, *, now: datetime | None = None) -> dict[int, ReorderInputs]:
+    """ReorderInputs of these items, one query."""
+    ids = sorted({int(i) for i in item_ids})
+    if not ids:
+        return {}
+    since = (now or utcnow()) - timedelta(days=org_settings.get_settings(org)["window_days"])
+    rows = db.session.execute(_inputs_select(org, since, ids))
+    return {item_id: _inputs_row(*rest) for item_id, *rest in rows}
+
+
 def reorder_for_items(org, items, *, summaries=None, in_transit=None, on_order=None,
-                      now: datetime | None = None) -> dict[int, Reorder]:
-    """Reorder figures for many items in a fixed number of queries. `summaries` (inventory.item_summaries)
+                      now: datetime | None = None, inputs: dict | None = None) -> dict[int, Reorder]:
+    """Reorder figures for many items in a fixed number of queries (two: the items' summaries and their
+    inputs). `summaries` (inventory.item_summaries) and `inputs` (reorder_inputs, active_items_with_inputs)
     may be passed when the caller already has them; `in_transit` / `on_order` map item id → quantity."""
     from .. import inventory
 
@@ -119,18 +152,25 @@ def reorder_for_items(org, items, *, summaries=None, in_transit=None, on_order=N
     window = settings["window_days"]
     if summaries is None:
         summaries = inventory.item_summaries(org, items, now=now)
-    usage = usage_by_item(org, now - timedelta(days=window), ids)
-    lead_times = supplier_lead_times(org, {item.supplier_id for item in items if item.supplier_id})
-    in_transit = in_transit if in_transit is not None else _provided(IN_TRANSIT_PROVIDERS, org, ids)
-    on_order = on_order if on_order is not None else _provided(ON_ORDER_PROVIDERS, org, ids)
+    if inputs is None:
+        inputs = reorder_inputs(org, ids, now=now)
+    if in_transit is None:
+        in_transit = _provided(IN_TRANSIT_PROVIDERS, org, ids)
+        for item_id in ids:
+            in_transit[item_id] = in_transit.get(item_id, ZERO) + summaries[item_id].in_transit
+    if on_order is None:
+        on_order = _provided(ON_ORDER_PROVIDERS, org, ids)
+        for item_id in ids:
+            on_order[item_id] = on_order.get(item_id, ZERO) + inputs.get(item_id, ReorderInputs()).on_order
     result = {}
     for item in items:
+        got = inputs.get(item.id, ReorderInputs())
         result[item.id] = figures(
-            usage=usage.get(item.id, ZERO), available=summaries[item.id].available, window_days=window,
+            usage=got.usage, available=summaries[item.id].available, window_days=window,
             safety_days=settings["safety_days"], cover_days=settings["cover_days"],
             item_reorder_point=item.reorder_point, item_safety_stock=item.safety_stock,
             item_lead_time_days=getattr(item, "lead_time_days", None),
-            supplier_lead_time_days=lead_times.get(item.supplier_id),
+            supplier_lead_time_days=got.supplier_lead_time_days,
             in_transit=in_transit.get(item.id, ZERO), on_order=on_order.get(item.id, ZERO))
     return result
 
@@ -149,6 +189,19 @@ def active_items(org, item_ids=None) -> list[InventoryItem]:
     if item_ids is not None:
         stmt = stmt.where(InventoryItem.id.in_(list(item_ids)))
     return list(db.session.scalars(stmt.order_by(InventoryItem.name, InventoryItem.id)))
+
+
+def active_items_with_inputs(org, item_ids=None, *, now: datetime | None = None
+                             ) -> tuple[list[InventoryItem], dict[int, ReorderInputs]]:
+    """active_items() and their reorder_inputs() in one query."""
+    since = (now or utcnow()) - timedelta(days=org_settings.get_settings(org)["window_days"])
+    stmt = (_inputs_select(org, since, item_ids, entities=(InventoryItem,))
+            .where(InventoryItem.archived_at.is_(None)).order_by(InventoryItem.name, InventoryItem.id))
+    items, inputs = [], {}
+    for item, item_id, *rest in db.session.execute(stmt):
+        items.append(item)
+        inputs[item_id] = _inputs_row(*rest)
+    return items, inputs
 
 
 def item_reorder_fields(org, items, summaries=None, *, now=None) -> dict[int, dict]:
@@ -177,8 +230,8 @@ def list_reorder(org, actor, *, now: datetime | None = None) -> list[ReorderLine
     """Items (not archived) at or below their reorder point, grouped by supplier (by name; none last) then
     by item name."""
     authorize(actor, org, "inventory.view")
-    items = active_items(org)
-    figures_by_item = reorder_for_items(org, items, now=now)
+    items, inputs = active_items_with_inputs(org, now=now)
+    figures_by_item = reorder_for_items(org, items, now=now, inputs=inputs)
     below = [item for item in items if figures_by_item[item.id].below]
     supplier_ids = {item.supplier_id for item in below if item.supplier_id}
     suppliers = ({s.id: s for s in db.session.scalars(tenancy.scoped(Supplier, org).where(Supplier.id.in_(supplier_ids)))}

@@ -84,8 +84,7 @@ def _classify(org, recipe: Recipe, version: RecipeVersion):
     if superfat is None or not 0 <= superfat <= 100:
         return None
     item_ids = sorted({line.item_id for line in version.lines})
-    items = {item.id: item for item in db.session.scalars(
-        tenancy.scoped(InventoryItem, org).where(InventoryItem.id.in_(item_ids)))}
+    items = tenancy.get_many_for_org(InventoryItem, item_ids, org)
     entries = _library_entries(items.values())
     purity = _koh_purity(recipe)
     keep = (100 - superfat) / 100

@@ -96,22 +96,47 @@ def at_location(location):
     return InventoryLot.location_id == location.id
 
 
+def first_lots(org, item_ids, *, now: datetime, usable: bool = True) -> dict[int, list[InventoryLot]]:
+    """The first chunk (FIRST_CHUNK lots) of each item's lots in consumption order, for all these items in one
+    query: pass an item's list to plan_consumption(first_chunk=…) and a deduction of several items costs one
+    read of lots (more only for an item whose need goes beyond its first chunk)."""
+    ids = sorted({int(item_id) for item_id in item_ids})
+    result: dict[int, list[InventoryLot]] = {item_id: [] for item_id in ids}
+    if not ids:
+        return result
+    today = org_today(org, now)
+    condition = usable_condition(now, today) if usable else unusable_condition(now, today)
+    rank = func.row_number().over(partition_by=InventoryLot.item_id, order_by=consumption_order(org)).label("rank")
+    ranked = (tenancy.scoped(InventoryLot, org, InventoryLot.id.label("lot_id"), rank)
+              .where(InventoryLot.item_id.in_(ids), condition).subquery())
+    stmt = (tenancy.scoped(InventoryLot, org).join(ranked, ranked.c.lot_id == InventoryLot.id)
+            .where(ranked.c.rank <= FIRST_CHUNK).order_by(InventoryLot.item_id, ranked.c.rank)
+            .execution_options(populate_existing=True))
+    for lot in db.session.scalars(stmt):
+        result[lot.item_id].append(lot)
+    return result
+
+
 def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: datetime, usable: bool = True,
-                     skip: set[int] | None = None, location=None) -> Plan:
+                     skip: set[int] | None = None, location=None, first_chunk: list | None = None) -> Plan:
     """Walk the item's lots in consumption order and take `quantity`; `short` > 0 if they run out.
-    With a `location` (models.Location), only that location's lots."""
+    With a `location` (models.Location), only that location's lots. `first_chunk`: the item's first lots
+    already read by first_lots() (same `usable`, no location), used instead of reading them again."""
     today = org_today(org, now)
     condition = usable_condition(now, today) if usable else unusable_condition(now, today)
     if location is not None:
         condition = and_(condition, at_location(location))
     plan, needed, after, chunk = Plan(), quantity, None, FIRST_CHUNK
     while needed > 0:
-        stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id, condition)
-        if after is not None:
-            stmt = stmt.where(_after(org, after))
-        stmt = (stmt.order_by(*consumption_order(org)).limit(chunk)
-                .execution_options(populate_existing=True))
-        lots = list(db.session.scalars(stmt))
+        if first_chunk is not None and after is None and location is None:
+            lots = list(first_chunk)
+        else:
+            stmt = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item.id, condition)
+            if after is not None:
+                stmt = stmt.where(_after(org, after))
+            stmt = (stmt.order_by(*consumption_order(org)).limit(chunk)
+                    .execution_options(populate_existing=True))
+            lots = list(db.session.scalars(stmt))
         for lot in lots:
             if skip and lot.id in skip:
                 continue

@@ -38,7 +38,7 @@ from .common import (
     require_whole_count,
 )
 from .expiration import expiry_for_receipt, parse_date, parse_datetime
-from .fifo import Plan, apply_plan, event_codes, move_lot, new_lot, plan_consumption
+from .fifo import Plan, apply_plan, event_codes, first_lots, move_lot, new_lot, plan_consumption
 from .locations import location_for
 from .stock_check import reserved_quantities, usable_quantities
 
@@ -198,8 +198,9 @@ def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, 
     now = utcnow()
     plans: dict[int, Plan] = {}
     short = []
+    first = first_lots(org, ids, now=now)  # the first lots of every item in one query
     for item_id in ids:
-        plans[item_id] = plan_consumption(org, items[item_id], totals[item_id], now=now)
+        plans[item_id] = plan_consumption(org, items[item_id], totals[item_id], now=now, first_chunk=first[item_id])
         if plans[item_id].short > 0:
             short.append((items[item_id], totals[item_id], plans[item_id].total))
     if short:

@@ -7,10 +7,11 @@ however many rows the organization has.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ...extensions import db
@@ -52,6 +53,17 @@ class ItemSummary:
         return getattr(self, key)
 
 
+class LotRow(NamedTuple):
+    """A lot holding stock as item_summaries read it."""
+
+    id: int
+    item_id: int
+    code: str
+    remaining_quantity: Decimal
+    expires_on: date | None
+    created_at: datetime
+
+
 # ---- items, lots and the ledger --------------------------------------------------------------------
 
 def get_item(org, actor, item_id) -> InventoryItem:
@@ -70,7 +82,9 @@ def get_lot(org, actor, lot_id) -> InventoryLot:
 def get_lot_by_code(org, actor, code) -> InventoryLot:
     """The organization's lot with this code, or NotFound."""
     authorize(actor, org, "inventory.view")
-    lot = tenancy.find_for_org(InventoryLot, org, code=str(code or "").strip())
+    lot = db.session.scalars(
+        tenancy.scoped(InventoryLot, org).where(InventoryLot.code == str(code or "").strip())
+        .options(joinedload(InventoryLot.item), joinedload(InventoryLot.supplier)).limit(1)).first()
     if lot is None:
         raise NotFound(f"Lot {code} not found.")
     return lot
@@ -113,9 +127,11 @@ def list_items(org, actor, *, q=None, kind=None, sort="name", include_archived=F
     return paginate(stmt, count, page, per_page)
 
 
-def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, ItemSummary]:
+def item_summaries(org, items, *, now: datetime | None = None, lot_rows: list | None = None
+                   ) -> dict[int, ItemSummary]:
     """Availability, value, expiry and low-stock figures for many items in one query (items the caller has
-    already read through an authorized call)."""
+    already read through an authorized call). `lot_rows`, a list, receives the lots read (those holding stock)
+    as LotRow tuples, for a caller that needs them as well (the control tower's expiry alerts)."""
     items = list(items)
     ids = [item.id for item in items]
     if not ids:
@@ -134,12 +150,16 @@ def item_summaries(org, items, *, now: datetime | None = None) -> dict[int, Item
     stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, InventoryLot.remaining_quantity,
                            InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
                            InventoryLot.hold_reason, func.coalesce(InventoryLot.location_id, default_location_id),
-                           InventoryLot.in_transit, reserved_by_item.c.reserved)
+                           InventoryLot.in_transit, reserved_by_item.c.reserved,
+                           InventoryLot.id, InventoryLot.code, InventoryLot.created_at)
             .outerjoin(reserved_by_item, reserved_by_item.c.item_id == InventoryLot.item_id)
             .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
     rows = db.session.execute(stmt)
     reserved: dict[int, Decimal] = {}
-    for item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit, held in rows:
+    for (item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit, held,
+         lot_id, code, created_at) in rows:
+        if lot_rows is not None:
+            lot_rows.append(LotRow(lot_id, item_id, code, remaining, expires_on, created_at))
         if held is not None:
             reserved[item_id] = Decimal(held).quantize(QUANTUM)
         row = acc[item_id]
@@ -271,35 +291,32 @@ def items_linked_to_library(org, actor, global_item_ids) -> dict[int, int]:
 
 
 def inventory_stats(org, actor, now: datetime, days: int) -> dict:
-    """Dashboard numbers in four aggregate queries: items, value, low stock, expiring and expired lots.
+    """Dashboard numbers in one query (four aggregates as scalar subqueries): items, value, low stock,
+    expiring and expired lots.
 
     Low stock matches item_summaries: usable stock (not expired, not on hold) at or below the reorder point.
     """
     authorize(actor, org, "inventory.view")
     today = org_today(org, now)
     active = InventoryItem.archived_at.is_(None)
-    items = db.session.scalar(tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id)).where(active)) or 0
+    items = tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id)).where(active)
     usable = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id.label("item_id"),
                      func.sum(InventoryLot.remaining_quantity).label("usable"))
               .where(usable_condition(now, today)).group_by(InventoryLot.item_id).subquery())
-    low_stock = db.session.scalar(
-        tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id))
-        .outerjoin(usable, usable.c.item_id == InventoryItem.id)
-        .where(active, InventoryItem.reorder_point.is_not(None),
-               func.coalesce(usable.c.usable, 0) <= InventoryItem.reorder_point)
-    ) or 0
+    low_stock = (tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id))
+                 .outerjoin(usable, usable.c.item_id == InventoryItem.id)
+                 .where(active, InventoryItem.reorder_point.is_not(None),
+                        func.coalesce(usable.c.usable, 0) <= InventoryItem.reorder_point))
     in_stock = InventoryLot.remaining_quantity > 0
-    value = db.session.scalar(
-        tenancy.scoped(InventoryLot, org, exact_product_sum(InventoryLot.remaining_quantity, InventoryLot.unit_cost))
-        .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
-        .where(in_stock, active)
-    )
+    value = (tenancy.scoped(InventoryLot, org, exact_product_sum(InventoryLot.remaining_quantity, InventoryLot.unit_cost))
+             .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+             .where(in_stock, active))
     horizon = today + timedelta(days=days)
-    row = db.session.execute(
-        tenancy.scoped(InventoryLot, org,
-               func.count(InventoryLot.id).filter(InventoryLot.expires_on < today),
-               func.count(InventoryLot.id).filter(InventoryLot.expires_on >= today, InventoryLot.expires_on <= horizon))
-        .where(in_stock, InventoryLot.expires_on.is_not(None))
-    ).one()
-    return {"items": items, "value": Decimal(value or 0), "low_stock": low_stock, "expired": row[0] or 0,
-            "expiring": row[1] or 0, "days": days}
+    dated = tenancy.scoped(InventoryLot, org, func.count(InventoryLot.id)).where(in_stock,
+                                                                                 InventoryLot.expires_on.is_not(None))
+    expired = dated.where(InventoryLot.expires_on < today)
+    expiring = dated.where(InventoryLot.expires_on >= today, InventoryLot.expires_on <= horizon)
+    row = db.session.execute(select(*(part.scalar_subquery() for part in (items, low_stock, value, expired,
+                                                                          expiring)))).one()
+    return {"items": row[0] or 0, "value": Decimal(row[2] or 0), "low_stock": row[1] or 0, "expired": row[3] or 0,
+            "expiring": row[4] or 0, "days": days}

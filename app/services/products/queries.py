@@ -117,18 +117,22 @@ def _lots_with_batches(org, item_ids) -> dict[int, list]:
     """Lots holding stock per item in consumption order, each with the batch that made it (or None)."""
     if not item_ids:
         return {}
-    lots = list(db.session.scalars(tenancy.scoped(InventoryLot, org).where(
-        InventoryLot.item_id.in_(sorted(set(item_ids))), InventoryLot.remaining_quantity > 0)
-        .order_by(*fifo.consumption_order(org))))
+    # One query: each lot joined to the batch output that made it, if any (the organization's own rows).
+    made = (tenancy.scoped(BatchOutput, org, BatchOutput.lot_id.label("lot_id"), Batch.id.label("batch_id"))
+            .join(Batch, Batch.id == BatchOutput.batch_id).where(Batch.organization_id == org.id).subquery())
+    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, Batch)
+            .outerjoin(made, made.c.lot_id == InventoryLot.id).outerjoin(Batch, Batch.id == made.c.batch_id)
+            .where(InventoryLot.item_id.in_(sorted(set(item_ids))), InventoryLot.remaining_quantity > 0)
+            .order_by(*fifo.consumption_order(org), Batch.id)
+            .options(lazyload(Batch.consumption), lazyload(Batch.outputs)))
+    lots: dict[int, InventoryLot] = {}
     batch_by_lot = {}
-    if lots:
-        stmt = (tenancy.scoped(BatchOutput, org, BatchOutput.lot_id, Batch)
-                .join(Batch, Batch.id == BatchOutput.batch_id)
-                .where(BatchOutput.lot_id.in_([lot.id for lot in lots]), Batch.organization_id == org.id)
-                .options(lazyload(Batch.consumption), lazyload(Batch.outputs)))
-        batch_by_lot = {lot_id: batch for lot_id, batch in db.session.execute(stmt)}
+    for lot, batch in db.session.execute(stmt):
+        lots.setdefault(lot.id, lot)
+        if batch is not None:
+            batch_by_lot[lot.id] = batch
     result: dict[int, list] = {}
-    for lot in lots:
+    for lot in lots.values():
         result.setdefault(lot.item_id, []).append((lot, batch_by_lot.get(lot.id)))
     return result
 

@@ -51,22 +51,35 @@ def supplier_names(org, supplier_ids) -> dict[int, str]:
 
 def on_order_by_item(org, item_ids=None) -> dict[int, Decimal]:
     """{item_id: Σ open quantity (quantity − received) over sent and partially received orders}, item unit."""
-    stmt = (tenancy.scoped(PurchaseOrderLine, org, PurchaseOrderLine.item_id, func.sum(PurchaseOrderLine.quantity),
-                           func.sum(PurchaseOrderLine.received_quantity))
-            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-            .where(PurchaseOrder.status.in_(OPEN_PO_STATUSES))
-            .group_by(PurchaseOrderLine.item_id))
     if item_ids is not None:
         item_ids = list(item_ids)
         if not item_ids:
             return {}
-        stmt = stmt.where(PurchaseOrderLine.item_id.in_(item_ids))
     totals = {}
-    for item_id, ordered, received in db.session.execute(stmt):
-        open_quantity = Decimal(ordered or 0) - Decimal(received or 0)
-        if open_quantity > 0:
-            totals[item_id] = open_quantity
+    for item_id, ordered, received in db.session.execute(on_order_select(org, item_ids)):
+        quantity = open_quantity(ordered, received)
+        if quantity > 0:
+            totals[item_id] = quantity
     return totals
+
+
+def on_order_select(org, item_ids=None):
+    """SELECT item_id, ordered, received over open orders, per item: on_order_by_item's query, or a subquery
+    the reorder engine joins to the items it loads (open_quantity() of the two sums)."""
+    stmt = (tenancy.scoped(PurchaseOrderLine, org, PurchaseOrderLine.item_id.label("item_id"),
+                           func.sum(PurchaseOrderLine.quantity).label("ordered"),
+                           func.sum(PurchaseOrderLine.received_quantity).label("received"))
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+            .group_by(PurchaseOrderLine.item_id))
+    if item_ids is not None:
+        stmt = stmt.where(PurchaseOrderLine.item_id.in_(list(item_ids)))
+    return stmt
+
+
+def open_quantity(ordered, received) -> Decimal:
+    """What is still on order of a line total: ordered − received (may be ≤ 0: nothing on order)."""
+    return Decimal(ordered or 0) - Decimal(received or 0)
 
 
 def line_total(line: PurchaseOrderLine) -> Decimal:

@@ -98,15 +98,19 @@ class CostPreview:
     complete: bool = True  # False when some quantity has no stock to price it
 
 
-def cost_preview(org, actor, recipe_id, scale=Decimal(1)) -> CostPreview:
-    """What a batch would cost now: each line priced at the lots FIFO would consume (read only)."""
+def cost_preview(org, actor, recipe_id, scale=Decimal(1), *, version: RecipeVersion | None = None) -> CostPreview:
+    """What a batch would cost now: each line priced at the lots FIFO would consume (read only). `version`:
+    the recipe's current version when the caller has already read it."""
     recipe = get_recipe(org, actor, recipe_id)
     scale = parse_scale(scale)
-    version = _version(org, recipe)
+    if version is None or version.recipe_id != recipe.id or version.version != recipe.current_version:
+        version = _version(org, recipe)
     preview = CostPreview(yield_unit=version.yield_unit)
     now = utcnow()
-    for line in scaled_lines(org, version, scale):
-        plan = fifo.plan_consumption(org, line.item, line.item_quantity, now=now)
+    lines = scaled_lines(org, version, scale)
+    first = fifo.first_lots(org, [line.item.id for line in lines], now=now)  # every line's lots, one query
+    for line in lines:
+        plan = fifo.plan_consumption(org, line.item, line.item_quantity, now=now, first_chunk=first[line.item.id])
         cost = sum((qty * lot.unit_cost for lot, qty in plan.takes), Decimal(0))
         priced = plan.total
         unit_cost = (cost / priced) if priced else None

@@ -108,10 +108,7 @@ def _items_by_id(org, ids) -> dict[int, InventoryItem]:
             clean.add(int(value))
         except (TypeError, ValueError):
             raise NotFound(f"Item {value!r} not found.") from None
-    if not clean:
-        return {}
-    rows = db.session.scalars(tenancy.scoped(InventoryItem, org).where(InventoryItem.id.in_(sorted(clean))))
-    return {item.id: item for item in rows}
+    return tenancy.get_many_for_org(InventoryItem, clean, org)
 
 
 def _build_lines(org, raw_lines, *, percentage_mode: bool, base_quantity, base_unit) -> list[RecipeLine]:

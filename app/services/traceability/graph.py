@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from ...extensions import db
 from ...models import Batch, BatchConsumption, BatchOutput, InventoryItem, InventoryLot, Sale, SaleConsumption
@@ -103,9 +103,8 @@ def _build_trace(org, root: InventoryLot) -> Trace:
     fwd = _walk_forward(org, root)
     bwd = _walk_backward(org, root)
     lots = {root.id: root, **fwd["lots"], **bwd["lots"]}
-    item_ids = sorted({lot.item_id for lot in lots.values()})
-    items = {i.id: i for i in db.session.scalars(tenancy.scoped(InventoryItem, org)
-                                                 .where(InventoryItem.id.in_(item_ids)))}
+    # Lots read by the walk come with their items; the root's may already be loaded too.
+    items = tenancy.get_many_for_org(InventoryItem, {lot.item_id for lot in lots.values()}, org)
     forward = Forward(
         batches=[TraceBatch(b, fwd["batch_qty"][b.id]) for b in _batch_order(fwd["batches"].values())],
         lots=[fwd["lots"][lot_id] for lot_id in fwd["order"]],
@@ -145,13 +144,24 @@ def _walk_forward(org, root: InventoryLot, *, with_sales: bool = True) -> dict:
         if with_sales:
             _sales_of(org, frontier, state)
         moved = _transferred_from(org, frontier, state, seen, depth)
-        stmt = (tenancy.scoped(BatchConsumption, org, BatchConsumption.lot_id, BatchConsumption.quantity, Batch)
+        # The consuming batches and, in the same query, their output lots (one row per consumption × output).
+        output_lot = aliased(InventoryLot)
+        stmt = (tenancy.scoped(BatchConsumption, org, BatchConsumption.id, BatchConsumption.lot_id,
+                               BatchConsumption.quantity, Batch, BatchOutput.id, output_lot)
                 .join(Batch, Batch.id == BatchConsumption.batch_id)
+                .outerjoin(BatchOutput, (BatchOutput.batch_id == Batch.id) & (BatchOutput.organization_id == org.id))
+                .outerjoin(output_lot, (output_lot.id == BatchOutput.lot_id) & (output_lot.organization_id == org.id))
                 .where(BatchConsumption.lot_id.in_(frontier), BatchConsumption.credited_event_id.is_(None),
                        Batch.organization_id == org.id)
-                .order_by(BatchConsumption.id).options(*BATCH_LAZY))
-        new_batches = []
-        for lot_id, quantity, batch in db.session.execute(stmt):
+                .order_by(BatchConsumption.id, BatchOutput.id)
+                .options(*BATCH_LAZY, joinedload(output_lot.item)))
+        new_batches, counted, outputs = [], set(), {}
+        for consumption_id, lot_id, quantity, batch, output_id, made in db.session.execute(stmt):
+            if output_id is not None and made is not None:
+                outputs[output_id] = (batch.id, made)
+            if consumption_id in counted:
+                continue
+            counted.add(consumption_id)
             if batch.id not in state["batches"]:
                 state["batches"][batch.id] = batch
                 state["batch_qty"][batch.id] = Decimal(0)
@@ -165,12 +175,10 @@ def _walk_forward(org, root: InventoryLot, *, with_sales: bool = True) -> dict:
             else:
                 links.append((batch.id, quantity))
         frontier = []
-        if new_batches:
-            stmt = (tenancy.scoped(BatchOutput, org, BatchOutput.batch_id, InventoryLot)
-                    .join(InventoryLot, InventoryLot.id == BatchOutput.lot_id)
-                    .where(BatchOutput.batch_id.in_(new_batches), InventoryLot.organization_id == org.id)
-                    .order_by(BatchOutput.id))
-            for batch_id, lot in db.session.execute(stmt):
+        fresh = set(new_batches)
+        for output_id in sorted(outputs):
+            batch_id, lot = outputs[output_id]
+            if batch_id in fresh:
                 state["batch_outputs"].setdefault(batch_id, []).append(lot.id)
                 if lot.id in seen:
                     continue
@@ -186,7 +194,7 @@ def _walk_forward(org, root: InventoryLot, *, with_sales: bool = True) -> dict:
 def _transferred_from(org, lot_ids: list[int], state: dict, seen: set, depth: int) -> list[int]:
     """Lots moved to another location from these lots (one query): the same stock, so the walk goes on."""
     stmt = (tenancy.scoped(InventoryLot, org).where(InventoryLot.source_lot_id.in_(lot_ids))
-            .order_by(InventoryLot.id))
+            .order_by(InventoryLot.id).options(joinedload(InventoryLot.item)))
     found = []
     for lot in db.session.scalars(stmt):
         state["lot_transfers"].setdefault(lot.source_lot_id, []).append(lot.id)
@@ -230,7 +238,8 @@ def _walk_backward(org, root: InventoryLot) -> dict:
         moved = []
         if sources:  # a transferred lot traces back to the lot it came from (one query)
             for lot in db.session.scalars(tenancy.scoped(InventoryLot, org)
-                                          .where(InventoryLot.id.in_(sorted(sources)))):
+                                          .where(InventoryLot.id.in_(sorted(sources)))
+                                          .options(joinedload(InventoryLot.item))):
                 state["lot_source"][sources[lot.id]] = lot.id
                 if lot.id in seen:
                     continue
@@ -256,7 +265,7 @@ def _walk_backward(org, root: InventoryLot) -> dict:
                 .join(InventoryLot, InventoryLot.id == BatchConsumption.lot_id)
                 .where(BatchConsumption.batch_id.in_(new_batches), BatchConsumption.credited_event_id.is_(None),
                        InventoryLot.organization_id == org.id)
-                .order_by(BatchConsumption.id))
+                .order_by(BatchConsumption.id).options(joinedload(InventoryLot.item)))
         for batch_id, quantity, lot in db.session.execute(stmt):
             inputs = state["batch_inputs"].setdefault(batch_id, [])
             for index, (lot_id, qty) in enumerate(inputs):
