@@ -4,7 +4,7 @@ is the item's barcode), or nothing. Reads only; the Scan page and the receive fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ..extensions import db
@@ -61,11 +61,10 @@ def resolve_code(org, actor, code) -> ScanResult:
     gs1 = parse_gs1(text)
     if gs1 is not None:
         found = _by_barcode(org, gs1.gtin) if gs1.gtin else None
-        result = found or ScanResult("unknown", gs1.gtin or text,
-                                     message=f"No item or SKU has the barcode {gs1.gtin}." if gs1.gtin else
-                                     "The code names no product (no GTIN).")
-        result.supplier_lot_code, result.expires_on, result.via = gs1.lot, gs1.expires_on, "gs1"
-        return result
+        found = found or ScanResult("unknown", gs1.gtin or text,
+                                    message=f"No item or SKU has the barcode {gs1.gtin}." if gs1.gtin else
+                                    "The code names no product (no GTIN).")
+        return replace(found, supplier_lot_code=gs1.lot, expires_on=gs1.expires_on, via="gs1")
     try:
         barcode = normalize_barcode(text, "code")
     except ValidationFailed:
