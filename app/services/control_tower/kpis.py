@@ -27,12 +27,13 @@ def check_days(days) -> int:
     return days
 
 
-def stock_values(org, now: datetime) -> tuple[Decimal, Decimal, Decimal]:
-    """(inventory value, expiring value, expired value) of the lots holding stock, all statuses."""
+def stock_values(org, now: datetime, lot_rows=None) -> tuple[Decimal, Decimal, Decimal]:
+    """(inventory value, expiring value, expired value) of the lots holding stock, all statuses (`lot_rows`:
+    ledger.open_lot_rows() when the caller has read them already)."""
     today = org_today(org, now)
     soon = today + timedelta(days=org_settings.get_settings(org)["expiring_days"])
     total = expiring = expired = ZERO
-    for _item_id, remaining, cost, expires_on in ledger.open_lot_rows(org):
+    for _item_id, remaining, cost, expires_on in (ledger.open_lot_rows(org) if lot_rows is None else lot_rows):
         value = remaining * cost
         total += value
         if expires_on is not None and expires_on < today:
@@ -42,20 +43,22 @@ def stock_values(org, now: datetime) -> tuple[Decimal, Decimal, Decimal]:
     return total, expiring, expired
 
 
-def compute_kpis(org, actor, days: int = 30, *, now: datetime | None = None) -> dict:
-    """Every KPI of API.md for the last `days` days (Decimals; None where API.md says null)."""
+def compute_kpis(org, actor, days: int = 30, *, now: datetime | None = None, lot_rows=None) -> dict:
+    """Every KPI of API.md for the last `days` days (Decimals; None where API.md says null): the lots, the
+    ledger totals (one query), the items with their reorder figures (two)."""
     authorize(actor, org, "reports.view")
     days = check_days(days)
     now = now or utcnow()
     since = now - timedelta(days=days)
-    value, expiring, expired = stock_values(org, now)
-    sold_revenue, sold_cogs = ledger.sales_totals(org, since)
-    returned_revenue, returned_cost = ledger.returns_totals(org, since)
+    value, expiring, expired = stock_values(org, now, lot_rows)
+    totals = ledger.scalars(ledger.sales_revenue_stmt(org, since), ledger.sales_cogs_stmt(org, since),
+                            ledger.returns_revenue_stmt(org, since), ledger.returns_cost_stmt(org, since),
+                            ledger.usage_cost_stmt(org, since), ledger.value_at_stmt(org, since))
+    sold_revenue, sold_cogs, returned_revenue, returned_cost, used, value_then = (t or ZERO for t in totals)
     revenue = sold_revenue - returned_revenue
     cogs = sold_cogs - returned_cost
     margin = revenue - cogs
-    usage = ledger.usage_cost(org, since)
-    value_then = ledger.value_at(org, since)
+    usage = -used
     average_value = (value_then + value) / 2
     items, inputs = active_items_with_inputs(org, now=now)
     reorder = reorder_for_items(org, items, now=now, inputs=inputs)
@@ -86,24 +89,32 @@ def series(org, actor, metric: str, days: int = 30, *, now: datetime | None = No
     if metric not in METRICS:
         raise ValidationFailed(f"Unknown metric; one of {', '.join(METRICS)}.",
                                fields={"metric": f"One of {', '.join(METRICS)}."})
-    days = check_days(days)
+    return all_series(org, [metric], check_days(days), now=now)[metric]
+
+
+def all_series(org, metrics, days: int, *, now: datetime | None = None, lot_rows=None) -> dict:
+    """series() of several metrics (the caller has authorized and checked them): every metric's days in one
+    query, plus the lots for the last inventory value (`lot_rows` when already read)."""
     now = now or utcnow()
     today = now.astimezone(timezone.utc).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, time(0), tzinfo=timezone.utc)
     dates = [first + timedelta(days=n) for n in range(days)]
-    if metric == "inventory_value":
-        running = ledger.value_at(org, start - timedelta(microseconds=1))
-        changes = ledger.value_change_by_day(org, start)
-        points = []
-        for day in dates:
-            running += changes.get(day, ZERO)
-            points.append((day, running))
-        points[-1] = (today, stock_values(org, now)[0])  # the value now, from the lots themselves
-        return points
-    per_day = {"revenue": ledger.revenue_by_day, "cogs": ledger.cogs_by_day,
-               "usage_cost": ledger.usage_cost_by_day}[metric](org, start)
-    return [(day, per_day.get(day, ZERO)) for day in dates]
+    opening = start - timedelta(microseconds=1) if "inventory_value" in metrics else None
+    per_day = ledger.by_day(org, start, metrics, value_before=opening)
+    result = {}
+    for metric in metrics:
+        if metric == "inventory_value":
+            running = per_day["value_before"]
+            points = []
+            for day in dates:
+                running += per_day[metric].get(day, ZERO)
+                points.append((day, running))
+            points[-1] = (today, stock_values(org, now, lot_rows)[0])  # the value now, from the lots themselves
+            result[metric] = points
+        else:
+            result[metric] = [(day, per_day[metric].get(day, ZERO)) for day in dates]
+    return result
 
 
 def weekly(points: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
@@ -125,14 +136,14 @@ def dashboard(org, actor, days: int = 30, *, now: datetime | None = None, top: i
     from .. import tenancy
 
     now = now or utcnow()
-    result = {"kpis": compute_kpis(org, actor, days, now=now)}
-    for metric in METRICS:
-        result[metric] = series(org, actor, metric, days, now=now)
+    lot_rows = ledger.open_lot_rows(org)  # read once: the KPIs, the last inventory value and the tops use them
+    result = {"kpis": compute_kpis(org, actor, days, now=now, lot_rows=lot_rows)}
+    result.update(all_series(org, METRICS, check_days(days), now=now, lot_rows=lot_rows))
     names = dict(db.session.execute(tenancy.scoped(InventoryItem, org, InventoryItem.id, InventoryItem.name)).all())
     values: dict[int, Decimal] = {}
     today = org_today(org, now)
     weeks = [ZERO] * 8
-    for item_id, remaining, cost, expires_on in ledger.open_lot_rows(org):
+    for item_id, remaining, cost, expires_on in lot_rows:
         values[item_id] = values.get(item_id, ZERO) + remaining * cost
         if expires_on is not None and today <= expires_on < today + timedelta(weeks=8):
             weeks[(expires_on - today).days // 7] += remaining * cost

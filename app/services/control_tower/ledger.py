@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, cast, func, or_
+from sqlalchemy import Date, String, cast, func, literal, null, or_, select, union_all
 
 from ...extensions import db
 from ...models import InventoryEvent, InventoryLot, Sale, SaleConsumption
@@ -52,21 +52,47 @@ def usage_select(org, since: datetime, item_ids=None):
 
 def usage_cost(org, since: datetime) -> Decimal:
     """The cost of all usage since `since`, at each lot's unit cost."""
-    stmt = (tenancy.scoped(InventoryEvent, org, exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
-            .where(usage_clause(org), InventoryEvent.created_at >= since))
-    return -(db.session.scalar(stmt) or Decimal(0))
+    return -(scalars(usage_cost_stmt(org, since))[0] or Decimal(0))
 
 
 def sales_totals(org, since: datetime) -> tuple[Decimal, Decimal]:
     """(revenue, cogs) of the sales dated since `since`, before returns: Σ quantity × unit price and
     Σ consumed quantity × lot unit cost."""
-    revenue = db.session.scalar(
-        tenancy.scoped(Sale, org, exact_product_sum(Sale.quantity, Sale.unit_price)).where(Sale.created_at >= since))
-    cogs = db.session.scalar(
-        tenancy.scoped(SaleConsumption, org, exact_product_sum(SaleConsumption.quantity, SaleConsumption.unit_cost))
-        .join(Sale, Sale.id == SaleConsumption.sale_id)
-        .where(Sale.organization_id == _org_id(org), Sale.created_at >= since))
+    revenue, cogs = scalars(sales_revenue_stmt(org, since), sales_cogs_stmt(org, since))
     return revenue or Decimal(0), cogs or Decimal(0)
+
+
+def returns_totals(org, since: datetime) -> tuple[Decimal, Decimal]:
+    """(returned revenue, returned cost) of the sale returns recorded since `since`: each returned quantity at
+    its sale's unit price and at its lot's unit cost."""
+    revenue, cost = scalars(returns_revenue_stmt(org, since), returns_cost_stmt(org, since))
+    return revenue or Decimal(0), cost or Decimal(0)
+
+
+def value_at(org, moment: datetime) -> Decimal:
+    """Inventory value at `moment` rebuilt from the ledger: Σ quantity × unit cost of the events until then
+    (each event carries its lot's unit cost, so this is Σ remaining × cost as it stood)."""
+    return scalars(value_at_stmt(org, moment))[0] or Decimal(0)
+
+
+# The one-aggregate SELECTs behind the figures above; scalars() runs any of them together in one query.
+
+def usage_cost_stmt(org, since: datetime):
+    """Σ quantity × unit cost of usage events since `since` (negative = consumed)."""
+    return (tenancy.scoped(InventoryEvent, org, exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
+            .where(usage_clause(org), InventoryEvent.created_at >= since))
+
+
+def sales_revenue_stmt(org, since: datetime):
+    """Σ quantity × unit price of the sales dated since `since`."""
+    return tenancy.scoped(Sale, org, exact_product_sum(Sale.quantity, Sale.unit_price)).where(Sale.created_at >= since)
+
+
+def sales_cogs_stmt(org, since: datetime):
+    """Σ consumed quantity × lot unit cost of the sales dated since `since`."""
+    return (tenancy.scoped(SaleConsumption, org, exact_product_sum(SaleConsumption.quantity, SaleConsumption.unit_cost))
+            .join(Sale, Sale.id == SaleConsumption.sale_id)
+            .where(Sale.organization_id == _org_id(org), Sale.created_at >= since))
 
 
 def _returns_stmt(org, *entities):
@@ -75,22 +101,27 @@ def _returns_stmt(org, *entities):
             .where(Sale.organization_id == _org_id(org), InventoryEvent.change_type == RETURNED))
 
 
-def returns_totals(org, since: datetime) -> tuple[Decimal, Decimal]:
-    """(returned revenue, returned cost) of the sale returns recorded since `since`: each returned quantity at
-    its sale's unit price and at its lot's unit cost."""
-    revenue, cost = db.session.execute(
-        _returns_stmt(org, exact_product_sum(InventoryEvent.quantity, Sale.unit_price),
-                      exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
-        .where(InventoryEvent.created_at >= since)).one()
-    return revenue or Decimal(0), cost or Decimal(0)
+def returns_revenue_stmt(org, since: datetime):
+    """Σ returned quantity × its sale's unit price, returns recorded since `since`."""
+    return (_returns_stmt(org, exact_product_sum(InventoryEvent.quantity, Sale.unit_price))
+            .where(InventoryEvent.created_at >= since))
 
 
-def value_at(org, moment: datetime) -> Decimal:
-    """Inventory value at `moment` rebuilt from the ledger: Σ quantity × unit cost of the events until then
-    (each event carries its lot's unit cost, so this is Σ remaining × cost as it stood)."""
-    stmt = (tenancy.scoped(InventoryEvent, org, exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
+def returns_cost_stmt(org, since: datetime):
+    """Σ returned quantity × its lot's unit cost, returns recorded since `since`."""
+    return (_returns_stmt(org, exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
+            .where(InventoryEvent.created_at >= since))
+
+
+def value_at_stmt(org, moment: datetime):
+    """Σ quantity × unit cost of the events until `moment`."""
+    return (tenancy.scoped(InventoryEvent, org, exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
             .where(InventoryEvent.created_at <= moment))
-    return db.session.scalar(stmt) or Decimal(0)
+
+
+def scalars(*stmts) -> list:
+    """The single values of several one-aggregate SELECTs, in one query (each a scalar subquery)."""
+    return list(db.session.execute(select(*(stmt.scalar_subquery() for stmt in stmts))).one())
 
 
 def open_lot_rows(org):
@@ -114,59 +145,79 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _by_day(stmt) -> dict[date, Decimal]:
-    result: dict[date, Decimal] = {}
-    for day, total in db.session.execute(stmt):
-        if day is not None:
-            result[_as_date(day)] = result.get(_as_date(day), Decimal(0)) + (total or Decimal(0))
-    return result
-
-
 def value_change_by_day(org, since: datetime) -> dict[date, Decimal]:
     """The change in inventory value per UTC day since `since` (Σ quantity × unit cost of that day's events)."""
-    day = utc_day(InventoryEvent.created_at)
-    return _by_day(tenancy.scoped(InventoryEvent, org, day,
-                                  exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
-                   .where(InventoryEvent.created_at >= since).group_by(day))
+    return by_day(org, since, ["inventory_value"])["inventory_value"]
 
 
 def usage_cost_by_day(org, since: datetime) -> dict[date, Decimal]:
     """The cost of usage per UTC day since `since`."""
-    day = utc_day(InventoryEvent.created_at)
-    rows = _by_day(tenancy.scoped(InventoryEvent, org, day,
-                                  exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
-                   .where(usage_clause(org), InventoryEvent.created_at >= since).group_by(day))
-    return {key: -value for key, value in rows.items()}
+    return by_day(org, since, ["usage_cost"])["usage_cost"]
 
 
 def revenue_by_day(org, since: datetime) -> dict[date, Decimal]:
     """Revenue per UTC day: sales by their date, minus returns by the day they were recorded."""
-    sale_day = utc_day(Sale.created_at)
-    sold = _by_day(tenancy.scoped(Sale, org, sale_day, exact_product_sum(Sale.quantity, Sale.unit_price))
-                   .where(Sale.created_at >= since).group_by(sale_day))
-    day = utc_day(InventoryEvent.created_at)
-    returned = _by_day(_returns_stmt(org, day, exact_product_sum(InventoryEvent.quantity, Sale.unit_price))
-                       .where(InventoryEvent.created_at >= since).group_by(day))
-    return _minus(sold, returned)
+    return by_day(org, since, ["revenue"])["revenue"]
 
 
 def cogs_by_day(org, since: datetime) -> dict[date, Decimal]:
     """COGS per UTC day: the lots sales consumed by the sale's date, minus returned cost by the return's day."""
-    sale_day = utc_day(Sale.created_at)
-    sold = _by_day(tenancy.scoped(SaleConsumption, org, sale_day,
-                                  exact_product_sum(SaleConsumption.quantity, SaleConsumption.unit_cost))
-                   .join(Sale, Sale.id == SaleConsumption.sale_id)
-                   .where(Sale.organization_id == _org_id(org), Sale.created_at >= since).group_by(sale_day))
-    day = utc_day(InventoryEvent.created_at)
-    returned = _by_day(_returns_stmt(org, day, exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost))
-                       .where(InventoryEvent.created_at >= since).group_by(day))
-    return _minus(sold, returned)
+    return by_day(org, since, ["cogs"])["cogs"]
 
 
-def _minus(left: dict, right: dict) -> dict:
-    result = dict(left)
-    for key, value in right.items():
-        result[key] = result.get(key, Decimal(0)) - value
+def _day_parts(org, since: datetime) -> dict[str, list[tuple[object, int]]]:
+    """Per metric, its (SELECT day, total GROUP BY day, sign) parts: inventory_value is the change in value."""
+    event_day, sale_day = utc_day(InventoryEvent.created_at), utc_day(Sale.created_at)
+    event_value = exact_product_sum(InventoryEvent.quantity, InventoryEvent.unit_cost)
+    changes = (tenancy.scoped(InventoryEvent, org, event_day, event_value)
+               .where(InventoryEvent.created_at >= since).group_by(event_day))
+    usage = (tenancy.scoped(InventoryEvent, org, event_day, event_value)
+             .where(usage_clause(org), InventoryEvent.created_at >= since).group_by(event_day))
+    sold = (tenancy.scoped(Sale, org, sale_day, exact_product_sum(Sale.quantity, Sale.unit_price))
+            .where(Sale.created_at >= since).group_by(sale_day))
+    returned = (_returns_stmt(org, event_day, exact_product_sum(InventoryEvent.quantity, Sale.unit_price))
+                .where(InventoryEvent.created_at >= since).group_by(event_day))
+    sold_cost = (tenancy.scoped(SaleConsumption, org, sale_day,
+                                exact_product_sum(SaleConsumption.quantity, SaleConsumption.unit_cost))
+                 .join(Sale, Sale.id == SaleConsumption.sale_id)
+                 .where(Sale.organization_id == _org_id(org), Sale.created_at >= since).group_by(sale_day))
+    returned_cost = (_returns_stmt(org, event_day, event_value)
+                     .where(InventoryEvent.created_at >= since).group_by(event_day))
+    return {"inventory_value": [(changes, 1)], "usage_cost": [(usage, -1)], "revenue": [(sold, 1), (returned, -1)],
+            "cogs": [(sold_cost, 1), (returned_cost, -1)]}
+
+
+def by_day(org, since: datetime, metrics, *, value_before: datetime | None = None) -> dict:
+    """{metric: {UTC day: figure}} for these metrics (inventory_value, usage_cost, revenue, cogs) since `since`,
+    all in one query (UNION ALL of each metric's grouped parts). With `value_before`, the result's
+    "value_before" is value_at(value_before), read in the same query."""
+    parts = _day_parts(org, since)
+    selects, signs = [], {}
+    for metric in metrics:
+        for index, (stmt, sign) in enumerate(parts[metric]):
+            tag = f"{metric}:{index}"
+            signs[tag] = (metric, sign)
+            day, total = stmt.selected_columns
+            selects.append(stmt.with_only_columns(literal(tag, String).label("part"), day.label("day"),
+                                                  total.label("total")))
+    if value_before is not None:
+        total = value_at_stmt(org, value_before).selected_columns[0]
+        selects.append(value_at_stmt(org, value_before).with_only_columns(
+            literal("value_before", String).label("part"), null().label("day"), total.label("total")))
+    result: dict = {metric: {} for metric in metrics}
+    if value_before is not None:
+        result["value_before"] = Decimal(0)
+    if not selects:
+        return result
+    for part, day, total in db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]):
+        if part == "value_before":
+            result["value_before"] = total or Decimal(0)
+            continue
+        if day is None:
+            continue
+        metric, sign = signs[part]
+        key = _as_date(day)
+        result[metric][key] = result[metric].get(key, Decimal(0)) + sign * (total or Decimal(0))
     return result
 
 
