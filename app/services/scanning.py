@@ -12,7 +12,8 @@ from ..models import Batch, InventoryItem, InventoryLot, Sku
 from . import tenancy
 from .authz import authorize, has_permission
 from .barcodes import MAX_LENGTH, equivalent_codes, normalize_barcode, parse_gs1
-from .errors import NotFound, ValidationFailed
+from .errors import NotFound, PermissionDenied, ValidationFailed
+from .features import feature_enabled
 from .traceability import lookup_code
 
 MAX_CODE = 500  # a label URL with its host, a GS1 string: anything longer is not a code
@@ -42,11 +43,18 @@ class ScanResult:
         return self.kind != "unknown"
 
 
+def check_enabled(org) -> None:
+    """PermissionDenied when the operator or the plan switched scanning off (feature flag `barcode_qr`)."""
+    if not feature_enabled(org, "barcode_qr"):
+        raise PermissionDenied("Scanning is switched off for this organization's plan.")
+
+
 def resolve_code(org, actor, code) -> ScanResult:
     """What `code` names in `org` (never another organization's rows): a label URL → its lot; a GS1 code → the item
     or SKU of its GTIN with the supplier's lot and expiry; a SKU or item barcode (any GTIN spelling) → that SKU or
     item; a lot code, batch label or SKU code as the Trace lookup reads them. Unknown codes → kind "unknown"."""
     authorize(actor, org, "inventory.view")
+    check_enabled(org)
     text = str(code or "").strip()
     if not text:
         raise ValidationFailed("Scan a code or type it in.", fields={"code": "Enter a code."})

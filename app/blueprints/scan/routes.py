@@ -19,6 +19,7 @@ from .forms import ScanForm
 def scan_page():
     """The camera scanner and a field to type the code; a code (?code=) opens its lot, SKU or item page, or says
     plainly that nothing has it (404) and offers to put the barcode on an item or SKU."""
+    scanning.check_enabled(current_org())
     form = ScanForm(request.args)
     result, status = None, 200
     if "code" in request.args:

@@ -145,3 +145,12 @@ def test_a_viewer_scans_but_is_not_offered_to_add_barcodes(client, org, login, m
     html = response.get_data(as_text=True)
     assert response.status_code == 404 and "Nothing in your organization" in html
     assert 'data-testid="assign-barcode"' not in html and "/inventory/new" not in html
+
+
+def test_scanning_switched_off_by_the_feature_flag(app, client, owner, login, made, monkeypatch):
+    """With the `barcode_qr` flag off, do the Scan page and its lookup refuse (403) instead of resolving codes?"""
+    monkeypatch.setitem(app.extensions["batchtrack_flags"], "barcode_qr", False)
+    login(owner)
+    response = client.get("/scan?code=0036000291452")
+    assert response.status_code == 403 and "Scanning is switched off" in response.get_data(as_text=True)
+    assert client.get("/scan/lookup?code=0036000291452").status_code == 403
