@@ -136,3 +136,22 @@ document.addEventListener("click", function (event) {
     toggle.textContent = open ? "Close menu" : "Menu";
   });
 })();
+// Lists as cards on a phone (table.cards): a cell without its own data-label is labelled by its column's
+// header, which the phone stylesheet prints before the value. The first column is the row's name: no label.
+(function () {
+  document.querySelectorAll("table.cards").forEach(function (table) {
+    var heads = [];
+    table.querySelectorAll("thead tr:first-child th").forEach(function (th) {
+      for (var span = 0; span < (th.colSpan || 1); span++) { heads.push(th.textContent.trim()); }
+    });
+    table.querySelectorAll("tbody tr, tfoot tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        if (column > 0 && !cell.hasAttribute("data-label") && heads[column] && cell.colSpan === 1) {
+          cell.setAttribute("data-label", heads[column]);
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+})();
