@@ -13,6 +13,7 @@ from app.services import products
 from tests.factories import PASSWORD, finished_batch
 
 from .conftest import CHROMIUM, screenshot
+from .test_browser_phone_and_print import _axe
 
 pytestmark = pytest.mark.browser
 
@@ -108,6 +109,7 @@ def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
     assert sku_code in page.inner_text("h1")
     assert page.locator("[data-testid=sell-one]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not _axe(page, "SKU page at 390 px")  # no serious or critical accessibility violations
     screenshot(page, "scan-typed-sku-390")
     page.click("[data-testid=sell-one]")
     page.wait_for_url(re.compile(r".*/sales/\d+$"))
