@@ -29,7 +29,7 @@ def _check(params: dict) -> None:
         raise ValidationFailed("The file name must be text.", fields={"file": "Invalid file name."})
 
 
-@handler("import", permission=_permission, check=_check)
+@handler("import", permission=_permission, check=_check, drop_on_success=("csv_text",))
 def run_import(ctx) -> dict:
     """Import the file in one transaction (all rows or none), for the job's creator."""
     kind = _kind(ctx.params)

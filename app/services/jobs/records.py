@@ -175,10 +175,14 @@ def begin_run(organization_id: int, job_id: int) -> BackgroundJob | None:
 
 
 def finish(organization_id: int, job_id: int, *, ok: bool, result: dict | None, error: str | None = None,
-           progress: int | None = None, total: int | None = None, now: datetime | None = None) -> BackgroundJob:
-    """running → succeeded (result, progress) or failed (error, result such as the problems found)."""
+           progress: int | None = None, total: int | None = None, now: datetime | None = None,
+           drop_params: tuple[str, ...] = ()) -> BackgroundJob:
+    """running → succeeded (result, progress; the `drop_params` forgotten) or failed (error, result such as the
+    problems found)."""
     with transaction():
         job = tenancy.get_for_org_for_update(BackgroundJob, job_id, organization_id, label="Job")
+        if ok and drop_params:
+            job.params = json.dumps({k: v for k, v in params_of(job).items() if k not in drop_params})
         job.status = "succeeded" if ok else "failed"
         job.result = json.dumps(result, default=str) if result is not None else None
         job.error = None if ok else (error or "The job failed.")[:MAX_ERROR]

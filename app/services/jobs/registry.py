@@ -26,6 +26,9 @@ class Handler:
     permission: str | Callable[[dict], str] | None = None
     # Optional check of the params before anything is recorded: raises a DomainError (e.g. NotFound).
     check: Callable[[dict], None] | None = None
+    # Params no longer needed once the job succeeded (only a retry of a failed job runs again): dropped then,
+    # so that e.g. an imported file's text is not kept for ever.
+    drop_on_success: tuple[str, ...] = ()
 
     def permission_for(self, params: dict) -> str | None:
         """The permission this job needs, given its params."""
@@ -37,12 +40,13 @@ _loaded = False
 
 
 def handler(kind: str, *, permission: str | Callable[[dict], str] | None = None,
-            check: Callable[[dict], None] | None = None):
+            check: Callable[[dict], None] | None = None, drop_on_success: tuple[str, ...] = ()):
     """Register `fn(ctx) -> dict` as the handler of `kind` jobs (the dict is stored as the job's result; a
     "download": {"filename", "content_type", "text"} entry is offered on the job's page)."""
 
     def decorator(fn):
-        HANDLERS[kind] = Handler(kind=kind, run=fn, permission=permission, check=check)
+        HANDLERS[kind] = Handler(kind=kind, run=fn, permission=permission, check=check,
+                                 drop_on_success=tuple(drop_on_success))
         return fn
 
     return decorator

@@ -87,7 +87,8 @@ def execute(organization_id: int, job_id: int, *, live: bool = False) -> str:
     try:
         if actor is None:
             raise JobFailed("The person who started this job no longer has an account.")
-        result = get_handler(kind).run(ctx)
+        found = get_handler(kind)
+        result = found.run(ctx)
     except DomainError as error:
         db.session.rollback()
         records.finish(organization_id, job_id, ok=False, error=error.message,
@@ -107,7 +108,7 @@ def execute(organization_id: int, job_id: int, *, live: bool = False) -> str:
         _current.reset(token)
     done = ctx.total if ctx.total is not None else ctx.done
     records.finish(organization_id, job_id, ok=True, result=result if isinstance(result, dict) else {},
-                   progress=done, total=ctx.total)
+                   progress=done, total=ctx.total, drop_params=found.drop_on_success)
     return "succeeded"
 
 

@@ -54,6 +54,7 @@ def test_without_redis_an_import_job_runs_inline_and_writes_every_row(org, owner
     assert job.started_at is not None and job.finished_at >= job.started_at
     assert job.progress == 2 and job.total == 2
     assert _item_count(org) == 2
+    assert jobs.params_of(job) == {"kind": "items", "filename": "items.csv"}  # the file's text is not kept
 
 
 def test_a_bad_file_fails_the_job_with_its_problems_and_writes_nothing(org, owner):
@@ -66,6 +67,7 @@ def test_a_bad_file_fails_the_job_with_its_problems_and_writes_nothing(org, owne
     assert {(e["row"], e["column"]) for e in result["errors"]} == {(2, "unit"), (3, "name")}
     assert result["problems"] == 2
     assert _item_count(org) == 0
+    assert jobs.params_of(job)["csv_text"] == BAD_ITEMS  # kept for Retry
 
 
 def test_only_the_first_50_problems_are_kept(org, owner):
