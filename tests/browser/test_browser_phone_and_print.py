@@ -37,13 +37,17 @@ def _seed(db):
     owner = make_user(org, email="hana@heather.test", role="owner", name="Hana")
     made = finished_batch(org, owner, yield_quantity="12")
     make_sale(org, owner, made["item"], quantity="2", unit_price="9.50", order_ref=LONG_REF)
-    supplier = suppliers.create_supplier(org, owner, name="Bramble Oils", lead_time_days=5)
+    supplier = suppliers.create_supplier(org, owner, name="Bramble Oils", lead_time_days=5, contact_name="Bea Bramble",
+                                         email="wholesale-orders@bramble-oils-and-butters.example",
+                                         phone="+1 555 0100 200")
     restock(org, owner, made["oil"], "2", unit="lb", unit_cost="4.22", supplier_id=supplier.id,
             supplier_lot_code=LONG_NAME)
     inventory.update_item(org, owner, made["oil"].id, reorder_point="5000", inci_name=LONG_NAME)
     purchasing.create_purchase_order(org, owner, supplier_id=supplier.id,
                                      lines=[{"item_id": made["oil"].id, "quantity": "1000", "unit_cost": "0.01"}])
-    inventory.create_location(org, owner, name="Market stall")
+    stall = inventory.create_location(org, owner, name="Market stall")
+    inventory.transfer_stock(org, owner, item_id=made["item"].id, quantity="2",
+                             from_location_id=inventory.default_location(org).id, to_location_id=stall.id)
     recalls.recall_lot(org, owner, made["oil_lot"].id, reason="Supplier notice: rancid " + LONG_NAME)
     made = {key: getattr(value, "id", value) for key, value in made.items()}
     made["output_code"] = inventory.lots_in_consumption_order(org, owner, made["item"])[0].code
