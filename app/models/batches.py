@@ -46,9 +46,10 @@ class Batch(TenantMixin, TimestampMixin, db.Model):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    # Loaded on access: a batch row is read far more often (lists, traces, refreshes) than its rows are used.
     consumption: Mapped[list["BatchConsumption"]] = relationship(
-        order_by="BatchConsumption.id", lazy="selectin", viewonly=True)
-    outputs: Mapped[list["BatchOutput"]] = relationship(order_by="BatchOutput.id", lazy="selectin", viewonly=True)
+        order_by="BatchConsumption.id", lazy="select", viewonly=True)
+    outputs: Mapped[list["BatchOutput"]] = relationship(order_by="BatchOutput.id", lazy="select", viewonly=True)
 
     @property
     def materials_cost(self) -> Decimal:

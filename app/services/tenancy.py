@@ -69,6 +69,21 @@ def get_for_org(model: type[T], object_id: Any, org, *, label: str | None = None
     return row
 
 
+def loaded(model: type[T], object_id: Any, org) -> T | None:
+    """The row of `model` with this id in `org` if this session already holds it, fully loaded (no SQL);
+    else None (the caller reads it, possibly together with other rows)."""
+    object_id = parse_id(object_id)
+    return None if object_id is None else _already_loaded(model, object_id, org)
+
+
+def identity_of(row) -> int:
+    """A persistent row's id without reading it (an expired row is not refreshed for it)."""
+    from sqlalchemy import inspect
+
+    identity = inspect(row).identity
+    return identity[0] if identity else row.id
+
+
 def _already_loaded(model, object_id: int, org):
     """The row when this session already holds it, fully loaded and of `org` (no SQL): a page that reads
     one row through several services' authorized calls loads it once. A row expired, deleted or pending
@@ -121,18 +136,48 @@ def get_for_org_for_update(model: type[T], object_id: Any, org, *, label: str | 
     return row
 
 
+_LOCKED_KEY = "tenancy_locked_rows"
+
+
 def lock_for_org(model: type[T], ids: list[int], org) -> list[T]:
-    """Lock several rows of `model` in id order (a fixed order, so concurrent callers never deadlock)."""
+    """Lock several rows of `model` in id order (a fixed order, so concurrent callers never deadlock).
+
+    A row this transaction has already locked (and still holds, loaded) is not read again: the lock keeps
+    it from changing until the transaction ends, so a service that locks what a verb it calls locks too
+    pays for one read."""
     if not ids:
         return []
-    stmt = (
-        scoped(model, org)
-        .where(model.id.in_(sorted(set(ids))))
-        .order_by(model.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return list(db.session.scalars(stmt))
+    wanted = sorted({int(i) for i in ids})
+    held = _locked_in_transaction()
+    found = {}
+    for object_id in wanted:
+        if (model, object_id) in held:
+            row = _already_loaded(model, object_id, org)
+            if row is not None:
+                found[object_id] = row
+    rest = [object_id for object_id in wanted if object_id not in found]
+    if rest:
+        stmt = (
+            scoped(model, org)
+            .where(model.id.in_(rest))
+            .order_by(model.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        for row in db.session.scalars(stmt):
+            found[row.id] = row
+            held.add((model, row.id))
+    return [found[object_id] for object_id in wanted if object_id in found]
+
+
+def _locked_in_transaction() -> set:
+    """The (model, id) pairs locked by lock_for_org in the session's current transaction."""
+    session = db.session()
+    transaction = session.get_transaction()
+    current = session.info.get(_LOCKED_KEY)
+    if current is None or current[0] is not transaction:
+        current = session.info[_LOCKED_KEY] = (transaction, set())
+    return current[1]
 
 
 def _org_id(org) -> int:

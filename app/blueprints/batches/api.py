@@ -140,7 +140,7 @@ def batch_start(data):
     """Start a batch: every ingredient line is deducted oldest-lot-first in one transaction."""
     org, user = api_actor()
     batch = batches.start_batch(org, user, data["recipe_id"], data["scale"], notes=data.get("notes") or "")
-    return batches.batch_record(org, user, batch.id)
+    return batches.batch_record(org, user, batch)  # the batch itself: its id needs no re-read
 
 
 @blp.route("", methods=["GET"])

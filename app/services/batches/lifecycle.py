@@ -45,6 +45,10 @@ def start_batch(org, actor, recipe_id, scale, *, notes: str = "") -> Batch:
         raise InvalidState(f"Recipe {recipe.name} is archived; restore it to start a batch.")
     scale = recipes.parse_scale(scale)
     version = _version(org, recipe)
+    # Lock the items the batch deducts now (the deduction below finds them locked and does not read them
+    # again), then scale the lines with them.
+    locked = tenancy.lock_for_org(InventoryItem, [line.item_id for line in version.lines  # noqa: F841 (held)
+                                                  if line.role in recipes.START_ROLES], org)
     lines = recipes.scaled_lines(org, version, scale, roles=recipes.START_ROLES)
     now = utcnow()
     batch = Batch(organization_id=org.id, label=_label(org, recipe, now), recipe_id=recipe.id,

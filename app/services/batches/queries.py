@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import case, func, or_
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload
 
 from ...extensions import db
 from ...models import (
@@ -26,9 +26,9 @@ from ...models import (
 )
 from .. import tenancy
 from ..authz import authorize
+from ..errors import NotFound
 from ..pagination import Page, paginate
 from . import costing
-from .common import _consumption_rows
 
 VIEW = "batches.view"
 STUCK_AFTER = timedelta(days=3)
@@ -149,37 +149,59 @@ def consumption_cost(row: BatchConsumption) -> Decimal:
 
 
 def batch_record(org, actor, batch_id) -> BatchRecord:
-    """A batch with its recipe, version, consumption, outputs, timers and timeline (a fixed number of queries)."""
+    """A batch with its recipe, version, consumption, outputs, timers and timeline: five queries (the batch with
+    its recipe and version; the consumption rows, then the outputs, each with lot and item; the timers; the
+    timeline with its authors). `batch_id` may be the Batch a service just returned (not re-read for its id)."""
     authorize(actor, org, VIEW)
-    # The consumption and output rows are read below (fresh, in this order), not through the relationships;
-    # the version's lines only when a label asks for them.
-    batch = tenancy.get_for_org(Batch, batch_id, org, options=(lazyload(Batch.consumption), lazyload(Batch.outputs)))
-    recipe = tenancy.get_for_org(Recipe, batch.recipe_id, org)
-    version = tenancy.get_for_org(RecipeVersion, batch.recipe_version_id, org,
-                                  options=(lazyload(RecipeVersion.lines),))
-    rows = _consumption_rows(org, batch)
-    outputs = list(db.session.scalars(tenancy.scoped(BatchOutput, org).where(BatchOutput.batch_id == batch.id)
-                                      .order_by(BatchOutput.id)))
-    lot_ids = {r.lot_id for r in rows} | {o.lot_id for o in outputs}
-    lots = {lot.id: lot for lot in db.session.scalars(
-        tenancy.scoped(InventoryLot, org).where(InventoryLot.id.in_(sorted(lot_ids)))
-        .options(joinedload(InventoryLot.item)))} if lot_ids else {}
-    items = {lot.item_id: lot.item for lot in lots.values()}  # a row's item is its lot's item
-    missing = ({r.item_id for r in rows} | {o.item_id for o in outputs}) - set(items)
-    items.update(tenancy.get_many_for_org(InventoryItem, missing, org))
+    if isinstance(batch_id, Batch):
+        batch_id = tenancy.identity_of(batch_id)
+    batch, recipe, version = _batch_with_recipe(org, batch_id)
+    org_id = batch.organization_id
+    consumed = db.session.execute(
+        tenancy.scoped(BatchConsumption, org, BatchConsumption, InventoryItem, InventoryLot)
+        .join(InventoryItem, (InventoryItem.id == BatchConsumption.item_id) & (InventoryItem.organization_id == org_id))
+        .join(InventoryLot, (InventoryLot.id == BatchConsumption.lot_id) & (InventoryLot.organization_id == org_id))
+        .where(BatchConsumption.batch_id == batch.id).order_by(BatchConsumption.id)).all()
+    outputs = db.session.execute(
+        tenancy.scoped(BatchOutput, org, BatchOutput, InventoryItem, InventoryLot)
+        .join(InventoryItem, (InventoryItem.id == BatchOutput.item_id) & (InventoryItem.organization_id == org_id))
+        .join(InventoryLot, (InventoryLot.id == BatchOutput.lot_id) & (InventoryLot.organization_id == org_id))
+        .where(BatchOutput.batch_id == batch.id).order_by(BatchOutput.id)).all()
     timers = list(db.session.scalars(tenancy.scoped(BatchTimer, org).where(BatchTimer.batch_id == batch.id)
                                      .order_by(BatchTimer.started_at)))
     # Each entry with its author's name (a member of this organization), in the same query.
     entries = db.session.execute(
         tenancy.scoped(BatchLogEntry, org, BatchLogEntry, User.name, User.email)
-        .outerjoin(User, (User.id == BatchLogEntry.user_id) & (User.organization_id == org.id))
+        .outerjoin(User, (User.id == BatchLogEntry.user_id) & (User.organization_id == org_id))
         .where(BatchLogEntry.batch_id == batch.id)
         .order_by(BatchLogEntry.created_at, BatchLogEntry.id)).all()
-    record = BatchRecord(batch, recipe, [Consumed(r, items[r.item_id], lots[r.lot_id]) for r in rows],
-                         [(o, items[o.item_id], lots[o.lot_id]) for o in outputs], timers,
+    record = BatchRecord(batch, recipe, [Consumed(row, item, lot) for row, item, lot in consumed],
+                         [(row, item, lot) for row, item, lot in outputs], timers,
                          [(e, (name or email or "") if e.user_id else "") for e, name, email in entries], version)
     record.full = costing.batch_full_cost(org, batch, recipe, record.consumed_cost)
     return record
+
+
+def _batch_with_recipe(org, batch_id) -> tuple[Batch, Recipe, RecipeVersion]:
+    """The batch, its recipe and the version it was made from: from this session when it holds all three,
+    else one query (the version's lines only when a label asks for them)."""
+    batch = tenancy.loaded(Batch, batch_id, org)
+    if batch is not None:
+        recipe = tenancy.loaded(Recipe, batch.recipe_id, org)
+        version = tenancy.loaded(RecipeVersion, batch.recipe_version_id, org)
+        if recipe is not None and version is not None:
+            return batch, recipe, version
+    object_id = tenancy.parse_id(batch_id)
+    row = None if object_id is None else db.session.execute(
+        tenancy.scoped(Batch, org, Batch, Recipe, RecipeVersion)
+        .join(Recipe, (Recipe.id == Batch.recipe_id) & (Recipe.organization_id == Batch.organization_id))
+        .join(RecipeVersion, (RecipeVersion.id == Batch.recipe_version_id)
+              & (RecipeVersion.organization_id == Batch.organization_id))
+        .where(Batch.id == object_id).options(lazyload(RecipeVersion.lines))).first()
+    if row is None:
+        shown = f" {batch_id}" if isinstance(batch_id, (int, str)) and str(batch_id).strip().isdigit() else ""
+        raise NotFound(f"Batch{shown[:24]} not found.")
+    return row[0], row[1], row[2]
 
 
 def list_batches(org, actor, *, status=None, recipe_id=None, date_from=None, date_to=None, q=None,

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, not_, or_
+from sqlalchemy import and_, case, func, literal, not_, or_
 
 from ...extensions import db
 from ...models import InventoryEvent, InventoryItem, InventoryLot
-from ...models.types import utcnow
+from ...models.types import QUANTUM, utcnow
 from .. import sequences, tenancy
 from ..timezones import org_today
 
@@ -96,24 +96,47 @@ def at_location(location):
     return InventoryLot.location_id == location.id
 
 
-def first_lots(org, item_ids, *, now: datetime, usable: bool = True) -> dict[int, list[InventoryLot]]:
-    """The first chunk (FIRST_CHUNK lots) of each item's lots in consumption order, for all these items in one
-    query: pass an item's list to plan_consumption(first_chunk=…) and a deduction of several items costs one
-    read of lots (more only for an item whose need goes beyond its first chunk)."""
+def first_lots(org, item_ids, *, now: datetime, usable: bool = True, needs: dict | None = None,
+               reserved: dict | None = None) -> dict[int, list[InventoryLot]]:
+    """The first lots of each item in consumption order, for all these items in one query: at least the first
+    chunk (FIRST_CHUNK lots) and, with `needs` ({item id: quantity}), every lot up to the one that completes
+    the item's need (a running sum in SQL), however many that is. Pass an item's list to
+    plan_consumption(first_chunk=…): a deduction of several items then costs one read of lots. `reserved`, a
+    dict, receives in the same query stock_check.reserved_quantities() of every item that has such lots."""
+    from .stock_check import reserved_subquery
+
     ids = sorted({int(item_id) for item_id in item_ids})
     result: dict[int, list[InventoryLot]] = {item_id: [] for item_id in ids}
     if not ids:
         return result
     today = org_today(org, now)
     condition = usable_condition(now, today) if usable else unusable_condition(now, today)
-    rank = func.row_number().over(partition_by=InventoryLot.item_id, order_by=consumption_order(org)).label("rank")
-    ranked = (tenancy.scoped(InventoryLot, org, InventoryLot.id.label("lot_id"), rank)
-              .where(InventoryLot.item_id.in_(ids), condition).subquery())
-    stmt = (tenancy.scoped(InventoryLot, org).join(ranked, ranked.c.lot_id == InventoryLot.id)
-            .where(ranked.c.rank <= FIRST_CHUNK).order_by(InventoryLot.item_id, ranked.c.rank)
+    order = consumption_order(org)
+    columns = [InventoryLot.id.label("lot_id"),
+               func.row_number().over(partition_by=InventoryLot.item_id, order_by=order).label("rank")]
+    wanted = {item_id: quantity for item_id, quantity in (needs or {}).items() if item_id in result and quantity > 0}
+    if wanted:
+        quantity_type = InventoryLot.remaining_quantity.type
+        before = (func.sum(InventoryLot.remaining_quantity).over(partition_by=InventoryLot.item_id, order_by=order,
+                                                                 rows=(None, 0))
+                  - InventoryLot.remaining_quantity)  # what the lots before this one hold
+        need = case({item_id: literal(Decimal(quantity), quantity_type) for item_id, quantity in wanted.items()},
+                    value=InventoryLot.item_id, else_=literal(Decimal(0), quantity_type))
+        columns += [before.label("before"), need.label("need")]
+    ranked = tenancy.scoped(InventoryLot, org, *columns).where(InventoryLot.item_id.in_(ids), condition).subquery()
+    keep = ranked.c.rank <= FIRST_CHUNK
+    if wanted:
+        keep = or_(keep, ranked.c.before < ranked.c.need)
+    held = reserved_subquery(org, ids, now=now)
+    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, held.c.reserved)
+            .join(ranked, ranked.c.lot_id == InventoryLot.id)
+            .outerjoin(held, held.c.item_id == InventoryLot.item_id)
+            .where(keep).order_by(InventoryLot.item_id, ranked.c.rank)
             .execution_options(populate_existing=True))
-    for lot in db.session.scalars(stmt):
+    for lot, total in db.session.execute(stmt):
         result[lot.item_id].append(lot)
+        if reserved is not None:
+            reserved[lot.item_id] = Decimal(total or 0).quantize(QUANTUM)
     return result
 
 
@@ -153,17 +176,19 @@ def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: dateti
 
 
 def apply_plan(org, actor, item: InventoryItem, plan: Plan, *, change_type: str, notes: str = "",
-               batch_id=None, sale_id=None, codes: list[str] | None = None) -> list[InventoryEvent]:
+               batch_id=None, sale_id=None, codes: list[str] | None = None, flush: bool = True) -> list[InventoryEvent]:
     """Write one negative event per lot in the plan and update the lots and the item.
 
-    `codes` may carry event codes reserved in advance (several plans, one counter round-trip)."""
+    `codes` may carry event codes reserved in advance (several plans, one counter round-trip); with
+    flush=False the caller flushes once after several plans (their rows then go in a few batched statements)."""
     codes = codes if codes is not None else event_codes(org, change_type, len(plan.takes))
     events = []
     for (lot, take), code in zip(plan.takes, codes):
         lot.remaining_quantity = lot.remaining_quantity - take
         events.append(_event(org, actor, item, lot, -take, change_type, code, notes, batch_id, sale_id))
     item.quantity = item.quantity - plan.total
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return events
 
 

@@ -164,12 +164,15 @@ def deduct(org, actor, item_id, quantity, unit=None, *, change_type, lot_code=No
                       batch_id=batch_id, sale_id=sale_id)
 
 
-def _respect_reservations(org, wanted: dict, change_type: str, now: datetime) -> None:
+def _respect_reservations(org, wanted: dict, change_type: str, now: datetime, known: dict | None = None) -> None:
     """Uses, sales and batches may not take stock that open reservations hold for other orders
-    (disposals may: spoiled stock is gone either way). `wanted` maps item id → (item, quantity)."""
+    (disposals may: spoiled stock is gone either way). `wanted` maps item id → (item, quantity); `known`, the
+    reserved quantities already read for those items (fifo.first_lots), saves reading them again."""
     if change_type not in DEDUCTIONS:
         return
-    reserved = {item_id: qty for item_id, qty in reserved_quantities(org, wanted.keys(), now=now).items() if qty > 0}
+    if known is None or not set(wanted) <= set(known):
+        known = reserved_quantities(org, wanted.keys(), now=now)
+    reserved = {item_id: qty for item_id, qty in known.items() if item_id in wanted and qty > 0}
     if not reserved:  # the usual case: one cheap query, no sum over the lots
         return
     usable = usable_quantities(org, reserved.keys(), now=now)
@@ -198,19 +201,24 @@ def deduct_many(org, actor, needs, *, change_type, batch_id=None, sale_id=None, 
     now = utcnow()
     plans: dict[int, Plan] = {}
     short = []
-    first = first_lots(org, ids, now=now)  # the first lots of every item in one query
+    reserved: dict = {}
+    # Every item's lots up to its need and its reservations, in one query.
+    first = first_lots(org, ids, now=now, needs=totals, reserved=reserved)
     for item_id in ids:
         plans[item_id] = plan_consumption(org, items[item_id], totals[item_id], now=now, first_chunk=first[item_id])
         if plans[item_id].short > 0:
             short.append((items[item_id], totals[item_id], plans[item_id].total))
     if short:
         raise insufficient(short, org, now)
-    _respect_reservations(org, {item_id: (items[item_id], totals[item_id]) for item_id in ids}, change_type, now)
+    _respect_reservations(org, {item_id: (items[item_id], totals[item_id]) for item_id in ids}, change_type, now,
+                          known=reserved)
     notes = clean_text(notes, "notes", 5000)
     codes = iter(event_codes(org, change_type, sum(len(plans[item_id].takes) for item_id in ids)))
-    return {item_id: apply_plan(org, actor, items[item_id], plans[item_id], change_type=change_type, notes=notes,
-                                batch_id=batch_id, sale_id=sale_id,
-                                codes=[next(codes) for _ in plans[item_id].takes]) for item_id in ids}
+    events = {item_id: apply_plan(org, actor, items[item_id], plans[item_id], change_type=change_type, notes=notes,
+                                  batch_id=batch_id, sale_id=sale_id, codes=[next(codes) for _ in plans[item_id].takes],
+                                  flush=False) for item_id in ids}
+    db.session.flush()  # every item's events, lots and quantity in one flush (batched statements)
+    return events
 
 
 @unit_of_work
