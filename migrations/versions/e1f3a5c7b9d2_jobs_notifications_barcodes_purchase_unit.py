@@ -101,6 +101,8 @@ def upgrade():
 
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("emailed_at", sa.DateTime(timezone=True), nullable=True))
+    # Alerts that exist before alert e-mails do are not news: the first `send-alerts` mails only new ones.
+    op.execute("UPDATE alerts SET emailed_at = opened_at")
 
     with op.batch_alter_table("inventory_items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("barcode", sa.String(length=64), nullable=True))
