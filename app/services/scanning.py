@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Batch, InventoryItem, InventoryLot, Sku
 from . import tenancy
 from .authz import authorize, has_permission
-from .barcodes import MAX_LENGTH, equivalent_codes, normalize_barcode, parse_gs1
+from .barcodes import equivalent_codes, normalize_barcode, parse_gs1
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .features import feature_enabled
 from .traceability import lookup_code
@@ -77,7 +77,7 @@ def resolve_code(org, actor, code) -> ScanResult:
         barcode = normalize_barcode(text, "code")
     except ValidationFailed:
         barcode = None
-    if barcode is not None and len(barcode) <= MAX_LENGTH:
+    if barcode is not None:
         found = _by_barcode(org, barcode)
         if found is not None:
             return found

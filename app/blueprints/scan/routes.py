@@ -69,7 +69,9 @@ def scan_lookup():
 def destination(result: scanning.ScanResult) -> str | None:
     """The page a scan opens, as far as the user may see it: a lot's trace page (else its item), a SKU's page
     (else its stock item), an item's page, a batch's output lot or the batch; None when nothing was found."""
-    can = lambda permission: has_permission(current_user, permission)  # noqa: E731
+    def can(permission: str) -> bool:
+        return has_permission(current_user, permission)
+
     if result.lot is not None:
         if can("traceability.view"):
             return url_for("trace.lot_trace", code=result.lot.code)
