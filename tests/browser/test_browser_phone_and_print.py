@@ -230,6 +230,18 @@ def test_every_main_page_on_a_phone_and_a_desktop(app, live_server, browser, db)
         screenshot(page, "phone-390-menu-open")
         toggle.click()
         assert not page.locator("#main-nav").is_visible()
+        # With the keyboard: Tab reaches the toggle, which shows where focus is; Enter opens the menu.
+        page.goto(f"{live_server}/dashboard")
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.hasAttribute('data-nav-toggle')"):
+                break
+        assert page.evaluate("document.activeElement.hasAttribute('data-nav-toggle')"), "Tab never reached the menu"
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+        page.keyboard.press("Enter")
+        assert page.locator("#main-nav").is_visible()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('#main-nav, .nav-tools') !== null")
         page.goto(f"{live_server}/settings")
         assert page.locator("#main-nav a[aria-current=page]").count() == 0
 
