@@ -169,8 +169,9 @@ def _last_closed(org, identities) -> dict[tuple[str, str], datetime]:
     return {(type_, key): closed for type_, key, closed in db.session.execute(stmt)}
 
 
-def apply_plan(org, to_open: list[Condition], to_close: list[Alert], now: datetime) -> list[Alert]:
-    """Open and close rows (flush only: the caller's transaction commits)."""
+def apply_plan(org, to_open: list[Condition], to_close: list[Alert], now: datetime) -> int:
+    """Open and close rows (flush only: the caller's transaction commits); the number of rows opened. New rows
+    go in as one executemany INSERT (a 10,000-item CSV import opens thousands at once)."""
     for row in to_close:
         row.closed_at = now
     opened = []
@@ -180,14 +181,14 @@ def apply_plan(org, to_open: list[Condition], to_close: list[Alert], now: dateti
         previous = last_closed.get((condition.type, condition.key))
         if previous is not None and start < previous:  # it ended and started again: this spell starts now
             start = now
-        row = Alert(organization_id=org.id, type=condition.type, key=condition.key, item_id=condition.item_id,
-                    lot_id=condition.lot_id, lot_code=condition.lot_code, batch_id=condition.batch_id,
-                    opened_at=min(start, now))
-        db.session.add(row)
-        opened.append(row)
+        opened.append(dict(organization_id=org.id, type=condition.type, key=condition.key,
+                           item_id=condition.item_id, lot_id=condition.lot_id, lot_code=condition.lot_code,
+                           batch_id=condition.batch_id, opened_at=min(start, now)))
     if to_open or to_close:
         db.session.flush()
-    return opened
+    if opened:
+        db.session.execute(Alert.__table__.insert(), opened)
+    return len(opened)
 
 
 def sync_alerts(org, *, item_ids=None, batch_ids=None, now: datetime | None = None, items_scope: bool = True,

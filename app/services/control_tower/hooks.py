@@ -45,6 +45,12 @@ def _note_touched(session, _flush_context) -> None:
             scope["batches"].add(batch_id)
 
 
+def note_items(session, organization_id: int, item_ids) -> None:
+    """Items written by a bulk INSERT (which no flush sees): re-evaluate their alerts before this commit too."""
+    touched = session.info.setdefault(TOUCHED_KEY, {})
+    touched.setdefault(organization_id, {"items": set(), "batches": set()})["items"].update(item_ids)
+
+
 def _reevaluate(session) -> None:
     """before_commit: bring the touched items' and batches' alerts up to date in this transaction."""
     if session.info.get(RUNNING_KEY):

@@ -1,16 +1,14 @@
-"""CSV import plumbing shared by every kind: read the file (header = row 1, case-insensitive), collect
-problems with their row and column, and run the rows in ONE transaction that is kept only when every row
-went through (and never on a dry run)."""
+"""CSV import plumbing shared by every kind: read the file (header = row 1, case-insensitive; csv_rows), collect
+problems with their row and column, match names once for the whole file, and hand every row to one bulk call of
+the inventory service: all rows written in ONE transaction, only when no row has a problem (never on a dry run)."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
 
 from ...extensions import db
-from ..base import transaction
+from ..csv_rows import read_rows
 from ..errors import DomainError
 from ..jobs.runner import report_progress
 
@@ -66,54 +64,15 @@ class ImportResult:
         return result
 
 
-def read_csv(file_text, result: ImportResult, *, columns: tuple[str, ...], required: tuple[str, ...]):
+def read_csv(file_text, result: ImportResult, *, columns: tuple[str, ...], required: tuple[str, ...],
+             one_of: tuple[tuple[str, ...], str] | None = None):
     """[(row number, {column: value})] of the file, or None (problems recorded) when it cannot be read."""
-    if isinstance(file_text, bytes):
-        try:
-            file_text = file_text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            result.add(1, "file", "The file is not UTF-8 text; save it as CSV (UTF-8)")
-            return None
-    if not isinstance(file_text, str) or not file_text.strip():
-        result.add(1, "file", "The file is empty")
+    rows = read_rows(file_text, result.add, columns=columns, required=required, one_of=one_of, max_rows=MAX_ROWS,
+                     max_chars=MAX_CHARS, too_large=f"The file is too large (at most {MAX_CHARS // 1_000_000} MB)")
+    if rows is None:
         return None
-    if len(file_text) > MAX_CHARS or "\x00" in file_text:
-        result.add(1, "file", "The file is too large or not a text CSV file")
-        return None
-    reader = csv.reader(io.StringIO(file_text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except csv.Error as error:
-        result.add(1, "file", f"Not a readable CSV file ({error})")
-        return None
-    for column in required:
-        if column not in header:
-            result.add(1, column, f"Missing column “{column}”")
-    for column in header:
-        if column and column not in columns:
-            result.add(1, column, f"Unknown column “{column}”; expected {', '.join(columns)}")
-    if result.problems:
-        return None
-    records = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            number = reader.line_num
-            result.rows += 1
-            if len(values) > len(header):
-                result.add(number, "file", f"{len(values)} values but {len(header)} columns")
-                continue
-            records.append((number, {k: v.strip() for k, v in zip(header, values) if k}))
-            if result.rows > MAX_ROWS:
-                result.add(number, "file", f"At most {MAX_ROWS} rows per file")
-                return None
-    except csv.Error as error:
-        result.add(reader.line_num, "file", f"Not a readable CSV line ({error})")
-        return None
-    if not records and not result.problems:
-        result.add(2, "file", "The file has a header but no rows")
-    return records
+    result.rows = rows.count
+    return rows.records
 
 
 def by_name(org, model, names) -> dict[str, object]:
@@ -123,41 +82,36 @@ def by_name(org, model, names) -> dict[str, object]:
     wanted = sorted({n.lower() for n in names if n})
     if not wanted:
         return {}
-    rows = db.session.scalars(tenancy.scoped(model, org).where(func.lower(model.name).in_(wanted)))
+    stmt = tenancy.scoped(model, org).where(func.lower(model.name).in_(wanted))
+    if hasattr(model, "archived_at"):  # an active row wins over an archived one of the same name
+        stmt = stmt.order_by(model.archived_at.is_not(None), model.id)
+    rows = db.session.scalars(stmt)
     found: dict[str, object] = {}
     for row in rows:
         found.setdefault(row.name.lower(), row)
     return found
 
 
-class _Discard(Exception):
-    """Roll the import's transaction back (a dry run, or a file with problems)."""
-
-
-def run_rows(result: ImportResult, records, prepare, write, *, default_column: str, dry_run: bool) -> None:
-    """Prepare (parse) and write every row inside one transaction, each row in a savepoint so that every
-    problem is reported; keep the transaction only when every row went through and this is no dry run."""
-    try:
-        with transaction():
-            for index, (number, record) in enumerate(records):
-                if index % PROGRESS_EVERY == 0:
-                    report_progress(index, len(records))  # a background import's progress bar
-                before = len(result.problems)
-                values = prepare(number, record)
-                if len(result.problems) > before:
-                    continue
-                try:
-                    with db.session.begin_nested():
-                        write(values)
-                except DomainError as error:
-                    _add_error(result, number, record, error, default_column)
-                    continue
-                result.valid += 1
-            if dry_run or result.problems:
-                raise _Discard
-            result.created = result.valid
-    except _Discard:
-        pass
+def run_bulk(result: ImportResult, records, prepare, write, *, default_column: str, dry_run: bool) -> None:
+    """Prepare (parse and match) every row, then hand the good ones to the inventory service's bulk call
+    `write(values_list, write=bool)` (a BulkOutcome): it checks every row as its one-row verb does and writes
+    them all in one transaction — only when no row of the file has a problem and this is no dry run."""
+    prepared = []
+    for index, (number, record) in enumerate(records):
+        if index % PROGRESS_EVERY == 0:
+            report_progress(index, len(records))  # a background import's progress bar
+        before = len(result.problems)
+        values = prepare(number, record)
+        if len(result.problems) == before:
+            prepared.append((number, record, values))
+    outcome = write([values for _, _, values in prepared], write=not dry_run and not result.problems)
+    for index, error in sorted(outcome.errors.items()):
+        number, record, _ = prepared[index]
+        _add_error(result, number, record, error, default_column)
+    result.problems.sort(key=lambda problem: problem.row)
+    result.valid = len(prepared) - len(outcome.errors)
+    if not dry_run and result.ok:
+        result.created = len(outcome.written)
 
 
 def _add_error(result: ImportResult, number: int, record: dict, error: DomainError, default_column: str) -> None:

@@ -1,9 +1,10 @@
-"""CSV import of items: one `create_item` per row; suppliers matched by name (unknown ones are row errors)."""
+"""CSV import of items: every row checked as `create_item` checks one, then all created at once
+(inventory.create_items_bulk); suppliers matched by name (unknown ones are row errors)."""
 from __future__ import annotations
 
 from ...models import Supplier
-from ..inventory import create_item
-from .common import ImportResult, by_name, read_csv, run_rows
+from ..inventory import create_items_bulk
+from .common import ImportResult, by_name, read_csv, run_bulk
 
 COLUMNS = ("name", "kind", "unit", "density", "shelf_life_days", "reorder_point", "supplier")
 REQUIRED = ("name", "kind", "unit")
@@ -30,7 +31,7 @@ def import_items(org, actor, file_text, result: ImportResult, *, dry_run: bool) 
                 values["supplier_id"] = found.id
         return values
 
-    def write(values):
-        create_item(org, actor, **values)
+    def write(rows, *, write):
+        return create_items_bulk(org, actor, rows, write=write)
 
-    run_rows(result, records, prepare, write, default_column="name", dry_run=dry_run)
+    run_bulk(result, records, prepare, write, default_column="name", dry_run=dry_run)

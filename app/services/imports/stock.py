@@ -1,10 +1,11 @@
-"""CSV import of opening stock / restocks: one `restock` per row (one lot each); items and locations
-matched by name in the organization (unknown ones are row errors); quantities in any known unit."""
+"""CSV import of opening stock / restocks: one lot per row, every row checked as `restock` checks one, then all
+received at once (inventory.restock_many); items and locations matched by name in the organization (unknown
+ones are row errors); quantities in any known unit."""
 from __future__ import annotations
 
 from ...models import InventoryItem, Location
-from ..inventory import restock
-from .common import ImportResult, by_name, read_csv, run_rows
+from ..inventory import restock_many
+from .common import ImportResult, by_name, read_csv, run_bulk
 
 COLUMNS = ("item", "quantity", "unit", "unit_cost", "received_at", "expires_at", "supplier_lot_code", "location")
 REQUIRED = ("item", "quantity")
@@ -40,8 +41,7 @@ def import_stock(org, actor, file_text, result: ImportResult, *, dry_run: bool) 
                 values["location_id"] = found.id
         return values
 
-    def write(values):
-        item_id = values.pop("item_id")
-        restock(org, actor, item_id, notes="Imported from CSV", **values)
+    def write(rows, *, write):
+        return restock_many(org, actor, rows, write=write)
 
-    run_rows(result, records, prepare, write, default_column="item", dry_run=dry_run)
+    run_bulk(result, records, prepare, write, default_column="item", dry_run=dry_run)

@@ -1,6 +1,7 @@
 """Inventory: items, their lots and the ledger — the only writer of lots and ledger rows.
 
 items       create, edit, link to the library, archive, restore
+bulk        many items or many receipts at once (CSV import), all rows checked before any is written
 movements   restock, receive_produced (batch output), deduct, deduct_many, recount, credit, reverse, adjust
 holds       cure / hold dates, recall holds, disposals
 queries     get_* / list_* reads and the inventory pages' bounded queries (all take org, actor)
@@ -13,6 +14,7 @@ fifo        the consumption order and the low-level lot and event writes (privat
 """
 from __future__ import annotations
 
+from .bulk import BulkOutcome, create_items_bulk, restock_many
 from .common import (
                      ALL_CHANGE_TYPES,
                      CHANGE_TYPES,
@@ -83,4 +85,5 @@ __all__ = [
     "create_location", "default_location", "get_location", "in_transit_quantities", "list_locations",
     "get_transfer", "list_transfers", "receive_transfer", "transfer_lots", "transfer_stock",
     "CostInUnit", "cost_in_unit", "purchase_unit_costs",
+    "BulkOutcome", "create_items_bulk", "restock_many",
 ]

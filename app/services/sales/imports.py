@@ -2,8 +2,6 @@
 transaction or none."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,6 +12,7 @@ from ...models.types import utcnow
 from .. import tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
+from ..csv_rows import read_rows
 from ..errors import DomainError, PermissionDenied, ValidationFailed
 from ..features import feature_enabled
 from ..inventory import expiration, stock_check
@@ -150,57 +149,11 @@ def import_sales_csv(org, actor, file_text) -> list[Sale]:
 
 
 def _csv_records(file_text, report: ImportReport) -> list[tuple[int, dict]] | None:
-    if isinstance(file_text, bytes):
-        try:
-            file_text = file_text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            report.add(1, "file", "The file is not UTF-8 text; save it as CSV (UTF-8).")
-            return None
-    if not isinstance(file_text, str) or not file_text.strip():
-        report.add(1, "file", "The file is empty.")
-        return None
-    if len(file_text) > MAX_CSV_CHARS:
-        report.add(1, "file", "The file is too large (at most 2 MB).")
-        return None
-    if "\x00" in file_text:
-        report.add(1, "file", "The file contains NUL characters; save it as CSV (UTF-8) and try again.")
-        return None
-    reader = csv.reader(io.StringIO(file_text.lstrip("\ufeff")))
-    try:
-        header = next(reader)
-    except csv.Error as error:
-        report.add(1, "file", f"Not a readable CSV file ({error}).")
-        return None
-    columns = [h.strip().lower() for h in header]
-    for required in ("quantity", "unit_price"):
-        if required not in columns:
-            report.add(1, required, f"Missing column “{required}”.")
-    if "sku" not in columns and "item_id" not in columns:
-        report.add(1, "sku", "Missing column: give a “sku” (code) or an “item_id” column.")
-    unknown = [c for c in columns if c and c not in CSV_COLUMNS]
-    for column in unknown:
-        report.add(1, column, f"Unknown column “{column}”; expected {', '.join(CSV_COLUMNS)}.")
-    if report.problems:
-        return None
-    records = []
-    try:
-        for values in reader:
-            number = reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(columns):
-                report.add(number, "file", f"{len(values)} values but {len(columns)} columns.")
-                continue
-            records.append((number, dict(zip(columns, values))))
-            if len(records) > MAX_CSV_ROWS:
-                report.add(number, "file", f"At most {MAX_CSV_ROWS} rows per file.")
-                return None
-    except csv.Error as error:
-        report.add(reader.line_num, "file", f"Not a readable CSV line ({error}).")
-        return None
-    if not records and not report.problems:
-        report.add(2, "file", "The file has a header but no sales.")
-    return records
+    rows = read_rows(file_text, report.add, columns=CSV_COLUMNS, required=("quantity", "unit_price"),
+                     one_of=(("sku", "item_id"), "Missing column: give a “sku” (code) or an “item_id” column."),
+                     max_rows=MAX_CSV_ROWS, max_chars=MAX_CSV_CHARS, too_large="The file is too large (at most 2 MB).",
+                     no_rows="The file has a header but no sales.")
+    return None if rows is None else rows.records
 
 
 def _csv_item(number, record, skus, items, sku_by_item, report):
