@@ -32,7 +32,8 @@ API_BLUEPRINTS += ["locations"]
 PAGE_BLUEPRINTS += ["integrations"]
 API_BLUEPRINTS += ["integrations"]
 
-# CSV import of items, stock and sales (JSON).
+# CSV import of items, stock and sales (the import page and JSON).
+PAGE_BLUEPRINTS += ["imports"]
 API_BLUEPRINTS += ["imports"]
 
 # Background jobs: recent jobs, a job's progress, error and Retry, its file (pages).

@@ -4,6 +4,7 @@ from .batches import BATCH_STATUSES, Batch, BatchConsumption, BatchLogEntry, Bat
 from .billing import BillingEvent, WhopEvent
 from .control_tower import ALERT_TYPES, Alert
 from .idempotency import IdempotencyKey
+from .imports import ImportUpload
 from .integrations import AssistantRequest, ShopConnection, ShopOrder, ShopOrderLine, ShopWebhook
 from .inventory import ITEM_KINDS, GlobalItem, InventoryEvent, InventoryItem, InventoryLot, Sequence, Supplier
 from .jobs import JOB_STATUSES, BackgroundJob
@@ -28,6 +29,7 @@ from .units import BASE_UNITS, DIMENSIONS, ItemUnitMapping, Unit
 from .user import ApiToken, OneTimeToken, User
 
 __all__ = [
+    "ImportUpload",
     "AuditLog", "BillingEvent", "WhopEvent", "IdempotencyKey", "ALERT_TYPES", "Alert",
     "BATCH_STATUSES", "Batch", "BatchConsumption", "BatchLogEntry", "BatchOutput", "BatchTimer",
     "LINE_BASIS", "LINE_ROLES", "RECIPE_CATEGORIES", "Recipe", "RecipeLine", "RecipeVersion",

@@ -1,0 +1,190 @@
+"""The CSV import page: choose a kind, download its template, upload → a validation report before anything is
+written → confirm → every row in one transaction; uploads are the uploader's own (another organization's → 404)."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ImportUpload, InventoryEvent, InventoryItem, InventoryLot
+from app.models.types import utcnow
+from app.services import tenancy
+from app.services.imports import uploads
+from tests.factories import assert_invariants, make_item, make_supplier
+from tests.helpers import csrf_token, post_form
+
+pytestmark = pytest.mark.usefixtures("reference_data")
+
+
+def _count(model, org):
+    return db.session.scalar(select(func.count()).select_from(model).where(model.organization_id == org.id))
+
+
+def _upload(client, kind: str, text: str, name: str = "file.csv"):
+    return post_form(client, "/imports", {"kind": kind, "file": (io.BytesIO(text.encode()), name)},
+                     content_type="multipart/form-data")
+
+
+def _problems(html: str) -> set[tuple[int, str]]:
+    table = html.split('data-testid="import-problems"', 1)[1].split("</table>", 1)[0]
+    return {(int(row), column) for row, column in
+            re.findall(r'<td class="num">(\d+)</td><td><code>([^<]+)</code></td>', table)}
+
+
+def test_the_page_offers_each_kind_its_template_and_help(client, org, owner, login):
+    """Does the page list the three kinds with a downloadable template and a column help table each?"""
+    login(owner)
+    html = client.get("/imports?kind=stock").get_data(as_text=True)
+    for kind in ("items", "stock", "sales"):
+        assert f'data-testid="template-{kind}"' in html and f'data-testid="help-{kind}"' in html
+    assert '<details open data-testid="help-stock">' in html
+    assert "YYYY-MM-DD" in html and "dozen" in html
+    response = client.get("/imports/template.csv?kind=stock")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    header = response.get_data(as_text=True).splitlines()[0]
+    assert header == "item,quantity,unit,unit_cost,received_at,expires_at,supplier_lot_code,location"
+    assert client.get("/imports/template.csv?kind=recipes").status_code == 404
+
+
+def test_the_inventory_page_links_to_the_import(client, org, owner, login):
+    """Is the import page reachable from the (empty) inventory page?"""
+    login(owner)
+    assert 'href="/imports' in client.get("/inventory").get_data(as_text=True)
+
+
+def test_a_bad_stock_file_writes_nothing_and_reports_each_row_and_column(client, org, owner, login):
+    """Bad number, unknown unit and unknown item: each on the report with its row and column; nothing written."""
+    make_item(org, owner, name="Soy wax", unit="g")
+    login(owner)
+    text = ("item,quantity,unit\n"
+            "Soy wax,100,g\n"
+            "Soy wax,lots,g\n"
+            "Soy wax,1,furlongs\n"
+            "Ghost wax,1,g\n")
+    response = _upload(client, "stock", text)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _problems(html) == {(3, "quantity"), (4, "unit"), (5, "item")}
+    assert "nothing was imported" in html and "Ghost wax" in html
+    assert _count(InventoryLot, org) == 0 and _count(ImportUpload, org) == 0
+
+
+def test_a_file_missing_a_column_is_reported_on_the_header_row(client, org, owner, login):
+    login(owner)
+    response = _upload(client, "items", "name,unit\nSoy wax,g\n")
+    assert response.status_code == 422
+    assert _problems(response.get_data(as_text=True)) == {(1, "kind")}
+    assert _count(InventoryItem, org) == 0
+
+
+def test_no_file_is_a_form_error(client, org, owner, login):
+    login(owner)
+    response = post_form(client, "/imports", {"kind": "items"}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Choose a CSV file" in response.get_data(as_text=True)
+
+
+def test_a_good_items_file_is_checked_then_confirmed_and_written(client, org, owner, login):
+    """Upload → the confirmation page (nothing written yet) → confirm → every item, then a success page."""
+    make_supplier(org, name="Wax & Wick")
+    login(owner)
+    text = "name,kind,unit,reorder_point,supplier\nSoy wax,ingredient,g,500,wax & wick\nJar,container,each,,\n"
+    response = _upload(client, "items", text, "my items.csv")
+    assert response.status_code == 303
+    detail = response.headers["Location"]
+    assert _count(InventoryItem, org) == 0
+    html = client.get(detail).get_data(as_text=True)
+    assert "2 rows ready to import" in html and "Soy wax" in html
+    response = post_form(client, f"{detail}/confirm", {}, form_url=detail)
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Imported 2 items from my items.csv" in html and 'data-testid="import-target"' in html
+    names = set(db.session.scalars(tenancy.scoped(InventoryItem, org, InventoryItem.name)))
+    assert names == {"Soy wax", "Jar"}
+    again = post_form(client, f"{detail}/confirm", {}, form_url=detail)
+    assert again.status_code == 409 and _count(InventoryItem, org) == 2  # never twice
+
+
+def test_a_good_stock_file_restocks_every_row(client, org, owner, login):
+    wax = make_item(org, owner, name="Soy wax", unit="g")
+    login(owner)
+    response = _upload(client, "stock", "item,quantity,unit,unit_cost\nSoy wax,2,kg,10\nsoy wax,500,g,0.01\n")
+    detail = response.headers["Location"]
+    response = post_form(client, f"{detail}/confirm", {}, form_url=detail)
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(InventoryItem, wax.id).quantity == Decimal("2500")
+    assert _count(InventoryLot, org) == 2 and _count(InventoryEvent, org) == 2
+    assert_invariants(org)
+
+
+def test_a_file_that_stops_validating_before_the_confirmation_writes_nothing(client, org, owner, login):
+    """The item is archived between the check and the confirmation: the report again, nothing written."""
+    from app.services.inventory import archive_item
+
+    wax = make_item(org, owner, name="Soy wax", unit="g")
+    login(owner)
+    detail = _upload(client, "stock", "item,quantity\nSoy wax,5\n").headers["Location"]
+    archive_item(org, owner, wax.id)
+    response = post_form(client, f"{detail}/confirm", {}, form_url=detail)
+    assert response.status_code == 422 and _problems(response.get_data(as_text=True)) == {(2, "item")}
+    assert _count(InventoryLot, org) == 0
+
+
+def test_another_organizations_upload_is_a_404(client, org, owner, other_owner, login):
+    login(owner)
+    detail = _upload(client, "items", "name,kind,unit\nSoy wax,ingredient,g\n").headers["Location"]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/imports")})
+    login(other_owner)
+    assert client.get(detail).status_code == 404
+    token = csrf_token(client, "/imports")
+    assert client.post(f"{detail}/confirm", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"{detail}/discard", data={"csrf_token": token}).status_code == 404
+    assert _count(InventoryItem, org) == 0 and _count(ImportUpload, org) == 1
+
+
+def test_discard_and_day_old_uploads_are_gone(client, org, owner, login):
+    login(owner)
+    detail = _upload(client, "items", "name,kind,unit\nSoy wax,ingredient,g\n").headers["Location"]
+    assert post_form(client, f"{detail}/discard", {}, form_url=detail).status_code == 303
+    assert client.get(detail).status_code == 404
+    detail = _upload(client, "items", "name,kind,unit\nSoy wax,ingredient,g\n").headers["Location"]
+    stale = db.session.scalars(tenancy.scoped(ImportUpload, org)).one()
+    stale.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    assert client.get(detail).status_code == 404
+    _upload(client, "items", "name,kind,unit\nJar,container,each\n")
+    assert _count(ImportUpload, org) == 1  # the stale one was purged
+
+
+def test_a_big_file_is_imported_by_a_background_job(client, org, owner, login, monkeypatch):
+    """Above the threshold the confirmation starts an "import" job (inline without Redis) and shows its page."""
+    monkeypatch.setattr(uploads, "BACKGROUND_ABOVE", 2)
+    login(owner)
+    text = "name,kind,unit\n" + "".join(f"Oil {n},ingredient,g\n" for n in range(3))
+    detail = _upload(client, "items", text).headers["Location"]
+    response = post_form(client, f"{detail}/confirm", {}, form_url=detail)
+    assert response.status_code == 303 and "/jobs/" in response.headers["Location"]
+    assert _count(InventoryItem, org) == 3 and _count(ImportUpload, org) == 0
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_a_viewer_cannot_open_or_post_the_import(client, org, viewer, login):
+    login(viewer)
+    assert client.get("/imports").status_code == 403
+    token = csrf_token(client, "/settings")
+    assert client.post("/imports", data={"csrf_token": token, "kind": "items"}).status_code == 403
+
+
+def test_a_read_only_organization_cannot_import(client, org, owner, login):
+    login(owner)
+    org.billing_status = "read_only"
+    db.session.commit()
+    response = _upload(client, "items", "name,kind,unit\nSoy wax,ingredient,g\n")
+    assert response.status_code == 402 and "read-only" in response.get_data(as_text=True)
+    assert _count(InventoryItem, org) == 0 and _count(ImportUpload, org) == 0
