@@ -124,6 +124,10 @@ def world(org, owner, member):
     from app.services import jobs
 
     ids["job_id"] = jobs.start(org, owner, "export", {"name": "suppliers"}, title="Export of suppliers.csv").id
+    from app.services.imports import uploads
+
+    ids["upload_id"] = uploads.check_upload(org, owner, "items", "name,kind,unit\nWalker wax,ingredient,g\n",
+                                            "walk.csv").upload.id  # a checked CSV file waiting for its confirmation
     return ids
 
 

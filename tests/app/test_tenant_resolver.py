@@ -153,6 +153,10 @@ def _viewed_workshop():
                                            from_location_id=inventory.default_location(org).id,
                                            to_location_id=shed.id)
     ids["location_id"], ids["transfer_id"] = shed.id, transfer.id  # in transit: Receive would be a write
+    from app.services.imports import uploads
+
+    ids["upload_id"] = uploads.check_upload(org, owner, "items", "name,kind,unit\nViewed wax,ingredient,g\n",
+                                            "viewed.csv").upload.id  # a checked CSV file waiting to be imported
     from app.services import jobs
 
     ids["job_id"] = jobs.start(org, owner, "export", {"name": "items"}, title="Export of items.csv").id  # has a file
