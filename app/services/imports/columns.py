@@ -24,7 +24,7 @@ HELP: dict[str, list[tuple[str, bool, str]]] = {
         ("item", True, "The name of one of your items."),
         ("quantity", True, "How much was received, e.g. 2.5 (more than zero)."),
         ("unit", False, "The quantity's unit; blank: the item's unit."),
-        ("unit_cost", False, "Cost of one of the quantity's unit, e.g. 12.40 per kg (blank: 0)."),
+        ("unit_cost", False, "Cost per unit of the quantity, e.g. 12.40 per kg (blank: 0)."),
         ("received_at", False, "The date it arrived (blank: today; not in the future)."),
         ("expires_at", False, "Its expiry date (blank: from the item's shelf life)."),
         ("supplier_lot_code", False, "The supplier's lot or batch code (up to 80 characters)."),

@@ -124,3 +124,52 @@ def test_viewer_and_unknown_kind_are_refused(org, owner, viewer):
         import_csv(org, viewer, "items", "name,kind,unit\nX,ingredient,g\n")
     with pytest.raises(NotFound):
         import_csv(org, owner, "recipes", "name\nX\n")
+
+
+def test_item_names_are_unique_against_the_organization_and_within_the_file(org, owner):
+    """A name already in use, and a name on two rows of the file: both reported on their rows; none written."""
+    make_item(org, owner, name="Soy wax")
+    text = "name,kind,unit\nsoy WAX,ingredient,g\nJar,container,each\njar,container,each\n"
+    with pytest.raises(ValidationFailed) as excinfo:
+        import_csv(org, owner, "items", text)
+    assert _errors(excinfo) == {(2, "name"), (4, "name")}
+    assert _count(InventoryItem, org) == 1
+
+
+def test_a_bulk_stock_import_keeps_the_ledger_invariants_and_codes(org, owner):
+    """Many rows over several items: one lot and one restock event per row with fresh codes, quantities summed
+    per item, item quantity = Σ lots = Σ ledger; the next restock continues the lot counter."""
+    from app.services.inventory import restock
+
+    oil = make_item(org, owner, name="Olive oil", unit="g")
+    jars = make_item(org, owner, name="Jar", unit="each")
+    rows = "".join(f"Olive oil,{n + 1},g,0.02\nJar,1,dozen,6\n" for n in range(30))
+    result = import_csv(org, owner, "stock", "item,quantity,unit,unit_cost\n" + rows)
+    assert result.created == 60
+    db.session.expire_all()
+    assert db.session.get(InventoryItem, oil.id).quantity == Decimal(sum(range(1, 31)))
+    assert db.session.get(InventoryItem, jars.id).quantity == Decimal(360)
+    lots = list(db.session.scalars(tenancy.scoped(InventoryLot, org)))
+    events = list(db.session.scalars(tenancy.scoped(InventoryEvent, org)))
+    assert len({lot.code for lot in lots}) == 60 and len({event.code for event in events}) == 60
+    assert {event.lot_id for event in events} == {lot.id for lot in lots}
+    assert all(lot.notes == "Imported from CSV" and lot.location_id is not None for lot in lots)
+    jar_lot = next(lot for lot in lots if lot.item_id == jars.id)
+    assert jar_lot.unit_cost == Decimal("0.5")  # 6 per dozen = 0.50 each
+    later = restock(org, owner, oil.id, quantity="1")
+    assert later.lot.code not in {lot.code for lot in lots}
+    assert_invariants(org)
+
+
+def test_a_dry_run_checks_every_row_like_the_real_import_and_writes_nothing(org, owner):
+    """Archived item, a future date, a whole-count item given a fraction: reported by the dry run too."""
+    from app.services.inventory import archive_item
+
+    old = make_item(org, owner, name="Old wax", unit="g")
+    archive_item(org, owner, old.id)
+    make_item(org, owner, name="Jar", unit="each")
+    text = "item,quantity,received_at\nJar,1.5,\nJar,1,2999-01-01\nJar,2,\nOld wax,1,\n"
+    report = import_csv(org, owner, "stock", text, dry_run=True)
+    assert {(p.row, p.column) for p in report.problems} == {(2, "quantity"), (3, "received_at"), (5, "item")}
+    assert (report.rows, report.valid) == (4, 1)
+    assert _count(InventoryLot, org) == 0
