@@ -90,3 +90,18 @@ def test_a_transferred_lot_keeps_the_unit_it_was_bought_in(org, owner, reference
     assert [lot.purchase_unit for lot in moved] == ["kg"]
     cost = inventory.cost_in_unit(org, item, moved[0].unit_cost, moved[0].purchase_unit)
     assert cost.unit == "kg" and cost.cost == Decimal(9)  # 0.009 per g × 1000
+
+
+def test_a_bulk_stock_import_in_lb_records_the_unit_bought(org, owner, reference_data):
+    """The CSV stock import's bulk restock keeps the unit each row was entered in, as restock() does."""
+    from app.services import inventory
+    from app.services.inventory import bulk
+
+    item = make_item(org, owner, name="Cocoa Butter", unit="g")
+    outcome = bulk.restock_many(org, owner, [{"item_id": item.id, "quantity": "2", "unit": "lb", "unit_cost": "6"},
+                                             {"item_id": item.id, "quantity": "100", "unit": "g", "unit_cost": "0.02"}])
+    assert outcome.ok
+    lots = inventory.lots_in_consumption_order(org, owner, item.id)
+    assert sorted(str(lot.purchase_unit) for lot in lots) == ["None", "lb"]
+    costs = inventory.purchase_unit_costs(org, lots)
+    assert [(round(c.cost, 2), c.unit) for c in costs.values()] == [(Decimal("6.00"), "lb")]

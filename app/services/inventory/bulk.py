@@ -27,7 +27,7 @@ from .expiration import expiry_for_receipt, parse_datetime
 from .fifo import event_codes
 from .items import _item_values
 from .locations import default_location
-from .movements import _cost_per_item_unit
+from .movements import _cost_per_item_unit, _purchase_unit
 
 IMPORT_NOTE = "Imported from CSV"
 CHUNK = 2000  # ids and codes per IN (…) read-back
@@ -128,6 +128,7 @@ def restock_many(org, actor, rows: list[dict], *, write: bool = True, notes: str
         "unit_cost": receipt["unit_cost"], "supplier_id": receipt["supplier_id"],
         "supplier_lot_code": receipt["supplier_lot_code"], "expires_on": receipt["expires_on"], "notes": notes,
         "location_id": receipt["location_id"] or default.id, "in_transit": False, "public_token": new_public_token(),
+        "purchase_unit": receipt["purchase_unit"],
     } for receipt, code in zip(receipts, codes)])
     lot_ids: dict[str, int] = {}
     for start in range(0, len(codes), CHUNK):
@@ -184,7 +185,8 @@ def _receipt(org, row: dict, items: dict, locations: dict, now) -> dict:
     return {"item": item, "quantity": qty, "unit_cost": cost, "received_at": received,
             "expires_on": expiry_for_receipt(item, received, row.get("expires_at") or None),
             "supplier_lot_code": clean_text(row.get("supplier_lot_code"), "supplier_lot_code", 80) or None,
-            "supplier_id": item.supplier_id, "location_id": location_id or None}
+            "supplier_id": item.supplier_id, "location_id": location_id or None,
+            "purchase_unit": _purchase_unit(org, item, row.get("unit"))}
 
 
 def _int(value) -> int | None:
