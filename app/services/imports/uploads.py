@@ -50,7 +50,8 @@ def check_upload(org, actor, kind: str, file_text, filename: str | None = None) 
 @unit_of_work
 def _store(org, actor, kind, text, filename, rows) -> ImportUpload:
     purge_stale_uploads(org)
-    name = clean_text((filename or "").replace("\\", "/").rsplit("/", 1)[-1], "filename", 255) or f"{kind}.csv"
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = clean_text("".join(c for c in base if c.isprintable())[:255], "filename", 255) or f"{kind}.csv"
     upload = ImportUpload(organization_id=org.id, user_id=actor.id, kind=kind, filename=name[:255], content=text,
                           row_count=rows, created_at=utcnow())
     db.session.add(upload)
