@@ -181,6 +181,7 @@ def register_web(app: Flask) -> None:
     def _inject_helpers():
         from .blueprints.nav import navigation, quick_links
         from .services.authz import has_permission, write_block_reason
+        from .services.features import feature_enabled
 
         user = current_user._get_current_object() if has_request_context() else None  # once, not per call
 
@@ -190,7 +191,8 @@ def register_web(app: Flask) -> None:
         org = find_current_org()
         return {
             "can": can,
-            "nav_items": navigation(can) if user is not None and user.is_authenticated else [],
+            "nav_items": (navigation(can, lambda name: feature_enabled(org, name))
+                          if user is not None and user.is_authenticated else []),
             "quick_links": quick_links(can) if user is not None and user.is_authenticated else [],
             "current_org": org,
             "write_block_reason": write_block_reason(org) if org is not None else None,

@@ -19,6 +19,7 @@ NAV = [
     ("Expiring", "inventory.expiring_list", "inventory.view"),
     ("Locations", "locations.location_list", "inventory.view"),
     ("Units", "units.unit_manager", "inventory.view"),
+    ("Import", "imports.import_page", "inventory.import"),
     ("Library", "library.library_list", "library.view"),
     ("Calculators", "tools.tools_index", None),
     ("Reports", "reports.report_dashboard", "reports.view"),
@@ -26,14 +27,17 @@ NAV = [
     ("Team", "organization.user_list", "organization.manage_users"),
     ("Billing", "billing.billing_page", "billing.view"),
 ]
+# Menu entries a plan or the operator can switch off: endpoint → feature flag.
+NAV_FEATURES = {"scan.scan_page": "barcode_qr"}
 
 
-def navigation(can) -> list[dict]:
-    """The links this user may follow. Their URLs depend only on which links they are and the script
-    root, so they are built once per combination, not on every page view."""
+def navigation(can, feature_on=lambda name: True) -> list[dict]:
+    """The links this user may follow (and their plan includes). Their URLs depend only on which links they
+    are and the script root, so they are built once per combination, not on every page view."""
     endpoints = current_app.view_functions
     shown = tuple(index for index, (_, endpoint, permission) in enumerate(NAV)
-                  if endpoint in endpoints and (permission is None or can(permission)))
+                  if endpoint in endpoints and (permission is None or can(permission))
+                  and (endpoint not in NAV_FEATURES or feature_on(NAV_FEATURES[endpoint])))
     built = current_app.extensions.setdefault("batchtrack_navigation", {})
     key = (request.script_root, shown)
     items = built.get(key)

@@ -154,3 +154,11 @@ def test_scanning_switched_off_by_the_feature_flag(app, client, owner, login, ma
     response = client.get("/scan?code=0036000291452")
     assert response.status_code == 403 and "Scanning is switched off" in response.get_data(as_text=True)
     assert client.get("/scan/lookup?code=0036000291452").status_code == 403
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/scan"' not in dashboard and ">Inventory</a>" in dashboard  # no menu link to a refusal
+
+
+def test_scan_in_the_menu_while_the_plan_has_it(client, owner, login):
+    """Does the menu offer Scan when the plan includes scanning?"""
+    login(owner)
+    assert 'href="/scan"' in client.get("/dashboard").get_data(as_text=True)
