@@ -4,8 +4,8 @@ in `background_jobs` (written only by this package) that the jobs pages show wit
 Retry button, and its result or file. Handlers register with `@jobs.handler(kind)` (see registry.py) and do
 their work through the domain services, for the job's organization and with its creator as the actor.
 
-Interface (docs: /work/notes/jobs_interface.md): start, get, recent, list_jobs, retry, status, download,
-handler, report_progress.
+Interface (docs/SERVICES.md, "jobs"): start, get, list_jobs, retry, status, download, handler,
+report_progress.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import logging
 
 from ...models import BackgroundJob
 from . import queue, records, runner
-from .records import creator_names, get, list_jobs, params_of, recent, result_of
+from .records import creator_names, get, list_jobs, params_of, result_of
 from .registry import HANDLER_MODULES, HANDLERS, handler
 from .runner import JobContext, JobFailed, report_progress
 
@@ -72,5 +72,4 @@ def download(org, actor, job_id) -> dict:
 
 
 __all__ = ["BackgroundJob", "HANDLERS", "HANDLER_MODULES", "JobContext", "JobFailed", "creator_names", "download", "get",
-           "handler",
-           "list_jobs", "params_of", "recent", "report_progress", "result_of", "retry", "start", "status"]
+           "handler", "list_jobs", "params_of", "report_progress", "result_of", "retry", "start", "status"]

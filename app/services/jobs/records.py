@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import BackgroundJob
+from ...models import BackgroundJob, User
 from ...models.types import utcnow
 from .. import tenancy
 from ..authz import authorize
@@ -78,21 +78,11 @@ def list_jobs(org, actor, page=1, per_page=25) -> Page:
 
 def creator_names(job_list) -> dict[int, str]:
     """{user id: name (or email)} of the people who started these jobs, in one query."""
-    from sqlalchemy import select
-
-    from ...models import User
-
     ids = {job.created_by_id for job in job_list if job.created_by_id}
     if not ids:
         return {}
     rows = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(sorted(ids))))
     return {user_id: (name or email) for user_id, name, email in rows}
-
-
-def recent(org, actor, *, limit: int = 20) -> list[BackgroundJob]:
-    """The newest jobs the actor may see (at most `limit`)."""
-    stmt = _visible(org, actor).order_by(BackgroundJob.created_at.desc(), BackgroundJob.id.desc()).limit(limit)
-    return list(db.session.scalars(stmt))
 
 
 def download(org, actor, job_id) -> dict:

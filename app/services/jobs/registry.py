@@ -12,7 +12,6 @@ from ..errors import NotFound
 HANDLER_MODULES = [
     "app.services.imports.job",  # "import": a CSV import of items, stock or sales
     "app.services.control_tower.export_job",  # "export": one of the CSV exports, as a file to download
-    "app.services.notifications.job",  # "digest": the member's digest e-mail, sent now
     "app.services.notifications.job",  # "digest": "Send me a digest now" (the member's digest, mailed at once)
 ]
 

@@ -128,7 +128,7 @@ def test_another_organizations_job_is_not_found(org, owner, other_org, other_own
             call(other_org, other_owner, job.id)
         with pytest.raises(NotFound):
             call(org, other_owner, job.id)  # their account, our organization's id
-    assert jobs.recent(other_org, other_owner) == []
+    assert jobs.list_jobs(other_org, other_owner).items == []
     with pytest.raises(NotFound):
         jobs.get(org, owner, "not-a-number")
 
@@ -161,7 +161,7 @@ def test_who_may_start_see_and_download_jobs(org, owner, member, viewer):
     assert db.session.scalar(tenancy.scoped(BackgroundJob, org, func.count(BackgroundJob.id))) == 0
 
     exported = jobs.start(org, member, "export", {"name": "items"}, title="Maker export")
-    assert [j.id for j in jobs.recent(org, viewer)] == [exported.id]  # viewers have reports.view
+    assert [j.id for j in jobs.list_jobs(org, viewer).items] == [exported.id]  # viewers have reports.view
     with pytest.raises(PermissionDenied):
         jobs.download(org, viewer, exported.id)  # but not reports.export
     from app.services import organizations
