@@ -1,12 +1,10 @@
 """The Notifications page (/settings/notifications) and the organization's digest setting."""
 from __future__ import annotations
 
-import importlib.util
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import notifications
+from ...services import jobs, notifications
 from ...services.authz import has_permission
 from ...tenant import current_org
 from ..decorators import require_permission, signed_in
@@ -48,42 +46,25 @@ def preferences():
     return _render(form, result.status)
 
 
-def _jobs():
-    """The background jobs package when it is installed (app.services.jobs), else None."""
-    if importlib.util.find_spec("app.services.jobs") is None:
-        return None
-    return importlib.import_module("app.services.jobs")
-
-
 @bp.route("/settings/notifications/digest-now", methods=["POST"])
 @signed_in
 def digest_now():
-    """Send me a digest now (whatever the period; "nothing to report" rather than an empty mail)."""
+    """Send me a digest now (whatever the period; "nothing to report" rather than an empty mail). It runs as a
+    "digest" job: finished at once without a queue, else (or when the mail server refused it) its page."""
     if current_user.is_developer:
         return _developer_page(403)
-    org = current_org()
-    jobs = _jobs()
-    if jobs is not None:
-        result = submit_action(lambda: jobs.start(org, current_user, "digest", {}, title="Digest e-mail"))
-        if result.ok:
-            job = result.value
-            if job.status == "succeeded":
-                flash(_message(jobs.result_of(job)), "success")
-            else:
-                return redirect(url_for("jobs.detail", job_id=job.id))
-        return redirect(url_for("notifications.preferences"))
-    result = submit_action(lambda: notifications.send_digest_now(org, current_user))
+    result = submit_action(lambda: jobs.start(current_org(), current_user, "digest", {}, title="Digest e-mail"))
     if result.ok:
-        flash(_message(result.value), "success" if result.value["reason"] != "mail_failed" else "error")
+        job = result.value
+        if job.status != "succeeded":
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        flash(_message(jobs.result_of(job)), "success")
     return redirect(url_for("notifications.preferences"))
 
 
 def _message(value: dict) -> str:
-    reason = value.get("reason")
-    if reason == "nothing_to_report":
+    if value.get("reason") == "nothing_to_report":
         return "Nothing to report: no open alerts, nothing to reorder, nothing expiring and no stock movements."
-    if reason == "mail_failed":
-        return "The digest could not be sent; the mail server refused it. Try again later."
     return f"Digest sent to {value.get('email', 'you')}."
 
 
