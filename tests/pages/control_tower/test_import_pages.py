@@ -188,3 +188,17 @@ def test_a_read_only_organization_cannot_import(client, org, owner, login):
     response = _upload(client, "items", "name,kind,unit\nSoy wax,ingredient,g\n")
     assert response.status_code == 402 and "read-only" in response.get_data(as_text=True)
     assert _count(InventoryItem, org) == 0 and _count(ImportUpload, org) == 0
+
+
+def test_an_upload_is_its_uploaders_own(client, org, owner, login):
+    """Another member of the same organization (a manager, who may import) cannot open or confirm it."""
+    from tests.factories import make_user
+
+    manager = make_user(org, role="manager", email="manager@juniper.test")
+    login(owner)
+    detail = _upload(client, "items", "name,kind,unit\nSoy wax,ingredient,g\n").headers["Location"]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/imports")})
+    login(manager)
+    assert client.get(detail).status_code == 404
+    assert post_form(client, f"{detail}/confirm", {}, form_url="/imports").status_code == 404
+    assert _count(InventoryItem, org) == 0
