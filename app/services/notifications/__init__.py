@@ -3,6 +3,7 @@
 preferences  the organization's digest frequency; each member's digest opt-in/out and chosen alert types
 digest       compose and send the daily/weekly digest (`flask jobs send-digest`), or one now for a member
 alert_mail   mail newly opened alerts to the owners and managers who chose their type (`flask jobs send-alerts`)
+runs         the per-organization loop both mail jobs share (suspended and cancelled organizations skipped)
 mail         the text + HTML mails (templates/mail/), links from BASE_URL
 """
 from __future__ import annotations

@@ -9,11 +9,10 @@ the stock-commit hooks: a stock change never waits for a mail server.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from ...extensions import db
 from ...models import Alert, Organization
@@ -22,10 +21,8 @@ from .. import tenancy
 from ..base import unit_of_work
 from ..control_tower.alerts import AlertView, sync_alerts
 from . import mail
-from .digest import SKIPPED_BILLING
 from .preferences import alert_recipients
-
-log = logging.getLogger(__name__)
+from .runs import for_each_organization
 
 
 @dataclass
@@ -42,17 +39,7 @@ def send_alert_mails(*, now: datetime | None = None) -> AlertRun:
     """Mail the newly opened alerts of every organization that is not suspended or cancelled (for the job)."""
     now = now or utcnow()
     run = AlertRun()
-    org_ids = list(db.session.scalars(
-        select(Organization.id).where(Organization.suspended_at.is_(None),
-                                      Organization.billing_status.not_in(SKIPPED_BILLING)).order_by(Organization.id)))
-    db.session.rollback()
-    for org_id in org_ids:
-        try:
-            _send_for_organization(org_id, now, run)
-        except Exception:  # noqa: BLE001 — logged; the other organizations are still mailed
-            db.session.rollback()
-            log.exception("send-alerts failed for organization %s", org_id)
-            run.failed.append(org_id)
+    for_each_organization("send-alerts", lambda org_id: _send_for_organization(org_id, now, run), run.failed)
     return run
 
 

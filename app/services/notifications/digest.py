@@ -12,11 +12,10 @@ with suggested quantities, lots expiring soon and the last period's KPIs, for ea
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -28,11 +27,9 @@ from ..base import unit_of_work
 from ..timezones import org_zone
 from . import mail
 from .preferences import WEEKDAYS, digest_recipients, digest_setting, may_get_digest
-
-log = logging.getLogger(__name__)
+from .runs import for_each_organization
 
 DIGEST_LOCAL_HOUR = 7
-SKIPPED_BILLING = ("canceled",)
 
 
 @dataclass
@@ -103,26 +100,11 @@ def compose(org, actor, days: int, label: str, *, now: datetime | None = None) -
                   activity=activity or 0)
 
 
-def _organization_ids() -> list[int]:
-    stmt = (select(Organization.id).where(Organization.suspended_at.is_(None),
-                                          Organization.billing_status.not_in(SKIPPED_BILLING))
-            .order_by(Organization.id))
-    ids = list(db.session.scalars(stmt))
-    db.session.rollback()  # end the read transaction before the per-organization work
-    return ids
-
-
 def send_digests(*, now: datetime | None = None) -> DigestRun:
     """Mail every due digest, in every organization that is not suspended or cancelled (for the job)."""
     now = now or utcnow()
     run = DigestRun()
-    for org_id in _organization_ids():
-        try:
-            _send_for_organization(org_id, now, run)
-        except Exception:  # noqa: BLE001 — logged; the other organizations still get theirs
-            db.session.rollback()
-            log.exception("send-digest failed for organization %s", org_id)
-            run.failed.append(org_id)
+    for_each_organization("send-digest", lambda org_id: _send_for_organization(org_id, now, run), run.failed)
     return run
 
 
