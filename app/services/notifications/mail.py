@@ -37,6 +37,12 @@ def alert_link(alert) -> str:
     return absolute_url("reports.alert_list")
 
 
+def _alert_lines(views) -> list[dict]:
+    """What the mails show of each alert: its type, severity, message and the page to deal with it."""
+    return [{"type": ALERT_LABELS[v.alert.type], "severity": v.condition.severity, "message": v.condition.message,
+             "link": alert_link(v.alert)} for v in views]
+
+
 def _links() -> dict:
     return {"alerts": absolute_url("reports.alert_list"), "reorder": absolute_url("reports.reorder_page"),
             "expiring": absolute_url("inventory.expiring_list"), "reports": absolute_url("reports.report_dashboard"),
@@ -46,8 +52,7 @@ def _links() -> dict:
 def digest_context(digest, user) -> dict:
     """What the digest templates show."""
     k = digest.kpis
-    alerts = [{"type": ALERT_LABELS[v.alert.type], "severity": v.condition.severity, "message": v.condition.message,
-               "link": alert_link(v.alert)} for v in digest.alerts]
+    alerts = _alert_lines(digest.alerts)
     reorder = [{"name": line.item.name, "unit": line.item.unit, "available": line.reorder.available,
                 "suggested": line.reorder.suggested_quantity,
                 "supplier": line.supplier.name if line.supplier else None,
@@ -82,8 +87,7 @@ def send_digest(digest, user) -> bool:
 
 def send_alerts(org, user, views) -> bool:
     """Mail `user` the alerts that just opened (one mail for all of them)."""
-    alerts = [{"type": ALERT_LABELS[v.alert.type], "severity": v.condition.severity, "message": v.condition.message,
-               "link": alert_link(v.alert)} for v in views]
+    alerts = _alert_lines(views)
     count = len(alerts)
     subject = f"{org.name}: {count} new alert{'s' if count != 1 else ''}" + (f" — {alerts[0]['message']}"
                                                                                if count == 1 else "")
