@@ -51,8 +51,21 @@ def test_a_failed_import_shows_its_problems_and_can_be_retried(client, org, owne
     response = client.post(f"/jobs/{job.id}/retry", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/jobs/{job.id}")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "attempt 2" in page and "Job finished." in page
+    assert "attempt 2" in page and "The job failed again" in page
+    assert "Job finished." not in page  # the retry failed too: no success message
     assert client.post(f"/jobs/{job.id}/retry", data={"csrf_token": "nope"}).status_code == 400
+
+
+def test_a_retry_that_succeeds_says_so(client, org, owner, login):
+    """Retry after the cause is fixed: the job's page says it finished, with its result."""
+    job = jobs.start(org, owner, "import", {"kind": "stock", "csv_text": BAD_STOCK, "filename": "stock.csv"},
+                     title="Import of stock.csv")
+    make_item(org, name="No such oil", unit="g")
+    login(owner)
+    response = client.post(f"/jobs/{job.id}/retry", data={"csrf_token": csrf_token(client, f"/jobs/{job.id}")})
+    assert response.status_code == 302
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Job finished." in page and "failed again" not in page and 'data-testid="job-result"' in page
 
 
 def test_a_running_job_shows_a_progress_bar_that_polls(client, org, owner, login):

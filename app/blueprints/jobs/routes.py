@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...services import jobs
@@ -76,11 +76,20 @@ def job_status(job_id: int):
 @starts_jobs
 def job_retry(job_id: int):
     """Run a failed job again."""
-    result = submit_action(lambda: jobs.retry(current_org(), current_user, job_id),
-                           lambda job: "Job finished." if job.finished else "Job queued again.")
+    result = submit_action(lambda: jobs.retry(current_org(), current_user, job_id))
     if result.ok:
+        flash(*_retry_message(result.value))
         return redirect(url_for("jobs.detail", job_id=job_id))
     return _detail_page(job_id, result.status)
+
+
+def _retry_message(job) -> tuple[str, str]:
+    """The flash after Retry: what became of the job (an inline run may fail again)."""
+    if job.status == "succeeded":
+        return "Job finished.", "success"
+    if job.status == "failed":
+        return "The job failed again: see the problem below.", "error"
+    return "Job queued again.", "success"
 
 
 @bp.route("/jobs/exports", methods=["POST"])
