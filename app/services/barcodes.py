@@ -41,22 +41,32 @@ def normalize_barcode(value, field: str = "barcode") -> str | None:
 
 def checked_barcode(org, value, *, item_id: int | None = None, sku_id: int | None = None,
                     field: str = "barcode") -> str | None:
-    """The normalised barcode, when no other item or SKU of the organization carries it (an item and the SKU it
-    backs may share one); ValidationFailed naming `field` otherwise."""
+    """The normalised barcode, when no other item or SKU of the organization carries it in any of its GTIN
+    spellings (a scan of one spelling finds them all; an item and the SKU it backs may share one);
+    ValidationFailed naming `field` otherwise."""
     code = normalize_barcode(value, field)
     if code is None:
         return None
-    sku = db.session.scalars(tenancy.scoped(Sku, org).where(Sku.barcode == code).limit(1)).first()
-    if sku is not None and sku.id != sku_id and sku.item_id != item_id:
-        message = f"Barcode {code} is already on SKU {sku.code}."
+    codes = equivalent_codes(code)
+    skus = tenancy.scoped(Sku, org).where(Sku.barcode.in_(codes))
+    if sku_id is not None:
+        skus = skus.where(Sku.id != sku_id)
+    if item_id is not None:
+        skus = skus.where(Sku.item_id != item_id)
+    sku = db.session.scalars(skus.order_by(Sku.id).limit(1)).first()
+    if sku is not None:
+        message = f"Barcode {sku.barcode} is already on SKU {sku.code}."
         raise ValidationFailed(message, fields={field: message})
-    item = db.session.scalars(tenancy.scoped(InventoryItem, org).where(InventoryItem.barcode == code).limit(1)).first()
-    if item is not None and item.id != item_id:
-        own = sku_id is not None and db.session.scalar(
-            tenancy.scoped(Sku, org, Sku.id).where(Sku.id == sku_id, Sku.item_id == item.id)) is not None
-        if not own:
-            message = f"Barcode {code} is already on the item {item.name}."
-            raise ValidationFailed(message, fields={field: message})
+    own_item = None if sku_id is None else db.session.scalar(
+        tenancy.scoped(Sku, org, Sku.item_id).where(Sku.id == sku_id))
+    items = tenancy.scoped(InventoryItem, org).where(InventoryItem.barcode.in_(codes))
+    for excluded in (item_id, own_item):
+        if excluded is not None:
+            items = items.where(InventoryItem.id != excluded)
+    item = db.session.scalars(items.order_by(InventoryItem.id).limit(1)).first()
+    if item is not None:
+        message = f"Barcode {item.barcode} is already on the item {item.name}."
+        raise ValidationFailed(message, fields={field: message})
     return code
 
 

@@ -53,6 +53,27 @@ def test_duplicate_barcode_in_one_organization_is_refused_on_the_field(org, owne
     db.session.rollback()
 
 
+def test_another_gtin_spelling_of_a_taken_barcode_is_refused(org, owner):
+    """UPC-A 036000291452, EAN-13 0036000291452 and GTIN-14 00036000291452 are one code to a scanner: may a
+    second SKU or item take another spelling of it? (It may not: its scans would open the first one.)"""
+    first = make_sku(org, owner, barcode="036000291452")
+    with pytest.raises(ValidationFailed) as error:
+        make_sku(org, owner, barcode="0036000291452")
+    assert first.code in error.value.fields["barcode"]
+    with pytest.raises(ValidationFailed) as error:
+        make_item(org, owner, name="Beeswax", barcode="00036000291452")
+    assert first.code in error.value.fields["barcode"]
+    item = make_item(org, owner, name="Shea butter", barcode="5012345678900")
+    other = make_sku(org, owner)
+    with pytest.raises(ValidationFailed) as error:
+        products.update_sku(org, owner, other.id, barcode="05012345678900")
+    assert "Shea butter" in error.value.fields["barcode"]
+    # its own record in another spelling is no conflict
+    assert inventory.update_item(org, owner, item.id, barcode="05012345678900").barcode == "05012345678900"
+    assert products.update_sku(org, owner, first.id, barcode="0036000291452").barcode == "0036000291452"
+    db.session.rollback()
+
+
 def test_same_barcode_in_two_organizations_is_fine(org, owner, other_org, other_owner):
     """May two organizations put the same barcode on their own items and SKUs?"""
     mine = make_item(org, owner, name="Shea butter", barcode="5012345678900")
