@@ -64,7 +64,7 @@ def resolve_code(org, actor, code) -> ScanResult:
     if label:
         lot = tenancy.find_for_org(InventoryLot, org, public_token=label.group(1))
         if lot is None:
-            return ScanResult("unknown", text, message="This label is not one of your lots.")
+            return ScanResult("unknown", text, via="label", message="This label is not one of your lots.")
         return ScanResult("lot", lot.code, lot=lot, item=_item(org, lot.item_id), via="label")
     gs1 = parse_gs1(text)
     if gs1 is not None:

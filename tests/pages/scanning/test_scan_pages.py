@@ -81,6 +81,18 @@ def test_another_organizations_codes_are_not_found(client, owner, login, other_o
     assert response.get_json()["item"] is None
 
 
+def test_an_unknown_label_link_is_not_offered_as_a_barcode(client, owner, login, made):
+    """A label link that names none of the organization's lots: 404 saying so, without offering to put the link
+    on an item or SKU as its barcode."""
+    login(owner)
+    response = client.get("/scan", query_string={"code": "https://batchtrack.example/l/abcdefgh12345"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and "This label is not one of your lots." in html
+    assert 'data-testid="assign-barcode"' not in html and "new-item-with-barcode" not in html
+    lookup = client.get("/scan/lookup", query_string={"code": "http://localhost/l/abcdefgh12345"}).get_json()
+    assert lookup["kind"] == "unknown" and lookup["via"] == "label"
+
+
 def test_sku_page_sells_one_and_links_adjust(client, org, owner, login, made):
     """Does the SKU page show the barcode, sell one at the retail price in one tap, and link to adjust its stock?"""
     login(owner)
