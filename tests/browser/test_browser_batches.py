@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from tests.factories import PASSWORD, ensure_inventory_reference_data, make_org, make_user
+from tests.factories import ensure_inventory_reference_data, make_org, make_user
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +41,7 @@ def test_recipe_to_finished_batch_and_label(live_server, page):
     org = make_org(name="Heather & Lye", tier="team")
     make_user(org, email="hana@heather.test", role="owner", name="Hana")
 
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "hana@heather.test")
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
+    sign_in(page, live_server, "hana@heather.test")
 
     _add_item(page, live_server, "Olive Oil")
     _restock(page, "2000", "0.01")

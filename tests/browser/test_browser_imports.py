@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import InventoryItem, InventoryLot
-from tests.factories import PASSWORD, ensure_inventory_reference_data, make_item, make_org, make_user
+from tests.factories import ensure_inventory_reference_data, make_item, make_org, make_user
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 from .test_browser_phone_and_print import _axe
 
 pytestmark = pytest.mark.browser
@@ -48,11 +48,7 @@ def test_import_flow_reports_problems_then_imports_everything(live_server, brows
     page.set_default_timeout(15000)
     problems = []
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "ada@wick.test")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/dashboard")
+        sign_in(page, live_server, "ada@wick.test")
 
         page.goto(f"{live_server}/inventory")
         page.click("[data-testid=import-csv]")

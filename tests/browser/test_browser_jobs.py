@@ -8,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.services.jobs import records
-from tests.factories import PASSWORD, ensure_inventory_reference_data, make_org, make_user
+from tests.factories import ensure_inventory_reference_data, make_org, make_user
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +37,7 @@ def test_the_job_page_polls_its_progress_then_shows_the_file_at_phone_width(live
             route.fulfill(status=200, content_type="application/json", body=json.dumps(state["json"]))
 
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "lena@lantern.test")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/dashboard")
+        sign_in(page, live_server, "lena@lantern.test")
 
         page.route(f"**/jobs/{job_id}/status", status)
         page.goto(f"{live_server}/jobs/{job_id}")

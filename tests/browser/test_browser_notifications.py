@@ -8,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.services import notifications
-from tests.factories import PASSWORD, ensure_inventory_reference_data, make_item, make_lot, make_org, make_user
+from tests.factories import ensure_inventory_reference_data, make_item, make_lot, make_org, make_user
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,11 +33,7 @@ def test_notifications_on_a_phone(live_server, browser, width):
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "lena@lantern.test")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/dashboard")
+        sign_in(page, live_server, "lena@lantern.test")
 
         page.goto(f"{live_server}/settings")
         page.click("[data-testid=notifications-link]")

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.services import inventory, purchasing, recalls, suppliers
-from tests.factories import PASSWORD, finished_batch, make_org, make_sale, make_user, restock
+from tests.factories import finished_batch, make_org, make_sale, make_user, restock
 
-from .conftest import ARTIFACTS, screenshot
+from .conftest import ARTIFACTS, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -211,11 +211,7 @@ def test_every_main_page_on_a_phone_and_a_desktop(app, live_server, browser, db)
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "hana@heather.test")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/dashboard")
+        sign_in(page, live_server, "hana@heather.test")
 
         # The menu: hidden behind the toggle on a phone, the bench shortcuts beside it.
         toggle = page.locator("[data-nav-toggle]")

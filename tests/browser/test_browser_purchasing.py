@@ -11,9 +11,9 @@ from app.extensions import db
 from app.models import InventoryItem, InventoryLot
 from app.services import purchasing, tenancy
 from app.services.inventory import deduct
-from tests.factories import PASSWORD, make_item, make_lot, make_supplier
+from tests.factories import make_item, make_lot, make_supplier
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference_data")]
 
@@ -28,11 +28,7 @@ def test_reorder_draft_send_receive(live_server, page, org, owner):
     supplier_id, wax_id, email, org_id = supplier.id, wax.id, owner.email, org.id
     db.session.remove()  # the server thread shares the in-memory database: leave no transaction open here
 
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
+    sign_in(page, live_server, email)
 
     page.goto(f"{live_server}/reorder")
     assert "4,000 g" in page.inner_text(f"[data-testid=order-quantity-{wax_id}]")  # 3450 → two packs of 2000

@@ -6,9 +6,9 @@ import pytest
 
 from app.extensions import db
 from tests.control_tower_support import build_ledger
-from tests.factories import PASSWORD, ensure_inventory_reference_data, make_org, make_user
+from tests.factories import ensure_inventory_reference_data, make_org, make_user
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,7 @@ def test_reports_charts_render_with_data_on_desktop_and_phone(live_server, brows
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "lena@lantern.test")
-        page.fill("#password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/dashboard")
+        sign_in(page, live_server, "lena@lantern.test")
         assert "Olive oil" in page.inner_text("[data-testid=alerts-panel]")
 
         page.goto(f"{live_server}/reports?days=30")

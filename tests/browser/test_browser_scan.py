@@ -10,9 +10,9 @@ import qrcode
 
 from app.extensions import db
 from app.services import products
-from tests.factories import PASSWORD, finished_batch
+from tests.factories import finished_batch
 
-from .conftest import CHROMIUM, screenshot
+from .conftest import CHROMIUM, screenshot, sign_in
 from .test_browser_phone_and_print import _axe
 
 pytestmark = pytest.mark.browser
@@ -43,14 +43,6 @@ def write_y4m(path, text: str, frames: int = 30) -> None:
             video.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
 
 
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
-
-
 @pytest.fixture()
 def camera_browser(browser, tmp_path, live_server, org, owner):
     """A second Chromium whose fake camera shows the QR code on the label of a finished batch's lot."""
@@ -77,7 +69,7 @@ def test_the_camera_reads_a_label_and_opens_its_lot(camera_browser, live_server,
     fetched = []
     page.on("request", lambda request: fetched.append(request.url))
     try:
-        _sign_in(page, live_server, email)
+        sign_in(page, live_server, email)
         if width == 390:
             page.click("[data-nav-toggle]")
             page.click("#main-nav >> text=Scan")
@@ -99,7 +91,7 @@ def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
     sku_code, email = made["sku"].code, owner.email
     db.session.remove()
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, live_server, email)
+    sign_in(page, live_server, email)
     page.goto(f"{live_server}/scan")
     # no camera in this browser: after "Opening the camera…" the page says so and points to the field
     page.wait_for_function("document.querySelector('[data-scan-status]').textContent.includes('Type the code')")
@@ -113,6 +105,23 @@ def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
     screenshot(page, "scan-typed-sku-390")
     page.click("[data-testid=sell-one]")
     page.wait_for_url(re.compile(r".*/sales/\d+$"))
+
+
+def test_the_sku_page_breadcrumb_wraps_between_steps_at_390_px(live_server, page, org, owner):
+    """A long SKU code in the breadcrumb at 390 px: the steps wrap onto another line whole ("Products" was cut into
+    "Product / s") and the page does not scroll sideways."""
+    made = finished_batch(org, owner)
+    products.update_sku(org, owner, made["sku"].id, code="LAVENDER-OATMEAL-4OZ-BAR")
+    sku_id, email = made["sku"].id, owner.email
+    db.session.remove()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, email)
+    page.goto(f"{live_server}/products/skus/{sku_id}")
+    lines = page.evaluate("""() => [...document.querySelectorAll('nav[aria-label=breadcrumb] li')].map(li => {
+        const range = document.createRange(); range.selectNodeContents(li);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })""")
+    assert lines == [1, 1, 1], lines  # every step on one line of its own
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_over_plain_http_on_another_host_the_page_says_the_camera_cannot_open(browser, live_server, org, owner):
@@ -129,7 +138,7 @@ def test_over_plain_http_on_another_host_the_page_says_the_camera_cannot_open(br
         page = remote.new_page(viewport={"width": 390, "height": 844})
         page.set_default_timeout(15000)
         host = f"http://workshop.example:{port}"
-        _sign_in(page, host, email)
+        sign_in(page, host, email)
         page.goto(f"{host}/scan")
         assert page.evaluate("window.isSecureContext") is False
         warning = page.locator("[data-scan-insecure]")
@@ -159,7 +168,7 @@ def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_pat
     try:
         page = scanner.new_page(viewport={"width": 390, "height": 844})
         page.set_default_timeout(20000)
-        _sign_in(page, live_server, email)
+        sign_in(page, live_server, email)
         page.goto(f"{live_server}/inventory/{lye_id}")
         page.select_option("#change_type", "restock")
         page.fill("#quantity", "500")

@@ -11,22 +11,14 @@ from urllib.parse import urlparse
 import pytest
 
 from app.extensions import db
-from tests.factories import PASSWORD, make_item, make_lot
+from tests.factories import make_item, make_lot
 from tests.shopify_fake import order, sign
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 SECRET = "shpss_browser_secret"
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
 
 
 def _post_webhook(live_server: str, webhook_url: str, topic: str, payload: dict) -> int:
@@ -44,7 +36,7 @@ def test_a_shop_order_becomes_a_sale_with_fifo_cogs(live_server, page, org, owne
     make_lot(org, item, quantity="10", unit_cost="2.25", code="LAV-NEW")
     email = owner.email
     db.session.remove()  # the server thread shares the in-memory database: leave no transaction open here
-    _sign_in(page, live_server, email)
+    sign_in(page, live_server, email)
 
     page.goto(f"{live_server}/integrations")
     page.fill("#shop_domain", "juniper-soap.myshopify.com")
@@ -91,7 +83,7 @@ def test_the_recipe_assistant_on_a_phone_drafts_and_saves_after_confirming(app, 
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        _sign_in(page, live_server, email)
+        sign_in(page, live_server, email)
         page.goto(f"{live_server}/assistant")
         page.fill("#prompt", "A lavender castile soap, 10 bars")
         page.click("[data-testid=assistant-ask]")

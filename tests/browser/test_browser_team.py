@@ -9,19 +9,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, User
-from tests.factories import PASSWORD, make_developer, make_org, make_user
+from tests.factories import make_developer, make_org, make_user
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, live_server, email: str, password: str = PASSWORD, lands_on: str = "**/dashboard") -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(lands_on)
 
 
 def test_invite_accept_maker_cannot_bill_and_developer_sees_the_audit(live_server, browser, page, caplog):
@@ -33,7 +25,7 @@ def test_invite_accept_maker_cannot_bill_and_developer_sees_the_audit(live_serve
     db.session.remove()  # the server thread shares the in-memory database: leave no transaction open here
 
     # The owner invites a maker from the team page.
-    _sign_in(page, live_server, "owner@willow.test")
+    sign_in(page, live_server, "owner@willow.test")
     page.goto(f"{live_server}/organization/users")
     page.fill("#email", "nia@willow.test")
     page.select_option("#role_id", label="Maker")
@@ -57,7 +49,7 @@ def test_invite_accept_maker_cannot_bill_and_developer_sees_the_audit(live_serve
     member.click("summary:has-text('Nia')")
     member.click("[data-testid=logout]")
     member.wait_for_url("**/login")
-    _sign_in(member, live_server, "nia@willow.test", "pour-and-wick-7")
+    sign_in(member, live_server, "nia@willow.test", "pour-and-wick-7")
     assert db.session.scalar(select(User).where(User.email == "nia@willow.test")).role.key == "maker"
     db.session.remove()
     response = member.goto(f"{live_server}/billing")
@@ -69,7 +61,7 @@ def test_invite_accept_maker_cannot_bill_and_developer_sees_the_audit(live_serve
     # A developer opens the organization, views it as read-only, ends, and sees both actions audited.
     developer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     developer.set_default_timeout(15000)
-    _sign_in(developer, live_server, "dev@batchtrack.test", lands_on="**/developer**")
+    sign_in(developer, live_server, "dev@batchtrack.test", lands_on="**/developer**")
     developer.click(f"[data-testid=org-row-{org_id}] a")
     developer.wait_for_url(f"**/developer/organizations/{org_id}")
     developer.click("[data-testid=view-as]")

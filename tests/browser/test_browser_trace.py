@@ -7,19 +7,11 @@ import re
 import pytest
 
 from app.extensions import db
-from tests.factories import PASSWORD, finished_batch
+from tests.factories import finished_batch
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
 
 
 def test_sell_trace_and_recall(live_server, page, org, owner):
@@ -27,7 +19,7 @@ def test_sell_trace_and_recall(live_server, page, org, owner):
     oil_lot, sku_lot, sku_id = made["oil_lot"].code, made["output_lot"].code, made["sku"].id
     batch_label, product_id, email = made["batch"].label, made["product"].id, owner.email
     db.session.remove()  # the server thread shares the in-memory database: leave no transaction open here
-    _sign_in(page, live_server, email)
+    sign_in(page, live_server, email)
 
     # Sell 2 of the SKU; the unit price fills in from the SKU's retail price.
     page.goto(f"{live_server}/sales/new")
