@@ -120,6 +120,11 @@ def run(db) -> None:
     print(f"  10,000 lots, 9,990 used up:     {t_history * 1000:8.2f} ms")
     print(f"  ratio 10,000 / 10 lots:         {t_many / t_few:8.2f}x")
     print(f"  ratio used-up history / 10:     {t_history / t_few:8.2f}x")
+    from common import summary
+
+    summary("5", f"FIFO deduction, item with 10,000 lots vs 10 lots ({db.engine.dialect.name})",
+            f"{t_many * 1000:.2f} ms vs {t_few * 1000:.2f} ms (used-up history {t_history * 1000:.2f} ms)",
+            "flat", t_many / t_few)
 
     rows, lots = [], []
     begin = time.perf_counter()
@@ -163,6 +168,10 @@ def run(db) -> None:
             queries = counter.count
         print(f"list_items(sort={sort}) + item_summaries, {page.total} items, page of 50: "
               f"{statistics.median(timings) * 1000:.2f} ms, {queries} queries")
+        from common import summary
+
+        summary("5", f"item list reads at {page.total:,} items, sort={sort}, page 3 ({db.engine.dialect.name})",
+                f"{statistics.median(timings) * 1000:.2f} ms, {queries} queries")
 
 
 if __name__ == "__main__":

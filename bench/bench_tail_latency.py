@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import bulk_items, make_bench_app, make_org_and_owner
+from common import bulk_items, make_bench_app, make_org_and_owner, summary
 
 from app.extensions import db
 
@@ -176,6 +176,9 @@ def main():
           f"{SECONDS:g} s ({result['client']}): {result['requests']} requests, {result['rps']:.0f}/s, "
           f"p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms, errors {result['errors']}; "
           f"ratio p99/p50 {ratio:.2f}x (goal <= {GOAL_RATIO:g}x, 0 errors): {verdict}")
+    summary("2", f"tail latency GET /inventory, {CONCURRENCY} concurrent {SECONDS:g} s ({backend}; {result['client']})",
+            f"p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms, {result['errors']} errors",
+            f"p99 <= {GOAL_RATIO:g}x p50, 0 errors", ratio, verdict == "ok")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from common import counting_queries, make_bench_app, make_org_and_owner, timed
+from common import counting_queries, make_bench_app, make_org_and_owner, summary, timed
 
 from app.extensions import db
 from app.models import BatchOutput, InventoryItem, Sale, SaleConsumption
@@ -67,6 +67,7 @@ def main():
     with app.app_context():
         org, owner = make_org_and_owner()
         print(f"[{backend}] trace of an ingredient lot through two intermediates")
+        figures = {}
         for size in SIZES:
             tag = f"n{size}"
             code, bar, lot_id, event_id = build_chain(org, owner, tag)
@@ -78,6 +79,11 @@ def main():
             median, best = timed(lambda: traceability.trace_lot(org, owner, code), repeat=3)
             print(f"  {size:>6,} downstream sales: {median:8.1f} ms median (best {best:.1f}), "
                   f"{counter.count} queries")
+            figures[size] = (median, counter.count)
+        small, large = figures[SIZES[0]], figures[SIZES[-1]]
+        summary("5", f"trace through two intermediates, {SIZES[0]:,} vs {SIZES[-1]:,} sales ({backend})",
+                f"{small[0]:.1f} ms / {small[1]} queries vs {large[0]:.1f} ms / {large[1]} queries",
+                "queries constant", large[0] / small[0] if small[0] else None, small[1] == large[1])
 
 
 if __name__ == "__main__":

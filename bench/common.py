@@ -93,6 +93,20 @@ def counting_queries():
         event.remove(db.engine, "before_cursor_execute", before)
 
 
+SUMMARY_PREFIX = "SUMMARY|"
+
+
+def summary(goal: str, measure: str, figure: str, target: str = "", ratio: float | None = None,
+            ok: bool | None = None) -> None:
+    """One line for run_all's final table: the goal of issue 11 it reports (1, 2, 3, 5), what was measured,
+    the figure, the target, the ratio (figure / target, or the growth ratio) and ok / MISSED (None: a figure
+    to read, no pass mark)."""
+    status = "-" if ok is None else ("ok" if ok else "MISSED")
+    shown = "" if ratio is None else f"{ratio:.2f}x"
+    cells = (goal, measure, figure, target, shown, status)
+    print(SUMMARY_PREFIX + "|".join(str(cell).replace("|", "/") for cell in cells), flush=True)
+
+
 def timed(fn, repeat: int = 5) -> tuple[float, float]:
     """(median ms, min ms) of `repeat` calls of fn()."""
     samples = []

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, not_, or_
+from sqlalchemy import and_, func, literal, not_, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import InventoryEvent, InventoryItem, InventoryLot
@@ -67,16 +68,17 @@ class Plan:
 NO_EXPIRY = date(9999, 12, 31)  # lots that never expire go last under FEFO
 
 
-def consumption_order(org) -> tuple:
+def consumption_order(org, lots=InventoryLot) -> tuple:
     """ORDER BY for the organization's consumption order: FIFO (received, then created — the default)
-    or FEFO (first expiring first; lots without expiry last; then received, then created)."""
+    or FEFO (first expiring first; lots without expiry last; then received, then created). `lots`: the lots
+    table's columns as another FROM names them (a subquery's .c), by default the table itself."""
     if getattr(org, "consumption_order", "fifo") == "fefo":
-        return (_expiry_key(), InventoryLot.received_at, InventoryLot.id)
-    return (InventoryLot.received_at, InventoryLot.id)
+        return (_expiry_key(lots), lots.received_at, lots.id)
+    return (lots.received_at, lots.id)
 
 
-def _expiry_key():
-    return func.coalesce(InventoryLot.expires_on, NO_EXPIRY)
+def _expiry_key(lots=InventoryLot):
+    return func.coalesce(lots.expires_on, NO_EXPIRY)
 
 
 def _after(org, lot: InventoryLot):
@@ -96,48 +98,63 @@ def at_location(location):
     return InventoryLot.location_id == location.id
 
 
-def first_lots(org, item_ids, *, now: datetime, usable: bool = True, needs: dict | None = None,
-               reserved: dict | None = None) -> dict[int, list[InventoryLot]]:
-    """The first lots of each item in consumption order, for all these items in one query: at least the first
-    chunk (FIRST_CHUNK lots) and, with `needs` ({item id: quantity}), every lot up to the one that completes
-    the item's need (a running sum in SQL), however many that is. Pass an item's list to
-    plan_consumption(first_chunk=…): a deduction of several items then costs one read of lots. `reserved`, a
-    dict, receives in the same query stock_check.reserved_quantities() of every item that has such lots."""
-    from .stock_check import reserved_subquery
+FIRST_WINDOW = 64  # lots per item first_lots() looks at (an index range scan): the rest is read in chunks
+ITEMS_PER_READ = 200  # items per first_lots() statement (SQLite allows 500 parts in a compound SELECT)
 
+
+def first_lots(org, item_ids, *, now: datetime, usable: bool = True, needs: dict | None = None,
+               reserved: dict | None = None, window: int | None = FIRST_WINDOW) -> dict[int, list[InventoryLot]]:
+    """The first lots of each item in consumption order, for all these items in one query: the first chunk
+    (FIRST_CHUNK lots) and, with `needs` ({item id: quantity}), every lot up to the one that completes the
+    item's need (a running sum in SQL) within the item's first FIRST_WINDOW lots. Each item's part reads at
+    most FIRST_WINDOW lots through the consumption-order index, whatever the item holds. Pass an item's list
+    to plan_consumption(first_chunk=…): a deduction of several items then costs one read of lots (more only
+    for an item whose need goes beyond them). `reserved`, a dict, receives in the same query
+    stock_check.reserved_quantities() of every item that has such lots. window=None: no FIRST_WINDOW limit (a
+    read-only caller, the cost preview, gets every lot its need spans in this one query, scanning the item's
+    usable lots)."""
     ids = sorted({int(item_id) for item_id in item_ids})
     result: dict[int, list[InventoryLot]] = {item_id: [] for item_id in ids}
-    if not ids:
-        return result
+    for start in range(0, len(ids), ITEMS_PER_READ):
+        _first_lots_of(org, ids[start:start + ITEMS_PER_READ], result, now=now, usable=usable, needs=needs or {},
+                       reserved=reserved, window=window)
+    return result
+
+
+def _first_lots_of(org, ids: list[int], result: dict, *, now, usable, needs, reserved, window) -> None:
+    from .stock_check import reserved_subquery
+
     today = org_today(org, now)
     condition = usable_condition(now, today) if usable else unusable_condition(now, today)
-    order = consumption_order(org)
-    columns = [InventoryLot.id.label("lot_id"),
-               func.row_number().over(partition_by=InventoryLot.item_id, order_by=order).label("rank")]
-    wanted = {item_id: quantity for item_id, quantity in (needs or {}).items() if item_id in result and quantity > 0}
-    if wanted:
-        quantity_type = InventoryLot.remaining_quantity.type
-        before = (func.sum(InventoryLot.remaining_quantity).over(partition_by=InventoryLot.item_id, order_by=order,
-                                                                 rows=(None, 0))
-                  - InventoryLot.remaining_quantity)  # what the lots before this one hold
-        need = case({item_id: literal(Decimal(quantity), quantity_type) for item_id, quantity in wanted.items()},
-                    value=InventoryLot.item_id, else_=literal(Decimal(0), quantity_type))
-        columns += [before.label("before"), need.label("need")]
-    ranked = tenancy.scoped(InventoryLot, org, *columns).where(InventoryLot.item_id.in_(ids), condition).subquery()
-    keep = ranked.c.rank <= FIRST_CHUNK
-    if wanted:
-        keep = or_(keep, ranked.c.before < ranked.c.need)
+    quantity_type = InventoryLot.remaining_quantity.type
+    parts = []
+    for item_id in ids:
+        # The item's first lots through the index, then ranked and summed over just those.
+        first = tenancy.scoped(InventoryLot, org).where(InventoryLot.item_id == item_id, condition)
+        if window is not None:
+            first = first.order_by(*consumption_order(org)).limit(window)
+        first = first.subquery()
+        order = consumption_order(org, first.c)
+        need = Decimal(needs.get(item_id) or 0)
+        parts.append(select(*first.c,
+                            func.row_number().over(order_by=order).label("rank"),
+                            (func.sum(first.c.remaining_quantity).over(order_by=order, rows=(None, 0))
+                             - first.c.remaining_quantity).label("before"),
+                            literal(need if need > 0 else Decimal(0), quantity_type).label("need")))
+    if not parts:
+        return
+    ranked = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    lot = aliased(InventoryLot, ranked, adapt_on_names=True)
     held = reserved_subquery(org, ids, now=now)
-    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, held.c.reserved)
-            .join(ranked, ranked.c.lot_id == InventoryLot.id)
-            .outerjoin(held, held.c.item_id == InventoryLot.item_id)
-            .where(keep).order_by(InventoryLot.item_id, ranked.c.rank)
+    stmt = (select(lot, held.c.reserved)
+            .outerjoin(held, held.c.item_id == lot.item_id)
+            .where(or_(ranked.c.rank <= FIRST_CHUNK, ranked.c.before < ranked.c.need))
+            .order_by(lot.item_id, ranked.c.rank)
             .execution_options(populate_existing=True))
-    for lot, total in db.session.execute(stmt):
-        result[lot.item_id].append(lot)
+    for row, total in db.session.execute(stmt):
+        result[row.item_id].append(row)
         if reserved is not None:
-            reserved[lot.item_id] = Decimal(total or 0).quantize(QUANTUM)
-    return result
+            reserved[row.item_id] = Decimal(total or 0).quantize(QUANTUM)
 
 
 def plan_consumption(org, item: InventoryItem, quantity: Decimal, *, now: datetime, usable: bool = True,

@@ -111,7 +111,7 @@ def cost_preview(org, actor, recipe_id, scale=Decimal(1), *, version: RecipeVers
     needs: dict = {}
     for line in lines:
         needs[line.item.id] = max(needs.get(line.item.id, Decimal(0)), line.item_quantity)
-    first = fifo.first_lots(org, list(needs), now=now, needs=needs)  # every line's lots, one query
+    first = fifo.first_lots(org, list(needs), now=now, needs=needs, window=None)  # every line's lots, one query
     for line in lines:
         plan = fifo.plan_consumption(org, line.item, line.item_quantity, now=now, first_chunk=first[line.item.id])
         cost = sum((qty * lot.unit_cost for lot, qty in plan.takes), Decimal(0))
