@@ -61,6 +61,8 @@ def test_a_lot_bought_per_lb_shows_its_cost_per_lb_too(client, org, owner, login
     assert '<small data-testid="lot-cost-bought">$4.22 per lb</small>' in detail
     assert '<small data-testid="lot-cost-bought">$4.50 per lb</small>' in detail
     assert detail.count('data-testid="lot-cost-bought"') == 2  # not on the lot bought per g
+    # the received quantity names its unit too (on a phone the lot is a card, without the column's neighbour)
+    assert '<td class="num" data-label="Received">4,535.92 g</td>' in detail
     assert 'data-testid="avg-cost-bought"' in detail and " per lb</span>" in detail
     lot_page = client.get("/trace/lots/SHEA-LB").get_data(as_text=True)
     assert "$0.0093 per g" in lot_page and '<span data-testid="lot-cost-bought">$4.22 per lb</span>' in lot_page
