@@ -76,12 +76,6 @@ def compute_kpis(org, actor, days: int = 30, *, now: datetime | None = None, lot
     }
 
 
-def kpis_json(kpis: dict) -> dict:
-    """Decimals as strings, counts as integers, None as null."""
-    return {key: value if value is None or isinstance(value, int) else org_settings.decimal_text(value)
-            for key, value in kpis.items()}
-
-
 def series(org, actor, metric: str, days: int = 30, *, now: datetime | None = None) -> list[tuple[date, Decimal]]:
     """One point per UTC day, oldest first, the last being today: the inventory value at the end of each day
     (the last point is the value now), or the day's revenue, COGS or usage cost."""

@@ -55,20 +55,6 @@ def usage_cost(org, since: datetime) -> Decimal:
     return -(scalars(usage_cost_stmt(org, since))[0] or Decimal(0))
 
 
-def sales_totals(org, since: datetime) -> tuple[Decimal, Decimal]:
-    """(revenue, cogs) of the sales dated since `since`, before returns: Σ quantity × unit price and
-    Σ consumed quantity × lot unit cost."""
-    revenue, cogs = scalars(sales_revenue_stmt(org, since), sales_cogs_stmt(org, since))
-    return revenue or Decimal(0), cogs or Decimal(0)
-
-
-def returns_totals(org, since: datetime) -> tuple[Decimal, Decimal]:
-    """(returned revenue, returned cost) of the sale returns recorded since `since`: each returned quantity at
-    its sale's unit price and at its lot's unit cost."""
-    revenue, cost = scalars(returns_revenue_stmt(org, since), returns_cost_stmt(org, since))
-    return revenue or Decimal(0), cost or Decimal(0)
-
-
 def value_at(org, moment: datetime) -> Decimal:
     """Inventory value at `moment` rebuilt from the ledger: Σ quantity × unit cost of the events until then
     (each event carries its lot's unit cost, so this is Σ remaining × cost as it stood)."""
@@ -143,26 +129,6 @@ def utc_day(column):
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def value_change_by_day(org, since: datetime) -> dict[date, Decimal]:
-    """The change in inventory value per UTC day since `since` (Σ quantity × unit cost of that day's events)."""
-    return by_day(org, since, ["inventory_value"])["inventory_value"]
-
-
-def usage_cost_by_day(org, since: datetime) -> dict[date, Decimal]:
-    """The cost of usage per UTC day since `since`."""
-    return by_day(org, since, ["usage_cost"])["usage_cost"]
-
-
-def revenue_by_day(org, since: datetime) -> dict[date, Decimal]:
-    """Revenue per UTC day: sales by their date, minus returns by the day they were recorded."""
-    return by_day(org, since, ["revenue"])["revenue"]
-
-
-def cogs_by_day(org, since: datetime) -> dict[date, Decimal]:
-    """COGS per UTC day: the lots sales consumed by the sale's date, minus returned cost by the return's day."""
-    return by_day(org, since, ["cogs"])["cogs"]
 
 
 def _day_parts(org, since: datetime) -> dict[str, list[tuple[object, int]]]:

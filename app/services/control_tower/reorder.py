@@ -175,14 +175,6 @@ def reorder_for_items(org, items, *, summaries=None, in_transit=None, on_order=N
     return result
 
 
-def supplier_lead_times(org, supplier_ids) -> dict[int, int | None]:
-    """{supplier id: its lead time in days (or None)} for these suppliers, one query."""
-    if not supplier_ids:
-        return {}
-    stmt = tenancy.scoped(Supplier, org, Supplier.id, Supplier.lead_time_days).where(Supplier.id.in_(list(supplier_ids)))
-    return dict(db.session.execute(stmt).all())
-
-
 def active_items(org, item_ids=None) -> list[InventoryItem]:
     """Items not archived (optionally only these ids), by name."""
     stmt = tenancy.scoped(InventoryItem, org).where(InventoryItem.archived_at.is_(None))
