@@ -34,8 +34,8 @@ def normalize_barcode(value, field: str = "barcode") -> str | None:
         raise ValidationFailed("A barcode cannot contain control characters.",
                                fields={field: "Letters, digits and symbols only."})
     if len(text) > MAX_LENGTH:
-        message = f"At most {MAX_LENGTH} characters."
-        raise ValidationFailed(f"A barcode has {message[0].lower()}{message[1:]}", fields={field: message})
+        raise ValidationFailed(f"A barcode has at most {MAX_LENGTH} characters.",
+                               fields={field: f"At most {MAX_LENGTH} characters."})
     return text
 
 
