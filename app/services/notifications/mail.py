@@ -86,11 +86,13 @@ def send_digest(digest, user) -> bool:
 
 
 def send_alerts(org, user, views) -> bool:
-    """Mail `user` the alerts that just opened (one mail for all of them)."""
+    """Mail `user` the alerts that just opened (one mail for all of them: the first MAX_LINES, then how many more
+    with the Alerts page's link)."""
     alerts = _alert_lines(views)
     count = len(alerts)
     subject = f"{org.name}: {count} new alert{'s' if count != 1 else ''}" + (f" — {alerts[0]['message']}"
                                                                                if count == 1 else "")
-    context = {"org": org, "user": user, "alerts": alerts, "links": _links()}
+    context = {"org": org, "user": user, "alerts": alerts[:MAX_LINES], "count": count,
+               "more_alerts": max(0, count - MAX_LINES), "links": _links()}
     return send_mail(user.email, _subject(subject), _render("mail/alerts.txt", **context),
                      html=_render("mail/alerts.html", **context))

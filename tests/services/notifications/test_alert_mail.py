@@ -53,6 +53,24 @@ def test_only_the_chosen_types_are_mailed_and_each_alert_only_once(app, org, own
     assert again == [] and second.alerts == 0
 
 
+def test_many_new_alerts_make_one_short_mail_with_the_count(org, owner):
+    """30 items fall below their reorder point at once (a big import): one mail that says 30, lists the first 25
+    and points to the Alerts page for the rest, instead of a mail as long as the import."""
+    notifications.update_preferences(org, owner, digest=True, alert_types=["below_reorder"])
+    for number in range(30):
+        make_item(org, name=f"Oil {number:02d}", reorder_point=D("5"))
+    with Outbox() as outbox:
+        run = notifications.send_alert_mails()
+    assert run.alerts == 30 and len(outbox) == 1
+    mail = outbox[0]
+    assert "30 new alerts" in mail.subject and mail.body.startswith("30 new alerts")
+    assert mail.body.count("\n- [warning]") == mail.html.count("<li ") == 25
+    for text in (mail.body, mail.html):
+        assert "Oil 24" in text and "Oil 25" not in text
+        assert "and 5 more" in text and "/alerts" in text
+    assert "30 new alerts" in mail.html
+
+
 def test_an_alert_that_ends_and_starts_again_is_mailed_again(org, owner):
     notifications.update_preferences(org, owner, digest=True, alert_types=["stockout"])
     item = _out_of_stock(org, owner)
