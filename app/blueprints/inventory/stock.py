@@ -141,10 +141,7 @@ def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, s
     _fill_adjust_choices(form, org, item, lots, mappings)
     now = utcnow()
     statuses = {lot.id: lot.status(org_today(org, now), now) for lot in lots}
-    bought = [lot for lot in lots if lot.purchase_unit]  # the average also per the unit last bought in
-    newest = max(bought, key=lambda lot: (lot.received_at, lot.id)) if bought else None
-    avg_bought = (inventory.cost_in_unit(org, item, summary.avg_unit_cost, newest.purchase_unit)
-                  if newest is not None and summary is not None else None)
+    avg_bought = inventory.average_cost_bought(org, item, summary.avg_unit_cost if summary else None, lots)
     return render_template(
         "inventory/item_detail.html", item=item, summary=summary, form=form, fix=fix,
         bought_costs=inventory.purchase_unit_costs(org, lots), avg_bought=avg_bought,

@@ -27,7 +27,7 @@ from .common import (
                      AdjustmentResult,
                      require_whole_count,
 )
-from .costs import CostInUnit, cost_in_unit, purchase_unit_costs
+from .costs import CostInUnit, average_cost_bought, cost_in_unit, purchase_unit_costs
 from .expiration import list_expired, list_expiring
 from .holds import (
                      dispose_expired_lot,
@@ -84,6 +84,6 @@ __all__ = [
     "reverse_event", "set_hold_reason", "set_lot_hold", "unlink_library_item", "update_item",
     "create_location", "default_location", "get_location", "in_transit_quantities", "list_locations",
     "get_transfer", "list_transfers", "receive_transfer", "transfer_lots", "transfer_stock",
-    "CostInUnit", "cost_in_unit", "purchase_unit_costs",
+    "CostInUnit", "average_cost_bought", "cost_in_unit", "purchase_unit_costs",
     "BulkOutcome", "create_items_bulk", "restock_many",
 ]

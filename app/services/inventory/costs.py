@@ -52,3 +52,13 @@ def purchase_unit_costs(org, lots) -> dict[int, CostInUnit]:
             result[lot.id] = CostInUnit((Decimal(lot.unit_cost) * per_unit[key]).quantize(COST_QUANTUM),
                                         lot.purchase_unit)
     return result
+
+
+def average_cost_bought(org, item, average_cost, lots) -> CostInUnit | None:
+    """The item's average unit cost restated per the unit it was last bought in (the newest of `lots` with a
+    purchase unit), or None when none was bought in another unit."""
+    bought = [lot for lot in lots if lot.purchase_unit]
+    if average_cost is None or not bought:
+        return None
+    newest = max(bought, key=lambda lot: (lot.received_at, lot.id))
+    return cost_in_unit(org, item, average_cost, newest.purchase_unit)

@@ -27,3 +27,17 @@ def test_lots_bought_in_an_items_own_unit_convert_once(org, owner, reference_dat
     assert by_code["LIDS-4"].cost == Decimal("14.40")
     assert inventory.cost_in_unit(org, item, lots[0].unit_cost, "each") is None  # the item's own unit
     assert inventory.cost_in_unit(org, item, lots[0].unit_cost, "mL") is None  # does not convert
+
+
+def test_the_average_cost_reads_in_the_unit_last_bought(org, owner, reference_data):
+    """Is the item's average restated per the unit of its newest lot bought in another unit, and absent when
+    every lot was bought in the item's own unit?"""
+    item = make_item(org, owner, name="Shea butter", unit="g")
+    restock(org, owner, item, "500", unit="g", unit_cost="0.01", lot_code="SHEA-G")
+    lots = inventory.lots_in_consumption_order(org, owner, item.id)
+    assert inventory.average_cost_bought(org, item, Decimal("0.01"), lots) is None
+    restock(org, owner, item, "1", unit="kg", unit_cost="9", lot_code="SHEA-KG")
+    restock(org, owner, item, "1", unit="lb", unit_cost="4.50", lot_code="SHEA-LB")
+    lots = inventory.lots_in_consumption_order(org, owner, item.id)
+    average = inventory.average_cost_bought(org, item, Decimal("0.01"), lots)
+    assert average.unit == "lb" and abs(average.cost - Decimal("4.5359237")) < Decimal("0.0001")
