@@ -40,7 +40,7 @@ def queue_name() -> str:
 
 
 def get_queue():
-    """The "batchtrack" queue."""
+    """The jobs' RQ queue (named by queue_name())."""
     from rq import Queue
 
     return Queue(queue_name(), connection=connection(), default_timeout=JOB_TIMEOUT)
