@@ -212,11 +212,13 @@ def test_a_refused_mail_is_not_recorded_so_the_next_run_retries(any_hour, org, o
     something_to_say(org)
     from app.services.notifications import mail as mail_module
 
+    real_send_mail = mail_module.send_mail
     monkeypatch.setattr(mail_module, "send_mail", lambda *args, **kwargs: False)
     run = notifications.send_digests()
     assert run.failed == [org.id] and run.sent == 0
     assert db.session.scalars(select(DigestDelivery)).all() == []
-    monkeypatch.undo()
+    # put the mail back only: monkeypatch.undo() would also undo any_hour, and before 07:00 nothing is due
+    monkeypatch.setattr(mail_module, "send_mail", real_send_mail)
     with Outbox() as outbox:
         assert notifications.send_digests().sent == 1
     assert [m.recipients for m in outbox] == [[owner.email]]
