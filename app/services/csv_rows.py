@@ -31,7 +31,7 @@ def read_rows(file_text, problem: Problem, *, columns: tuple[str, ...], required
     text = _text(file_text, problem, max_chars=max_chars, too_large=too_large)
     if text is None:
         return None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except (csv.Error, StopIteration) as error:
@@ -71,6 +71,18 @@ def read_rows(file_text, problem: Problem, *, columns: tuple[str, ...], required
     if not rows.count:
         problem(2, "file", no_rows)
     return rows
+
+
+def delimiter(text: str) -> str:
+    """The file's separator: a comma, unless its header line has none but semicolons (a spreadsheet saved as CSV
+    where the decimal mark is a comma) or tabs (a copied table)."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in header:
+        return ","
+    for other in (";", "\t"):
+        if other in header:
+            return other
+    return ","
 
 
 def _text(file_text, problem: Problem, *, max_chars: int, too_large: str) -> str | None:

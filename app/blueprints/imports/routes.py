@@ -12,6 +12,7 @@ from collections import Counter
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...services import csv_rows
 from ...services.authz import has_permission
 from ...services.errors import ValidationFailed
 from ...services.imports import IMPORT_KINDS
@@ -120,7 +121,7 @@ def _preview(text: str) -> tuple[list[str], list[list[str]]]:
     """The header and the first rows of the file, for a look before importing."""
     if not text:
         return [], []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=csv_rows.delimiter(text))
     rows = []
     for values in reader:
         if any(v.strip() for v in values):

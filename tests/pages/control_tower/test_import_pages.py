@@ -110,6 +110,22 @@ def test_a_good_items_file_is_checked_then_confirmed_and_written(client, org, ow
     assert again.status_code == 409 and _count(InventoryItem, org) == 2  # never twice
 
 
+def test_a_spreadsheet_file_with_semicolons_is_read_like_commas(client, org, owner, login):
+    """A spreadsheet saved as CSV where the decimal mark is a comma separates values by semicolons (BOM and CRLF
+    too): its columns are read, its preview shows them, and it imports; a comma decimal is one clear problem."""
+    login(owner)
+    text = "\ufeffname;kind;unit;reorder_point\r\nSoy wax;ingredient;g;500\r\n\"Oil; extra\";ingredient;mL;\r\n\r\n"
+    response = _upload(client, "items", text, "from excel.csv")
+    assert response.status_code == 303
+    detail = response.headers["Location"]
+    html = client.get(detail).get_data(as_text=True)
+    assert "2 rows ready to import" in html and "<th>reorder_point</th>" in html and "<td>Oil; extra</td>" in html
+    post_form(client, f"{detail}/confirm", {}, form_url=detail)
+    assert set(db.session.scalars(tenancy.scoped(InventoryItem, org, InventoryItem.name))) == {"Soy wax", "Oil; extra"}
+    response = _upload(client, "items", "name;kind;unit;density\nShea;ingredient;g;0,92\n")
+    assert response.status_code == 422 and _problems(response.get_data(as_text=True)) == {(2, "density")}
+
+
 def test_a_good_stock_file_restocks_every_row(client, org, owner, login):
     wax = make_item(org, owner, name="Soy wax", unit="g")
     login(owner)

@@ -40,6 +40,16 @@ def test_a_good_items_file_creates_every_item_with_its_supplier(org, owner):
     assert items["Soy wax"].reorder_point == Decimal("500") and items["Soy wax"].shelf_life_days == 365
 
 
+def test_the_separator_is_found_from_the_header_line():
+    """Commas unless the header has none: then semicolons (a spreadsheet with comma decimals) or tabs."""
+    from app.services.csv_rows import delimiter
+
+    assert delimiter("name,kind;x\nA;b,c\n") == ","
+    assert delimiter("\ufeffname;kind;unit\r\nSoy wax;ingredient;g\r\n") == ";"
+    assert delimiter("name\tkind\tunit\n") == "\t"
+    assert delimiter("name\nSoy wax; the good one\n") == ","  # one column: nothing to split on
+
+
 def test_a_bad_items_file_writes_nothing_and_names_each_row_and_column(org, owner):
     """Missing required value, bad number, unknown unit and unknown supplier: each reported, none written."""
     text = ("name,kind,unit,reorder_point,supplier\n"
