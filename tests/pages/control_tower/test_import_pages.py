@@ -104,6 +104,7 @@ def test_a_good_items_file_is_checked_then_confirmed_and_written(client, org, ow
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Imported 2 items from my items.csv" in html and 'data-testid="import-target"' in html
+    assert '<h2 class="h-section" data-testid="import-done-heading">Imported 2 items</h2>' in html  # not "items rows"
     names = set(db.session.scalars(tenancy.scoped(InventoryItem, org, InventoryItem.name)))
     assert names == {"Soy wax", "Jar"}
     again = post_form(client, f"{detail}/confirm", {}, form_url=detail)
