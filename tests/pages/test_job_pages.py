@@ -47,6 +47,7 @@ def test_a_failed_import_shows_its_problems_and_can_be_retried(client, org, owne
     assert 'data-testid="job-error"' in page and "Nothing was imported" in page
     assert 'data-testid="job-problems"' in page and "No such oil" in page
     assert 'data-testid="job-retry"' in page
+    assert 'data-testid="job-progress"' not in page  # no half-full bar beside "Nothing was imported"
     token = csrf_token(client, f"/jobs/{job.id}")
     response = client.post(f"/jobs/{job.id}/retry", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/jobs/{job.id}")
