@@ -66,7 +66,8 @@ def label_allergens(items) -> list[str]:
 METRIC = {"g", "kg", "mg", "mL", "L"}
 OTHER_SYSTEM = {("weight", True): ("oz", Decimal("0.1")), ("weight", False): ("g", Decimal("1")),
                 ("volume", True): ("fl oz", Decimal("0.1")), ("volume", False): ("mL", Decimal("1"))}
-_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(fl\.?\s*oz|[A-Za-z]+)\b")
+_SIZE = re.compile(r"^\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)\s*(fl\.?\s*oz|[A-Za-z]+)\b")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # "1,000 g": commas between thousands
 
 
 def label_net_content(org, item) -> str | None:
@@ -97,7 +98,8 @@ def _size_amount(org, size_label: str):
         return None
     if unit.dimension not in ("weight", "volume"):
         return None
-    amount = Decimal(match.group(1).replace(",", "."))
+    number = match.group(1)
+    amount = Decimal(number.replace(",", "") if _THOUSANDS.match(number) else number.replace(",", "."))
     return (amount, unit) if amount > 0 else None
 
 

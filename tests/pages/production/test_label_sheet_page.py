@@ -89,7 +89,10 @@ def test_net_content_from_the_size_or_the_items_own_unit(org, owner, reference_d
 
     product = products.create_product(org, owner, name="Lotion")
     cases = {"250 mL bottle": "Net vol 250 mL (8.5 fl oz)", "8 fl. oz": "Net vol 8 fl oz (237 mL)",
-             "1.5 kg": "Net wt 1.5 kg (52.9 oz)", "2oz tin": "Net wt 2 oz (57 g)", "Large": None}
+             "1.5 kg": "Net wt 1.5 kg (52.9 oz)", "2oz tin": "Net wt 2 oz (57 g)", "Large": None,
+             # a thousands separator is not a decimal comma (the label said "Net wt 1 g"); "2,5 kg" is 2.5 kg
+             "1,000 g tub": "Net wt 1000 g (35.3 oz)", "2,5 kg": "Net wt 2.5 kg (88.2 oz)",
+             "1,250.5 mL": "Net vol 1250.5 mL (42.3 fl oz)"}
     for size, expected in cases.items():
         sku = products.create_sku(org, owner, product.id, size_label=size)
         assert batches.label_net_content(org, sku_item(org, sku)) == expected, size
