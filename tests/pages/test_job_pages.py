@@ -20,6 +20,16 @@ def test_the_jobs_page_has_an_empty_state(client, owner, login):
     assert 'data-testid="empty-jobs"' in page and "No jobs yet." in page
 
 
+def test_a_page_past_the_last_does_not_say_there_are_no_jobs(client, org, owner, login):
+    """/jobs?page=9 with one job: not "No jobs yet." but how many there are, and a link to the first page."""
+    jobs.start(org, owner, "import", {"kind": "stock", "csv_text": BAD_STOCK, "filename": "stock.csv"},
+               title="Import of stock.csv")
+    login(owner)
+    page = client.get("/jobs?page=9").get_data(as_text=True)
+    assert "No jobs yet." not in page and 'data-testid="past-last-page"' in page
+    assert "there is 1 job, on 1 page" in page and 'href="/jobs"' in page
+
+
 def test_an_export_in_the_background_ends_on_its_page_with_the_file(client, org, owner, login):
     """Does POST /jobs/exports build the CSV (inline without Redis) and offer it on the job's page?"""
     make_supplier(org, name="Bramble Berry")
