@@ -33,7 +33,7 @@ def _upload(client, kind: str, text: str, name: str = "file.csv"):
 def _problems(html: str) -> set[tuple[int, str]]:
     table = html.split('data-testid="import-problems"', 1)[1].split("</table>", 1)[0]
     return {(int(row), column) for row, column in
-            re.findall(r'<td class="num">(\d+)</td><td><code>([^<]+)</code></td>', table)}
+            re.findall(r'<td class="num" data-label="Row">(\d+)</td><td><code>([^<]+)</code></td>', table)}
 
 
 def test_the_page_offers_each_kind_its_template_and_help(client, org, owner, login):
@@ -50,6 +50,16 @@ def test_the_page_offers_each_kind_its_template_and_help(client, org, owner, log
     header = response.get_data(as_text=True).splitlines()[0]
     assert header == "item,quantity,unit,unit_cost,received_at,expires_at,supplier_lot_code,location"
     assert client.get("/imports/template.csv?kind=recipes").status_code == 404
+
+
+def test_the_report_and_the_column_help_are_cards_on_a_phone(client, org, owner, login):
+    """The problems and the column help are tables that become labelled cards below 768 px (the help's narrow
+    columns cut "Required" and "shelf_life_days" inside their letters at 390 px)."""
+    login(owner)
+    html = _upload(client, "items", "name,kind,unit\nSoap,ingredient,bushel\n").get_data(as_text=True)
+    assert '<table class="striped compact cards" data-testid="import-problems">' in html
+    assert '<td class="num" data-label="Row">2</td>' in html
+    assert html.count('<table class="striped compact cards">') == 3  # one help table per kind
 
 
 def test_the_inventory_page_links_to_the_import(client, org, owner, login):
