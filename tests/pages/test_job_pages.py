@@ -3,6 +3,7 @@ no-script refresh), its error with Retry, its result and file, and a large expor
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from app.services import jobs
 from app.services.control_tower import export_job
@@ -77,6 +78,19 @@ def test_a_retry_that_succeeds_says_so(client, org, owner, login):
     assert response.status_code == 302
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "Job finished." in page and "failed again" not in page and 'data-testid="job-result"' in page
+
+
+def test_a_digest_job_says_what_it_did(client, org, owner, login):
+    """"Send me a digest now" as a job: its page says the digest went to the member, or that there was nothing
+    to report (it said only "done")."""
+    quiet = jobs.start(org, owner, "digest", {}, title="Digest e-mail")
+    make_item(org, name="Shea butter", reorder_point=Decimal("5"))  # an alert: something to say
+    sent = jobs.start(org, owner, "digest", {}, title="Digest e-mail")
+    login(owner)
+    page = client.get(f"/jobs/{quiet.id}").get_data(as_text=True)
+    assert f"Nothing to report, so no digest was sent to {owner.email}." in page
+    page = client.get(f"/jobs/{sent.id}").get_data(as_text=True)
+    assert f"Digest sent to {owner.email}." in page
 
 
 def test_a_running_job_shows_a_progress_bar_that_polls(client, org, owner, login):

@@ -60,6 +60,10 @@ def _summary(job, result: dict) -> str | None:
         return f"Imported {result.get('created', 0)} row(s) of {result.get('kind', 'data')} from {result.get('filename', 'the file')}."
     if job.kind == "export":
         return f"{result.get('rows', 0)} row(s) exported; the file is ready to download."
+    if job.kind == "digest" and result.get("email"):
+        if result.get("reason") == "nothing_to_report":
+            return f"Nothing to report, so no digest was sent to {result['email']}."
+        return f"Digest sent to {result['email']}."
     return result.get("summary") if isinstance(result.get("summary"), str) else None
 
 
