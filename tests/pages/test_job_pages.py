@@ -78,6 +78,7 @@ def test_a_retry_that_succeeds_says_so(client, org, owner, login):
     assert response.status_code == 302
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "Job finished." in page and "failed again" not in page and 'data-testid="job-result"' in page
+    assert '<a href="/inventory" role="button" data-testid="job-target">Go to inventory</a>' in page
 
 
 def test_a_digest_job_says_what_it_did(client, org, owner, login):
