@@ -117,18 +117,19 @@ def _detail(upload_id: int, status: int = 200):
                            target=url_for(target), target_label=target_label, form=EmptyForm()), status
 
 
-def _preview(text: str) -> tuple[list[str], list[list[str]]]:
-    """The header and the first rows of the file, for a look before importing."""
+def _preview(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the first rows of the file with their line numbers (as the problem report counts them,
+    blank lines included), for a look before importing."""
     if not text:
         return [], []
     reader = csv.reader(io.StringIO(text), delimiter=csv_rows.delimiter(text))
     rows = []
     for values in reader:
         if any(v.strip() for v in values):
-            rows.append(values)
+            rows.append((reader.line_num, values))
         if len(rows) > PREVIEW_ROWS:
             break
-    return (rows[0], rows[1:]) if rows else ([], [])
+    return (rows[0][1], rows[1:]) if rows else ([], [])
 
 
 @bp.route("/imports/<int:upload_id>/confirm", methods=["POST"])

@@ -137,6 +137,15 @@ def test_a_spreadsheet_file_with_semicolons_is_read_like_commas(client, org, own
     assert response.status_code == 422 and _problems(response.get_data(as_text=True)) == {(2, "density")}
 
 
+def test_the_preview_numbers_rows_as_the_file_and_the_report_do(client, org, owner, login):
+    """A blank line after the header: the preview's first row is row 3, as a problem on it would be reported."""
+    login(owner)
+    detail = _upload(client, "items", "name,kind,unit\n\nSoy wax,ingredient,g\n,,\nJar,container,each\n")
+    html = client.get(detail.headers["Location"]).get_data(as_text=True)
+    table = html.split('data-testid="preview-table"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'<td class="num">(\d+)</td><td>([^<]+)</td>', table) == [("3", "Soy wax"), ("5", "Jar")]
+
+
 def test_a_good_stock_file_restocks_every_row(client, org, owner, login):
     wax = make_item(org, owner, name="Soy wax", unit="g")
     login(owner)
