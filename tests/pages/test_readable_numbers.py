@@ -65,6 +65,8 @@ def test_a_lot_bought_per_lb_shows_its_cost_per_lb_too(client, org, owner, login
     assert '<td class="num" data-label="Received">4,535.92 g</td>' in detail
     assert 'data-testid="avg-cost-bought"' in detail and " per lb</span>" in detail
     lot_page = client.get("/trace/lots/SHEA-LB").get_data(as_text=True)
+    # rounded for grams, as the item page shows it (it read "4535.9237 of 4535.9237 g")
+    assert '<dd data-testid="lot-remaining">4,535.92 of 4,535.92 g</dd>' in lot_page
     assert "$0.0093 per g" in lot_page and '<span data-testid="lot-cost-bought">$4.22 per lb</span>' in lot_page
     assert 'data-testid="lot-cost-bought"' not in client.get("/trace/lots/SHEA-G").get_data(as_text=True)
     supplier_page = client.get(f"/suppliers/{supplier.id}").get_data(as_text=True)
