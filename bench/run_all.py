@@ -8,8 +8,8 @@ rebuild that database's public schema: point it at a scratch (test) database.
 
 Benchmarks report through SUMMARY lines (bench/common.py summary()). bench_imports.py (issue 13: a
 10,000-row CSV import on SQLite) is run when it exists and its goal lines are read; until then the table
-says it was skipped. ROUNDS (bench_pages) and BATCH_RUNS (bench_batches) default to 3 here, to keep the
-whole run to a few minutes.
+says it was skipped. ROUNDS=2 and WARM_UPS=1 (bench_pages) and BATCH_RUNS=3 (bench_batches) by default here,
+to keep the whole run to a few minutes.
 """
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def backends() -> list[tuple[str, dict, list[Path]]]:
     """(label, environment, scripts) per run: SQLite with every benchmark; PostgreSQL + Redis when configured."""
     scripts = sorted(HERE.glob("bench_*.py"))
     base = {key: value for key, value in os.environ.items() if key not in SERVER_VARIABLES}
-    base.setdefault("ROUNDS", "3")  # bench_pages: 10,000-item pages of the control tower take seconds each
+    base.setdefault("ROUNDS", "2")  # bench_pages: 10,000-item pages of the control tower take seconds each
+    base.setdefault("WARM_UPS", "1")
     base.setdefault("BATCH_RUNS", "3")
     runs = [("SQLite", base, scripts)]
     database, redis = server_urls()
