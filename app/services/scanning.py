@@ -18,7 +18,8 @@ from .traceability import lookup_code
 
 MAX_CODE = 500  # a label URL with its host, a GS1 string: anything longer is not a code
 # The path of a lot's public page behind its label's QR code (app/blueprints/public: /l/<token>).
-_LABEL_URL = re.compile(r"^(?:https?://[^/\s]+)?(?:/[^\s]*)?/l/([A-Za-z0-9_-]{8,64})/?(?:[?#]\S*)?$")
+# The scheme may be left out when the printed link is typed ("batchtrack.example/l/…").
+_LABEL_URL = re.compile(r"^(?:(?:https?://)?[^/\s]+)?(?:/[^\s]*)?/l/([A-Za-z0-9_-]{8,64})/?(?:[?#]\S*)?$")
 
 
 @dataclass

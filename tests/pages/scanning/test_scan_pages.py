@@ -39,6 +39,9 @@ def test_typed_codes_open_the_lot_the_sku_and_the_item(client, owner, login, mad
     lot = made["output_lot"]
     response = client.get("/scan", query_string={"code": f"https://batchtrack.example/l/{lot.public_token}"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/trace/lots/{lot.code}")
+    # the printed link typed without its scheme
+    response = client.get("/scan", query_string={"code": f"batchtrack.example:8080/l/{lot.public_token}"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/trace/lots/{lot.code}")
     response = client.get("/scan?code=0036000291452")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/products/skus/{made['sku'].id}")
     response = client.get("/scan?code=5012345678900")
