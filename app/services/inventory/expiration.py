@@ -67,7 +67,8 @@ def parse_datetime(value, field: str) -> datetime | None:
             return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
         except ValueError:
             pass
-    raise ValidationFailed("Enter a date or an ISO 8601 time.", fields={field: "Enter a date or time."})
+    raise ValidationFailed("Enter a date as YYYY-MM-DD, or an ISO 8601 time.",
+                           fields={field: "Enter a date as YYYY-MM-DD (e.g. 2026-03-14)."})
 
 
 def _aware(value: datetime) -> datetime:

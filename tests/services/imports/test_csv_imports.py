@@ -50,6 +50,15 @@ def test_the_separator_is_found_from_the_header_line():
     assert delimiter("name\nSoy wax; the good one\n") == ","  # one column: nothing to split on
 
 
+def test_a_date_in_another_format_names_the_format_to_use(org, owner):
+    """A sales file with a US date (11/28/2026): the problem on its date column says how to write it."""
+    make_item(org, owner, name="Jar", unit="each")
+    with pytest.raises(ValidationFailed) as error:
+        import_csv(org, owner, "sales", "item,quantity,unit_price,date\nJar,1,2.00,11/28/2026\n")
+    [problem] = [p for p in error.value.result.problems if p.column == "date"]
+    assert problem.row == 2 and "YYYY-MM-DD" in problem.message
+
+
 def test_a_bad_items_file_writes_nothing_and_names_each_row_and_column(org, owner):
     """Missing required value, bad number, unknown unit and unknown supplier: each reported, none written."""
     text = ("name,kind,unit,reorder_point,supplier\n"
