@@ -62,16 +62,18 @@ def reorder_page():
     """Items at or below their reorder point, grouped by supplier, with suggested quantities."""
     org = current_org()
     lines = control_tower.list_reorder(org, current_user)
+    page = _page_of(lines, REORDER_PER_PAGE)  # the page's lines, still grouped by supplier then name
     groups: list[dict] = []
-    for line in lines:
+    for line in page.items:
         name = line.supplier.name if line.supplier else None
         if not groups or groups[-1]["supplier"] is not line.supplier:
             groups.append({"supplier": line.supplier, "name": name, "lines": []})
         groups[-1]["lines"].append(line)
     from ...services import purchasing  # order quantities rounded up to the supplier's pack size
 
-    return render_template("reports/reorder.html", groups=groups, count=len(lines),
-                           settings=org_settings.get_settings(org), orders=purchasing.order_quantities_for(org, lines),
+    return render_template("reports/reorder.html", groups=groups, count=len(lines), page=page,
+                           settings=org_settings.get_settings(org),
+                           orders=purchasing.order_quantities_for(org, page.items),
                            draft_form=EmptyForm())
 
 
@@ -81,8 +83,24 @@ def alert_list():
     """Alerts whose conditions hold now; dismissed ones on request (?dismissed=1)."""
     show_dismissed = request.args.get("dismissed") == "1"
     views = control_tower.list_alerts(current_org(), current_user, include_dismissed=show_dismissed)
-    return render_template("reports/alert_list.html", views=views, show_dismissed=show_dismissed,
-                           action_form=EmptyForm())
+    page = _page_of(views, ALERTS_PER_PAGE)
+    return render_template("reports/alert_list.html", views=page.items, page=page, show_dismissed=show_dismissed,
+                           args={"dismissed": 1} if show_dismissed else {}, action_form=EmptyForm())
+
+
+ALERTS_PER_PAGE = 50
+REORDER_PER_PAGE = 100
+
+
+def _page_of(rows: list, per_page: int):
+    """One page (?page=) of an already ordered list; a page past the last shows the last."""
+    from ...services.pagination import Page
+    from ..pages import page_arg
+
+    pages = max(1, -(-len(rows) // per_page))
+    number = min(page_arg(), pages)
+    return Page(items=rows[(number - 1) * per_page:number * per_page], total=len(rows), page=number,
+                per_page=per_page)
 
 
 @bp.route("/alerts/<int:alert_id>/dismiss", methods=["POST"])
