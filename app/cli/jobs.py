@@ -35,6 +35,16 @@ def reorder_check_command() -> None:
     _exit_if_failed(result.failed)
 
 
+@jobs_cli.command("prune")
+def prune_command() -> None:
+    """Delete expired idempotency keys, unconfirmed CSV uploads over a day old and finished jobs over 30 days old."""
+    from ..services.housekeeping import prune
+
+    result = prune()
+    click.echo(f"Pruned {result.idempotency_keys} idempotency key(s), {result.uploads} upload(s), "
+               f"{result.jobs} finished job(s).")
+
+
 @jobs_cli.command("expire-lots")
 def expire_lots_command() -> None:
     """Write off what is left in every expired lot, in every organization; safe to run again."""

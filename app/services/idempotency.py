@@ -118,11 +118,3 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Answer:
             f"This {HEADER} was already used for a different request; use a new key for a new request.",
             fields={HEADER: "Already used with another request body or address."}, code="idempotency_mismatch")
     return Answer(stored.response_status, stored.response_body, replayed=True)
-
-
-def prune_expired_keys(org) -> int:
-    """Delete the organization's keys older than 24 h; returns how many went."""
-    with transaction():
-        result = db.session.execute(delete(IdempotencyKey).where(
-            IdempotencyKey.organization_id == org.id, IdempotencyKey.created_at <= utcnow() - KEY_LIFETIME))
-        return result.rowcount or 0
