@@ -7,9 +7,11 @@ an alert that ends and starts again between two reads still comes back.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from ...extensions import db
 from ...models import Alert, Batch
@@ -29,11 +31,12 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 @dataclass
 class Condition:
-    """A condition that holds now, with what the alert says about it."""
+    """A condition that holds now, with what the alert says about it (`text`: the message, or a function that
+    writes it when first read: a read re-evaluates thousands of conditions and shows a page of them)."""
 
     type: str
     key: str
-    message: str
+    text: str | Callable[[], str]
     starts_at: datetime | None = None  # when it started, if that can be known (expiry, batch age); else now
     item_id: int | None = None
     lot_id: int | None = None
@@ -43,6 +46,13 @@ class Condition:
     @property
     def severity(self) -> str:
         return SEVERITY[self.type]
+
+    @property
+    def message(self) -> str:
+        """What the alert says."""
+        if callable(self.text):
+            self.text = self.text()
+        return self.text
 
 
 @dataclass
@@ -60,6 +70,23 @@ class AlertView:
 def _qty(value: Decimal) -> str:
     """A quantity for reading in a message (three places at most; the figures themselves stay exact)."""
     return org_settings.decimal_text(value.quantize(Decimal("0.001")))
+
+
+# The messages take plain values (never ORM rows): they may be written after the read's commit expired them.
+def _stockout_text(name, unit, f, window_days) -> str:
+    return f"{name} is out of stock ({_qty(f.usage)} {unit} used in the last {window_days} days)."
+
+
+def _below_text(name, unit, f) -> str:
+    return (f"{name} is at or below its reorder point: {_qty(f.available)} {unit} available, reorder "
+            f"point {_qty(f.reorder_point)} {unit}; order about {_qty(f.suggested_quantity)} {unit}.")
+
+
+def _lot_text(name, unit, code, remaining, expires_on, expired: bool) -> str:
+    amount = f"{_qty(remaining)} {unit} of {name}"
+    if expired:
+        return f"Lot {code}: {amount} expired on {expires_on.isoformat()}; dispose of it."
+    return f"Lot {code}: {amount} expires on {expires_on.isoformat()}."
 
 
 def _org_start_of(org, day: date) -> datetime:
@@ -87,13 +114,10 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
             key = f"item:{item.id}"
             if f.usage > 0 and f.available <= 0:
                 found[("stockout", key)] = Condition(
-                    "stockout", key, f"{item.name} is out of stock ({_qty(f.usage)} {item.unit} used in the last "
-                                     f"{settings['window_days']} days).", item_id=item.id)
+                    "stockout", key, partial(_stockout_text, item.name, item.unit, f, settings["window_days"]), item_id=item.id)
             if f.below:
                 found[("below_reorder", key)] = Condition(
-                    "below_reorder", key, f"{item.name} is at or below its reorder point: {_qty(f.available)} "
-                                          f"{item.unit} available, reorder point {_qty(f.reorder_point)} {item.unit}; "
-                                          f"order about {_qty(f.suggested_quantity)} {item.unit}.", item_id=item.id)
+                    "below_reorder", key, partial(_below_text, item.name, item.unit, f), item_id=item.id)
         if by_id:
             today = org_today(org, now)
             soon = today + timedelta(days=settings["expiring_days"])
@@ -101,16 +125,15 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
             for lot_id, item_id, code, remaining, expires_on, created_at in lots:
                 item = by_id[item_id]
                 key = f"lot:{lot_id}"
-                amount = f"{_qty(remaining)} {item.unit} of {item.name}"
                 if expires_on < today:
                     start = _org_start_of(org, expires_on + timedelta(days=1))
                     found[("expired", key)] = Condition(
-                        "expired", key, f"Lot {code}: {amount} expired on {expires_on.isoformat()}; dispose of it.",
+                        "expired", key, partial(_lot_text, item.name, item.unit, code, remaining, expires_on, True),
                         starts_at=max(start, created_at), item_id=item_id, lot_id=lot_id, lot_code=code)
                 else:
                     start = _org_start_of(org, expires_on - timedelta(days=settings["expiring_days"]))
                     found[("expiring", key)] = Condition(
-                        "expiring", key, f"Lot {code}: {amount} expires on {expires_on.isoformat()}.",
+                        "expiring", key, partial(_lot_text, item.name, item.unit, code, remaining, expires_on, False),
                         starts_at=max(start, created_at), item_id=item_id, lot_id=lot_id, lot_code=code)
     if batches_scope:
         days = settings["stuck_batch_days"]
