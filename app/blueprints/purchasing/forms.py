@@ -16,13 +16,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from ..fields import DecimalText
+from ..fields import DecimalText, LongSelect
 
 BLANK_LINES = 3  # empty rows offered for adding items
 
 
 class SupplierItemForm(FlaskForm):
-    item_id = SelectField("Item", coerce=str, validate_choice=False)
+    item_id = SelectField("Item", coerce=str, validate_choice=False, widget=LongSelect())
     supplier_code = StringField("Their product code", validators=[Optional(), Length(max=80)])
     pack_size = DecimalText("Pack size (item unit)", validators=[Optional()], allow_zero=False,
                             description="Orders are rounded up to whole packs.")
@@ -34,7 +34,7 @@ class LineForm(Form):
     """One purchase-order line (a subform: the page form carries the CSRF token)."""
 
     line_id = HiddenField()
-    item_id = SelectField("Item", coerce=str, validate_choice=False)
+    item_id = SelectField("Item", coerce=str, validate_choice=False, widget=LongSelect())
     quantity = DecimalText("Quantity", validators=[Optional()], allow_zero=False)
     unit_cost = DecimalText("Unit cost", validators=[Optional()],
                             description="Blank: the supplier's price for the item.")
