@@ -8,7 +8,14 @@ import io
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .units.quantities import decimal_comma_number, ungroup_number
+
 Problem = Callable[[int, str, str], None]
+
+# Columns that hold a number in every import: read as the file's spreadsheet wrote them — thousands grouped as the
+# app prints them ("2,000", "12,345.5") in a comma- or tab-separated file, a decimal comma ("2,5", "1.234,5") in
+# one separated by semicolons. Anything else reaches the import's own number check unchanged.
+NUMBER_COLUMNS = frozenset({"quantity", "unit_cost", "unit_price", "density", "shelf_life_days", "reorder_point"})
 
 
 @dataclass
@@ -31,7 +38,9 @@ def read_rows(file_text, problem: Problem, *, columns: tuple[str, ...], required
     text = _text(file_text, problem, max_chars=max_chars, too_large=too_large)
     if text is None:
         return None
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text))
+    separator = delimiter(text)
+    plain_number = decimal_comma_number if separator == ";" else ungroup_number
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except (csv.Error, StopIteration) as error:
@@ -64,7 +73,8 @@ def read_rows(file_text, problem: Problem, *, columns: tuple[str, ...], required
             if len(values) > len(header):
                 problem(number, "file", f"{len(values)} values but {len(header)} columns.")
                 continue
-            rows.records.append((number, {k: v.strip() for k, v in zip(header, values) if k}))
+            rows.records.append((number, {k: plain_number(v.strip()) if k in NUMBER_COLUMNS else v.strip()
+                                          for k, v in zip(header, values) if k}))
     except csv.Error as error:
         problem(reader.line_num, "file", f"Not a readable CSV line ({error}).")
         return None

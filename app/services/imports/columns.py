@@ -8,7 +8,8 @@ from .stock import COLUMNS as STOCK_COLUMNS
 TITLES = {"items": "Items", "stock": "Opening stock / restocks", "sales": "Sales"}
 UNITS_NOTE = ("Units: any unit on the Units page, by name (g, kg, oz, lb, mL, L, fl oz, each, dozen …) or one of "
               "your own; a quantity in another unit of the same kind is converted to the item's unit.")
-DATE_NOTE = "Dates: YYYY-MM-DD (e.g. 2026-03-14), or a full ISO date and time."
+DATE_NOTE = ("Dates: YYYY-MM-DD (e.g. 2026-03-14), or a full ISO date and time. Numbers: 2000, 2,000 or 12.5; "
+             "in a file separated by semicolons, a decimal comma (12,5 or 1.234,5).")
 
 HELP: dict[str, list[tuple[str, bool, str]]] = {
     "items": [

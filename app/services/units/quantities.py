@@ -11,6 +11,29 @@ MAX_QUANTITY = Decimal("1e9")
 MAX_DENSITY = Decimal("100")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
+# A number written with thousands separators as the app prints them ("1,000", "12,345.5") or with spaces
+# ("1 000", also no-break and thin spaces): groups of exactly three digits after a first group of one to
+# three, one kind of separator per number. Anything else ("1,0,0.5", "1,00") is not read as a number.
+_GROUPED = re.compile(r"^([+-]?)(\d{1,3})(?:(?P<sep>[, \u00a0\u202f])\d{3})(?:(?P=sep)\d{3})*(\.\d*)?$")
+
+
+def ungroup_number(text: str) -> str:
+    """`text` without its thousands separators when it is a well-grouped number; otherwise unchanged."""
+    if _GROUPED.match(text):
+        return re.sub(r"[, \u00a0\u202f]", "", text)
+    return text
+
+
+# The same with a decimal comma, as a spreadsheet saved with semicolons writes it ("2,5", "1.234,5", "1 234,5").
+_GROUPED_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(?P<sep>[. \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*|\d+)(,\d+)?$")
+
+
+def decimal_comma_number(text: str) -> str:
+    """`text` written with a decimal comma (and optional thousands groups) as a plain number; otherwise unchanged."""
+    if _GROUPED_DECIMAL_COMMA.match(text):
+        return re.sub(r"[. \u00a0\u202f]", "", text).replace(",", ".")
+    return text
+
 
 def parse_quantity(value, field: str = "quantity", *, allow_zero: bool = False,
                    maximum: Decimal = MAX_QUANTITY) -> Decimal:

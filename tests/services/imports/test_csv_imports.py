@@ -192,3 +192,18 @@ def test_a_dry_run_checks_every_row_like_the_real_import_and_writes_nothing(org,
     assert {(p.row, p.column) for p in report.problems} == {(2, "quantity"), (3, "received_at"), (5, "item")}
     assert (report.rows, report.valid) == (4, 1)
     assert _count(InventoryLot, org) == 0
+
+
+def test_numbers_are_read_as_the_files_spreadsheet_wrote_them(org, owner):
+    """'2,000' (thousands, as the app prints them) in a comma file; '2,5' and '1.234,5' (decimal comma) in a file
+    separated by semicolons; a name with a comma in it stays as written."""
+    wax = make_item(org, owner, name="Soy wax, refined", unit="g")
+    import_csv(org, owner, "stock", 'item,quantity,unit_cost\n"Soy wax, refined","2,000",0.01\n')
+    import_csv(org, owner, "stock", "item;quantity;unit_cost\nSoy wax, refined;1.234,5;0,02\nSoy wax, refined;2,5;1\n")
+    lots = list(db.session.scalars(tenancy.scoped(InventoryLot, org).order_by(InventoryLot.id)))
+    assert [(lot.original_quantity, lot.unit_cost) for lot in lots] == [
+        (Decimal("2000"), Decimal("0.01")), (Decimal("1234.5"), Decimal("0.02")), (Decimal("2.5"), Decimal("1"))]
+    assert_invariants(org, wax.id)
+    with pytest.raises(ValidationFailed) as error:  # not a well-grouped number: the import's own message
+        import_csv(org, owner, "stock", 'item,quantity\n"Soy wax, refined","1,00"\n')
+    assert _errors(error) == {(2, "quantity")}
