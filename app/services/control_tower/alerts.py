@@ -21,7 +21,7 @@ from ..authz import authorize
 from ..base import unit_of_work
 from ..errors import InvalidState
 from ..timezones import org_today, org_zone
-from .reorder import active_items_with_inputs, reorder_for_items
+from .reorder import active_item_rows_with_inputs, reorder_for_items
 
 ITEM_TYPES = ("below_reorder", "stockout", "expiring", "expired")
 SEVERITY = {"below_reorder": "warning", "stockout": "critical", "expiring": "warning", "expired": "critical",
@@ -104,7 +104,7 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
     if items_scope:
         from ..inventory import item_summaries
 
-        items, inputs = active_items_with_inputs(org, item_ids, now=now)
+        items, inputs = active_item_rows_with_inputs(org, item_ids, now=now)
         lot_rows: list = []  # the lots holding stock, read with the summaries (the expiry conditions below)
         summaries = item_summaries(org, items, now=now, lot_rows=lot_rows)
         figures = reorder_for_items(org, items, now=now, inputs=inputs, summaries=summaries)

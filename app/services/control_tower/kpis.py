@@ -11,7 +11,7 @@ from ..authz import authorize
 from ..errors import ValidationFailed
 from ..timezones import org_today
 from . import ledger
-from .reorder import active_items_with_inputs, reorder_for_items
+from .reorder import active_item_rows_with_inputs, reorder_for_items
 
 PERIODS = (7, 30, 90, 365)
 MAX_DAYS = 3660
@@ -60,7 +60,7 @@ def compute_kpis(org, actor, days: int = 30, *, now: datetime | None = None, lot
     margin = revenue - cogs
     usage = -used
     average_value = (value_then + value) / 2
-    items, inputs = active_items_with_inputs(org, now=now)
+    items, inputs = active_item_rows_with_inputs(org, now=now)
     reorder = reorder_for_items(org, items, now=now, inputs=inputs)
     # "usage in the window": the usage definition's window (the org's window_days), as the reorder engine uses
     stockouts = sum(1 for figures in reorder.values() if figures.usage > 0 and figures.available <= 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from ...extensions import db
 from ...models import InventoryItem, Supplier
@@ -193,6 +194,35 @@ def active_items_with_inputs(org, item_ids=None, *, now: datetime | None = None
     for item, item_id, *rest in db.session.execute(stmt):
         items.append(item)
         inputs[item_id] = _inputs_row(*rest)
+    return items, inputs
+
+
+class ItemRow(NamedTuple):
+    """The columns of an item the reorder figures, the summaries and the alerts read (no ORM object)."""
+
+    id: int
+    name: str
+    unit: str
+    reorder_point: Decimal | None
+    safety_stock: Decimal | None
+    lead_time_days: int | None
+    supplier_id: int | None
+
+
+def active_item_rows_with_inputs(org, item_ids=None, *, now: datetime | None = None
+                                 ) -> tuple[list[ItemRow], dict[int, ReorderInputs]]:
+    """active_items_with_inputs() with the items as ItemRow tuples: for readers of thousands of items that
+    only compute from them (building 10,000 InventoryItem objects took ten times the query)."""
+    since = (now or utcnow()) - timedelta(days=org_settings.get_settings(org)["window_days"])
+    columns = [getattr(InventoryItem, name) for name in ItemRow._fields[1:]]  # the id follows them
+    stmt = (_inputs_select(org, since, item_ids, entities=columns)
+            .where(InventoryItem.archived_at.is_(None)).order_by(InventoryItem.name, InventoryItem.id))
+    width = len(columns)
+    items, inputs = [], {}
+    for row in db.session.execute(stmt):
+        item_id = row[width]
+        items.append(ItemRow(item_id, *row[:width]))
+        inputs[item_id] = _inputs_row(*row[width + 1:])
     return items, inputs
 
 
