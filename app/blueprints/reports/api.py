@@ -112,7 +112,7 @@ def kpi_series(args):
 def reorder_list(args):
     """Items at or below their reorder point, grouped by supplier then name, with suggested quantities."""
     org, user = api_actor()
-    return _page([line.as_json() for line in control_tower.list_reorder(org, user)], args)
+    return _page([line.as_json() for line in control_tower.list_reorder(org, user, item_rows=True)], args)
 
 
 @blp.route("/alerts", methods=["GET"])

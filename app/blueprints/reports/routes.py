@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...services import control_tower, org_settings
 from ...services.control_tower import exports, kpis
+from ...services.control_tower.reorder import with_item_objects
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import EmptyForm, submit, submit_action
@@ -61,8 +62,9 @@ def _can_export() -> bool:
 def reorder_page():
     """Items at or below their reorder point, grouped by supplier, with suggested quantities."""
     org = current_org()
-    lines = control_tower.list_reorder(org, current_user)
+    lines = control_tower.list_reorder(org, current_user, item_rows=True)
     page = _page_of(lines, REORDER_PER_PAGE)  # the page's lines, still grouped by supplier then name
+    page.items = with_item_objects(org, page.items)
     groups: list[dict] = []
     for line in page.items:
         name = line.supplier.name if line.supplier else None

@@ -248,11 +248,13 @@ class ReorderLine:
                 "supplier_name": self.supplier.name if self.supplier else None, "reorder": self.reorder.as_json()}
 
 
-def list_reorder(org, actor, *, now: datetime | None = None) -> list[ReorderLine]:
+def list_reorder(org, actor, *, now: datetime | None = None, item_rows: bool = False) -> list[ReorderLine]:
     """Items (not archived) at or below their reorder point, grouped by supplier (by name; none last) then
-    by item name."""
+    by item name. `item_rows`: the lines' items are ItemRow tuples, not InventoryItem objects (for a reader
+    of thousands that needs only their ids, names and units, or loads the objects of one page:
+    with_item_objects())."""
     authorize(actor, org, "inventory.view")
-    items, inputs = active_items_with_inputs(org, now=now)
+    items, inputs = (active_item_rows_with_inputs if item_rows else active_items_with_inputs)(org, now=now)
     figures_by_item = reorder_for_items(org, items, now=now, inputs=inputs)
     below = [item for item in items if figures_by_item[item.id].below]
     supplier_ids = {item.supplier_id for item in below if item.supplier_id}
@@ -266,3 +268,11 @@ def list_reorder(org, actor, *, now: datetime | None = None) -> list[ReorderLine
                 line.item.name.casefold(), line.item.id)
 
     return sorted(lines, key=order)
+
+
+def with_item_objects(org, lines: list[ReorderLine]) -> list[ReorderLine]:
+    """These lines (of list_reorder(item_rows=True)) with their items as InventoryItem objects, one query."""
+    ids = [line.item.id for line in lines]
+    objects = ({item.id: item for item in db.session.scalars(tenancy.scoped(InventoryItem, org)
+                                                               .where(InventoryItem.id.in_(ids)))} if ids else {})
+    return [ReorderLine(objects[line.item.id], line.supplier, line.reorder) for line in lines]
