@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, func, or_, select, type_coerce
 
 from ...extensions import db
 from ...models import InventoryItem, InventoryLot, Reservation
@@ -33,7 +33,9 @@ def reserved_quantities(org, item_ids, *, now: datetime | None = None) -> dict[i
 def reserved_subquery(org, item_ids, *, now: datetime | None = None):
     """The subquery (item_id, reserved) behind reserved_quantities, for reads that join it to their rows."""
     now = now or utcnow()
-    return (tenancy.scoped(Reservation, org, Reservation.item_id.label("item_id"),
+    # type_coerce: the subquery's item_id is a plain column, not a copy of the foreign key column (building
+    # that copy — a ForeignKey attached to a new Column — was a measurable part of every inventory page).
+    return (tenancy.scoped(Reservation, org, type_coerce(Reservation.item_id, Integer).label("item_id"),
                            func.sum(Reservation.quantity).label("reserved"))
             .where(Reservation.item_id.in_(list(item_ids)), Reservation.status == "open", Reservation.expires_at > now)
             .group_by(Reservation.item_id).subquery())
