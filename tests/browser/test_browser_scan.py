@@ -184,3 +184,28 @@ def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_pat
         screenshot(page, "scan-restock-390")
     finally:
         scanner.close()
+
+
+def test_a_label_link_scanned_on_the_restock_form_is_not_a_supplier_code(browser, live_server, tmp_path, org, owner):
+    """Scanning a BatchTrack label link that names none of your lots on the restock form: does it say so and
+    leave the supplier lot code empty (it used to be filled with the link)?"""
+    from tests.factories import make_item
+
+    lye_id, email = make_item(org, owner, name="Lye").id, owner.email
+    db.session.remove()
+    video = tmp_path / "label.y4m"
+    write_y4m(video, f"{live_server}/l/not-a-lot-of-yours")
+    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    try:
+        page = scanner.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(20000)
+        sign_in(page, live_server, email)
+        page.goto(f"{live_server}/inventory/{lye_id}")
+        page.select_option("#change_type", "restock")
+        page.click("[data-testid=scan-supplier-barcode]")
+        page.get_by_text("That is a BatchTrack label link, not a supplier's code.").wait_for()
+        assert page.input_value("#supplier_lot_code") == ""
+    finally:
+        scanner.close()

@@ -238,8 +238,9 @@
           window.location.assign(target.toString());
           return;
         }
-        if (answer.kind === "lot" && answer.via === "label") {
-          say("That is the label of your lot " + answer.lot.code + ", not a supplier's code.");
+        if (answer.via === "label") {  // one of our own labels (or a label link naming none of your lots)
+          say(answer.kind === "lot" ? "That is the label of your lot " + answer.lot.code + ", not a supplier's code."
+                                    : "That is a BatchTrack label link, not a supplier's code.");
           return;
         }
         if (isProduct && !answer.supplier_lot_code) {
