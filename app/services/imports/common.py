@@ -92,6 +92,14 @@ def by_name(org, model, names) -> dict[str, object]:
     return found
 
 
+def named(result: ImportResult, number: int, column: str, name: str, known: dict, label: str):
+    """The row `name` (from by_name's `known`), or None with “Unknown <label> “name”” on that row and column."""
+    found = known.get(name.lower())
+    if found is None:
+        result.add(number, column, f"Unknown {label} “{name}”")
+    return found
+
+
 def run_bulk(result: ImportResult, records, prepare, write, *, default_column: str, dry_run: bool) -> None:
     """Prepare (parse and match) every row, then hand the good ones to the inventory service's bulk call
     `write(values_list, write=bool)` (a BulkOutcome): it checks every row as its one-row verb does and writes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...models import Supplier
 from ..inventory import create_items_bulk
-from .common import ImportResult, by_name, read_csv, run_bulk
+from .common import ImportResult, by_name, named, read_csv, run_bulk
 
 COLUMNS = ("name", "kind", "unit", "density", "shelf_life_days", "reorder_point", "supplier")
 REQUIRED = ("name", "kind", "unit")
@@ -23,12 +23,9 @@ def import_items(org, actor, file_text, result: ImportResult, *, dry_run: bool) 
             if not record.get(column):
                 result.add(number, column, f"Give a {column}")
         supplier = record.get("supplier")
-        if supplier:
-            found = suppliers.get(supplier.lower())
-            if found is None:
-                result.add(number, "supplier", f"Unknown supplier “{supplier}”")
-            else:
-                values["supplier_id"] = found.id
+        found = supplier and named(result, number, "supplier", supplier, suppliers, "supplier")
+        if found:
+            values["supplier_id"] = found.id
         return values
 
     def write(rows, *, write):

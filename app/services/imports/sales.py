@@ -8,7 +8,7 @@ import io
 from ...models import InventoryItem
 from ..errors import ValidationFailed
 from ..sales import import_sales_csv, validate_sales_csv
-from .common import ImportResult, by_name, read_csv
+from .common import ImportResult, by_name, named, read_csv
 
 COLUMNS = ("sku", "item", "item_id", "quantity", "unit_price", "order_ref", "channel", "customer", "date")
 REQUIRED = ("quantity", "unit_price")
@@ -28,9 +28,8 @@ def import_sales(org, actor, file_text, result: ImportResult, *, dry_run: bool) 
     for number, record in records:
         name = record.pop("item", "")
         if name:
-            item = items.get(name.lower())
+            item = named(result, number, "item", name, items, "item")
             if item is None:
-                result.add(number, "item", f"Unknown item “{name}”")
                 continue
             record["item_id"] = str(item.id)
         lines[number] = record

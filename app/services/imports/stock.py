@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...models import InventoryItem, Location
 from ..inventory import restock_many
-from .common import ImportResult, by_name, read_csv, run_bulk
+from .common import ImportResult, by_name, named, read_csv, run_bulk
 
 COLUMNS = ("item", "quantity", "unit", "unit_cost", "received_at", "expires_at", "supplier_lot_code", "location")
 REQUIRED = ("item", "quantity")
@@ -23,22 +23,17 @@ def import_stock(org, actor, file_text, result: ImportResult, *, dry_run: bool) 
         values = {column: record.get(column) or None
                   for column in ("quantity", "unit", "unit_cost", "received_at", "expires_at", "supplier_lot_code")}
         name = record.get("item")
-        item = items.get(name.lower()) if name else None
+        item = name and named(result, number, "item", name, items, "item")
         if not name:
             result.add(number, "item", "Give an item name")
-        elif item is None:
-            result.add(number, "item", f"Unknown item “{name}”")
-        else:
+        elif item:
             values["item_id"] = item.id
         if not record.get("quantity"):
             result.add(number, "quantity", "Give a quantity")
         place = record.get("location")
-        if place:
-            found = locations.get(place.lower())
-            if found is None:
-                result.add(number, "location", f"Unknown location “{place}”")
-            else:
-                values["location_id"] = found.id
+        found = place and named(result, number, "location", place, locations, "location")
+        if found:
+            values["location_id"] = found.id
         return values
 
     def write(rows, *, write):
