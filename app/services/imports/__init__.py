@@ -14,12 +14,17 @@ IMPORT_KINDS = {"items": (import_items, "inventory.import"), "stock": (import_st
                 "sales": (import_sales, "sales.import")}
 
 
+def import_kind(kind) -> str:
+    """`kind` when it is one of the import kinds, else NotFound naming them."""
+    if not isinstance(kind, str) or kind not in IMPORT_KINDS:
+        raise NotFound(f"Unknown import kind “{str(kind)[:40]}”; expected items, stock or sales.")
+    return kind
+
+
 def import_csv(org, actor, kind: str, file_text, *, dry_run: bool = False) -> ImportResult:
     """Check (dry_run) or import a CSV file of `kind`. With problems (and not dry_run) raises ValidationFailed
     carrying the result as `.result`; nothing is written then, nor on a dry run."""
-    if kind not in IMPORT_KINDS:
-        raise NotFound(f"Unknown import kind “{kind}”; expected items, stock or sales.")
-    run, permission = IMPORT_KINDS[kind]
+    run, permission = IMPORT_KINDS[import_kind(kind)]
     authorize(actor, org, permission)
     if not feature_enabled(org, "csv_import"):
         raise PermissionDenied("CSV import is not part of this plan.")
@@ -37,4 +42,4 @@ def import_csv(org, actor, kind: str, file_text, *, dry_run: bool = False) -> Im
     return result
 
 
-__all__ = ["IMPORT_KINDS", "ImportResult", "Problem", "import_csv"]
+__all__ = ["IMPORT_KINDS", "import_kind", "ImportResult", "Problem", "import_csv"]

@@ -3,18 +3,15 @@
 failure with the file's problems (the first 50) in result {"errors": [{"row", "column", "message"}]}."""
 from __future__ import annotations
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..jobs import JobFailed, handler
-from . import IMPORT_KINDS, import_csv
+from . import IMPORT_KINDS, import_csv, import_kind
 
 MAX_PROBLEMS_KEPT = 50
 
 
 def _kind(params: dict) -> str:
-    kind = params.get("kind")
-    if not isinstance(kind, str) or kind not in IMPORT_KINDS:
-        raise NotFound(f"Unknown import kind “{str(kind)[:40]}”; expected items, stock or sales.")
-    return kind
+    return import_kind(params.get("kind"))
 
 
 def _permission(params: dict) -> str:
