@@ -69,3 +69,25 @@ def sign_in(page, live_server, email: str, password: str = PASSWORD, lands_on: s
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+_WIDE_ELEMENTS = """() => Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+    .slice(-3).map(e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined ? '.' + e.className : '')
+                    + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
+
+
+def sideways_scroll(page, name: str) -> list[str]:
+    """[] when the page does not scroll sideways, else one problem naming the widest elements.
+
+    Measured once the page has loaded (its stylesheets applied) and, when it is too wide, again after the layout
+    has had a moment to settle, so a page caught mid-load on a busy machine is not reported — a page that really
+    is too wide stays too wide."""
+    page.wait_for_load_state("load")
+    for attempt in range(3):
+        document_width, window_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if document_width <= window_width + 1:
+            return []
+        page.wait_for_timeout(300)
+    wide = page.evaluate(_WIDE_ELEMENTS)
+    return [f"{name}: the page is {document_width}px wide in a {window_width}px window ({'; '.join(wide)})"]

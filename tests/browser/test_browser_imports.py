@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import InventoryItem, InventoryLot
 from tests.factories import ensure_inventory_reference_data, make_item, make_org, make_user
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sideways_scroll, sign_in
 from .test_browser_phone_and_print import _axe
 
 pytestmark = pytest.mark.browser
@@ -62,14 +62,14 @@ def test_import_flow_reports_problems_then_imports_everything(live_server, brows
         assert rows[0].split()[:2] == ["3", "quantity"] and rows[1].split()[:2] == ["4", "unit"]
         assert rows[2].split()[:2] == ["5", "item"] and "Ghost wax" in rows[2]
         assert _count(InventoryLot, org) == 0
-        problems += _overflow(page, width, "report") + _axe(page, f"import report {width}")
+        problems += sideways_scroll(page, f"report {width}") + _axe(page, f"import report {width}")
         screenshot(page, f"import-report-{width}")
 
         _choose(page, "stock", "restock.csv", GOOD)
         page.wait_for_selector("[data-testid=import-preview]")
         assert "2 rows ready to import" in page.inner_text("[data-testid=import-preview]")
         assert _count(InventoryLot, org) == 0
-        problems += _overflow(page, width, "confirm") + _axe(page, f"import confirm {width}")
+        problems += sideways_scroll(page, f"confirm {width}") + _axe(page, f"import confirm {width}")
         screenshot(page, f"import-confirm-{width}")
 
         page.click("[data-testid=confirm-import]")
@@ -86,7 +86,3 @@ def test_import_flow_reports_problems_then_imports_everything(live_server, brows
         context.close()
     assert not problems, problems
 
-
-def _overflow(page, width: int, name: str) -> list[str]:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    return [f"{name}: the page scrolls sideways by {overflow}px at {width}px"] if overflow > 1 else []

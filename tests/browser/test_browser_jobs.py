@@ -10,7 +10,7 @@ from app.extensions import db
 from app.services.jobs import records
 from tests.factories import ensure_inventory_reference_data, make_org, make_user
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sideways_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +46,7 @@ def test_the_job_page_polls_its_progress_then_shows_the_file_at_phone_width(live
 
         expect(page.locator("[data-job-text]")).to_contain_text("4 of 10 (40%)")  # written by the polling script
         assert page.evaluate("document.querySelector('[data-testid=job-progress]').value") == 4
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+        assert not sideways_scroll(page, "running job")
         screenshot(page, "job-running-390")
 
         records.begin_run(org_id, job_id)

@@ -10,14 +10,9 @@ from app.extensions import db
 from app.services import notifications
 from tests.factories import ensure_inventory_reference_data, make_item, make_lot, make_org, make_user
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sideways_scroll, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _no_sideways_scroll(page, width):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"the page scrolls sideways by {overflow}px at {width}px"
 
 
 @pytest.mark.parametrize("width", [390])
@@ -39,7 +34,7 @@ def test_notifications_on_a_phone(live_server, browser, width):
         page.click("[data-testid=notifications-link]")
         page.wait_for_url("**/settings/notifications")
         assert page.is_checked("#digest")  # owners get the digest by default
-        _no_sideways_scroll(page, width)
+        assert not sideways_scroll(page, f"{width}px")
         page.uncheck("#digest")
         page.check("input[name=alert_types][value=stockout]")
         page.check("input[name=alert_types][value=expired]")
@@ -58,7 +53,7 @@ def test_notifications_on_a_phone(live_server, browser, width):
         page.click("[data-testid=digest-settings-form] button[type=submit]")
         page.wait_for_url("**/organization/settings#digest")
         assert "Digest e-mail setting saved." in page.inner_text("main")
-        _no_sideways_scroll(page, width)
+        assert not sideways_scroll(page, f"{width}px")
         screenshot(page, f"organization-digest-{width}")
     finally:
         context.close()

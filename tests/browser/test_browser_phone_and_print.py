@@ -19,7 +19,7 @@ import pytest
 from app.services import inventory, purchasing, recalls, suppliers
 from tests.factories import finished_batch, make_org, make_sale, make_user, restock
 
-from .conftest import ARTIFACTS, screenshot, sign_in
+from .conftest import ARTIFACTS, screenshot, sideways_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -125,17 +125,6 @@ def _discover(page, base: str, made, app) -> dict[str, str]:
     return found
 
 
-def _no_sideways_scroll(page, name) -> list[str]:
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if widths[0] <= widths[1]:
-        return []
-    wide = page.evaluate("""() => Array.from(document.querySelectorAll('main *'))
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-        .slice(-3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
-                        + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')""")
-    return [f"{name}: page is {widths[0]} px wide in a {widths[1]} px window ({'; '.join(wide)})"]
-
-
 def _tables_that_scroll(page, name) -> list[str]:
     """A list whose numbers sit off screen behind a sideways scroll hides them as surely as a wide page."""
     wide = page.evaluate("""() => Array.from(document.querySelectorAll('main table'))
@@ -193,7 +182,7 @@ def _walk(page, base, pages, width, *, axe) -> tuple[list[str], list[str]]:
             continue
         screenshot(page, f"{'phone' if width < 768 else 'desktop'}-{width}-{_slug(name)}")
         if width < 768:
-            problems += _no_sideways_scroll(page, name) + _tables_that_scroll(page, name)
+            problems += sideways_scroll(page, name) + _tables_that_scroll(page, name)
         else:
             menu = page.locator("#main-nav")  # a print-only page (a purchase order to send) has none
             if menu.count() and (not menu.is_visible() or page.locator("[data-nav-toggle]").is_visible()):

@@ -8,7 +8,7 @@ from app.extensions import db
 from tests.control_tower_support import build_ledger
 from tests.factories import ensure_inventory_reference_data, make_org, make_user
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sideways_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,7 @@ def test_reports_charts_render_with_data_on_desktop_and_phone(live_server, brows
         assert page.locator("[data-testid=chart-top-value] rect").count() == 4  # four items hold value
         box = page.locator("[data-testid=chart-inventory-value] svg").bounding_box()
         assert 0 < box["width"] <= width and box["height"] > 50
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"the page scrolls sideways by {overflow}px at {width}px"
+        assert not sideways_scroll(page, f"reports {width}")
         page.click("[data-testid=chart-inventory-value] summary")
         assert page.locator("[data-testid=table-inventory-value] tbody tr").count() == 30
         screenshot(page, f"reports-{width}")

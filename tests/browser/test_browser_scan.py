@@ -12,7 +12,7 @@ from app.extensions import db
 from app.services import products
 from tests.factories import finished_batch
 
-from .conftest import CHROMIUM, screenshot, sign_in
+from .conftest import CHROMIUM, screenshot, sideways_scroll, sign_in
 from .test_browser_phone_and_print import _axe
 
 pytestmark = pytest.mark.browser
@@ -101,7 +101,7 @@ def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
     page.wait_for_url(re.compile(r".*/products/skus/\d+$"))
     assert sku_code in page.inner_text("h1")
     assert page.locator("[data-testid=sell-one]").is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not sideways_scroll(page, "scan")
     assert not _axe(page, "SKU page at 390 px")  # no serious or critical accessibility violations
     screenshot(page, "scan-typed-sku-390")
     page.click("[data-testid=sell-one]")
@@ -126,7 +126,7 @@ def test_the_sku_page_breadcrumb_wraps_between_steps_at_390_px(live_server, page
         }
         return tops.size; })""")
     assert lines == [1, 1, 1], lines  # every step on one line of its own
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not sideways_scroll(page, "scan")
 
 
 def test_over_plain_http_on_another_host_the_page_says_the_camera_cannot_open(browser, live_server, org, owner):

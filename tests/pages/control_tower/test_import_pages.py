@@ -130,7 +130,7 @@ def test_a_spreadsheet_file_with_semicolons_is_read_like_commas(client, org, own
     assert response.status_code == 303
     detail = response.headers["Location"]
     html = client.get(detail).get_data(as_text=True)
-    assert "2 rows ready to import" in html and "<th>reorder_point</th>" in html and "<td>Oil; extra</td>" in html
+    assert "2 rows ready to import" in html and "<th>reorder_point</th>" in html and ">Oil; extra</td>" in html
     post_form(client, f"{detail}/confirm", {}, form_url=detail)
     assert set(db.session.scalars(tenancy.scoped(InventoryItem, org, InventoryItem.name))) == {"Soy wax", "Oil; extra"}
     response = _upload(client, "items", "name;kind;unit;density\nShea;ingredient;g;0,92\n")
@@ -146,7 +146,7 @@ def test_the_preview_numbers_rows_as_the_file_and_the_report_do(client, org, own
     detail = _upload(client, "items", "name,kind,unit\n\nSoy wax,ingredient,g\n,,\nJar,container,each\n")
     html = client.get(detail.headers["Location"]).get_data(as_text=True)
     table = html.split('data-testid="preview-table"', 1)[1].split("</table>", 1)[0]
-    assert re.findall(r'<td class="num">(\d+)</td><td>([^<]+)</td>', table) == [("3", "Soy wax"), ("5", "Jar")]
+    assert re.findall(r'<td class="num" data-label="Row">(\d+)</td><td data-label="name">([^<]+)</td>', table) == [("3", "Soy wax"), ("5", "Jar")]
 
 
 def test_a_good_stock_file_restocks_every_row(client, org, owner, login):
