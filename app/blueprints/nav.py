@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 
-# (label, endpoint, permission)
+# (label, endpoint, permission): a tuple of permissions shows the link to a user holding any of them.
 NAV = [
     ("Dashboard", "main.dashboard", None),
     ("Scan", "scan.scan_page", "inventory.view"),
@@ -19,7 +19,7 @@ NAV = [
     ("Expiring", "inventory.expiring_list", "inventory.view"),
     ("Locations", "locations.location_list", "inventory.view"),
     ("Units", "units.unit_manager", "inventory.view"),
-    ("Import", "imports.import_page", "inventory.import"),
+    ("Import", "imports.import_page", ("inventory.import", "sales.import")),
     ("Library", "library.library_list", "library.view"),
     ("Calculators", "tools.tools_index", None),
     ("Reports", "reports.report_dashboard", "reports.view"),
@@ -31,12 +31,18 @@ NAV = [
 NAV_FEATURES = {"scan.scan_page": "barcode_qr"}
 
 
+def _allowed(can, permission) -> bool:
+    if permission is None:
+        return True
+    return any(can(name) for name in ((permission,) if isinstance(permission, str) else permission))
+
+
 def navigation(can, feature_on=lambda name: True) -> list[dict]:
     """The links this user may follow (and their plan includes). Their URLs depend only on which links they
     are and the script root, so they are built once per combination, not on every page view."""
     endpoints = current_app.view_functions
     shown = tuple(index for index, (_, endpoint, permission) in enumerate(NAV)
-                  if endpoint in endpoints and (permission is None or can(permission))
+                  if endpoint in endpoints and _allowed(can, permission)
                   and (endpoint not in NAV_FEATURES or feature_on(NAV_FEATURES[endpoint])))
     built = current_app.extensions.setdefault("batchtrack_navigation", {})
     key = (request.script_root, shown)

@@ -241,3 +241,24 @@ def test_an_upload_is_its_uploaders_own(client, org, owner, login):
     assert client.get(detail).status_code == 404
     assert post_form(client, f"{detail}/confirm", {}, form_url="/imports").status_code == 404
     assert _count(InventoryItem, org) == 0
+
+
+@pytest.mark.parametrize(("permissions", "shown"), [(["sales.view", "sales.import"], True),
+                                                    (["inventory.view", "inventory.import"], True),
+                                                    (["inventory.view", "sales.view"], False)])
+def test_the_menu_leads_to_the_import_page_for_anyone_who_may_import_some_kind(client, org, login, permissions,
+                                                                               shown):
+    """A role that may import only sales still finds Import in the menu; one that may import nothing does not."""
+    from app.models import Permission, Role
+    from tests.factories import make_user
+
+    role = Role(organization_id=org.id, key="custom", name="Custom",
+                permissions=list(db.session.scalars(select(Permission).where(Permission.name.in_(permissions)))))
+    db.session.add(role)
+    member = make_user(org, role="maker", email="member@juniper.test")
+    member.role = role
+    db.session.commit()
+    login(member)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert ('href="/imports"' in html) is shown
+    assert client.get("/imports").status_code == (200 if shown else 403)
