@@ -5,7 +5,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import GlobalItem
@@ -13,6 +13,7 @@ from .base import unit_of_work
 from .errors import NotFound
 from .pagination import Page, paginate
 from .tenancy import parse_id
+from .text_search import contains
 
 LIBRARY_FILE = Path(__file__).resolve().parent.parent / "seeds" / "data" / "global_library.json"
 
@@ -56,8 +57,7 @@ def list_library(q=None, category=None, page=1, per_page=50, *, kind=None) -> Pa
     """A page of library entries by name, searchable by name or INCI name, filterable by category."""
     filters = []
     if q and str(q).strip():
-        pattern = "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        filters.append(or_(GlobalItem.name.ilike(pattern, escape="\\"), GlobalItem.inci.ilike(pattern, escape="\\")))
+        filters.append(contains(q, GlobalItem.name, GlobalItem.inci))
     if category:
         filters.append(GlobalItem.category == category)
     if kind:

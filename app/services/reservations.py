@@ -17,6 +17,7 @@ from .errors import InvalidState, PermissionDenied, ValidationFailed
 from .features import feature_enabled
 from .inventory import expiration
 from .pagination import Page, paginate
+from .text_search import contains
 from .validation import clean_text
 
 DEFAULT_DAYS = 7
@@ -144,9 +145,7 @@ def list_reservations(org, actor, *, status=None, item_id=None, q=None, page=1, 
     if item_id not in (None, ""):
         filters.append(Reservation.item_id == inventory.common.int_id(item_id))
     if q and str(q).strip():
-        pattern = "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        filters.append(or_(Reservation.order_ref.ilike(pattern, escape="\\"),
-                           Reservation.customer.ilike(pattern, escape="\\")))
+        filters.append(contains(q, Reservation.order_ref, Reservation.customer))
     is_open = (Reservation.status == "open").desc()
     stmt = (tenancy.scoped(Reservation, org).where(*filters)
             .order_by(is_open, Reservation.expires_at, Reservation.created_at.desc(), Reservation.id.desc()))

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ...extensions import db
@@ -29,6 +29,7 @@ from .. import tenancy
 from ..authz import authorize
 from ..errors import NotFound, ValidationFailed
 from ..pagination import Page, paginate
+from ..text_search import contains
 from ..timezones import org_today
 from .fifo import consumption_order, usable_condition
 from .stock_check import reserved_subquery
@@ -102,9 +103,7 @@ def list_items(org, actor, *, q=None, kind=None, sort="name", include_archived=F
             raise ValidationFailed("Unknown kind.", fields={"kind": f"One of {', '.join(ITEM_KINDS)}."})
         filters.append(InventoryItem.kind == kind)
     if q and str(q).strip():
-        pattern = "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        filters.append(or_(InventoryItem.name.ilike(pattern, escape="\\"),
-                           InventoryItem.inci_name.ilike(pattern, escape="\\")))
+        filters.append(contains(q, InventoryItem.name, InventoryItem.inci_name))
     stmt = tenancy.scoped(InventoryItem, org).where(*filters)
     name_order = (func.lower(InventoryItem.name), InventoryItem.id)
     if sort == "quantity":

@@ -14,6 +14,7 @@ from .. import inventory, tenancy
 from ..authz import authorize
 from ..inventory import ItemSummary, fifo
 from ..pagination import Page, paginate
+from ..text_search import contains
 
 
 @dataclass
@@ -76,11 +77,8 @@ def list_products(org, actor, *, q=None, category=None, include_archived=False, 
     if category:
         filters.append(Product.category == str(category))
     if q and str(q).strip():
-        pattern = _like(q)
-        sku_match = tenancy.scoped(Sku, org, Sku.product_id).where(
-            or_(Sku.code.ilike(pattern, escape="\\"), Sku.barcode.ilike(pattern, escape="\\")))
-        filters.append(or_(Product.name.ilike(pattern, escape="\\"), Product.category.ilike(pattern, escape="\\"),
-                           Product.id.in_(sku_match)))
+        sku_match = tenancy.scoped(Sku, org, Sku.product_id).where(contains(q, Sku.code, Sku.barcode))
+        filters.append(or_(contains(q, Product.name, Product.category), Product.id.in_(sku_match)))
     stmt = tenancy.scoped(Product, org).where(*filters).order_by(func.lower(Product.name), Product.id)
     count = tenancy.scoped(Product, org, func.count(Product.id)).where(*filters)
     result = paginate(stmt, count, page, per_page)
@@ -214,6 +212,3 @@ def sellable_product_items(org, actor, *, exclude_ids=()) -> list[InventoryItem]
             .order_by(func.lower(InventoryItem.name), InventoryItem.id))
     return [item for item in db.session.scalars(stmt) if item.id not in skip]
 
-
-def _like(q) -> str:
-    return "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

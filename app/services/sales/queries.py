@@ -15,6 +15,7 @@ from ..authz import authorize
 from ..errors import ValidationFailed
 from ..inventory import expiration
 from ..pagination import Page, page_args
+from ..text_search import contains
 from .records import RETURN_CHANGE_TYPE, exact_figures, line_cost, money
 
 
@@ -137,12 +138,9 @@ def list_sales(org, actor, *, q=None, channel=None, item_id=None, sku_id=None, d
     authorize(actor, org, "sales.view")
     filters = []
     if q and str(q).strip():
-        pattern = _like(q)
-        items = tenancy.scoped(InventoryItem, org, InventoryItem.id).where(
-            InventoryItem.name.ilike(pattern, escape="\\"))
-        skus = tenancy.scoped(Sku, org, Sku.id).where(Sku.code.ilike(pattern, escape="\\"))
-        filters.append(or_(Sale.order_ref.ilike(pattern, escape="\\"), Sale.customer.ilike(pattern, escape="\\"),
-                           Sale.item_id.in_(items), Sale.sku_id.in_(skus)))
+        items = tenancy.scoped(InventoryItem, org, InventoryItem.id).where(contains(q, InventoryItem.name))
+        skus = tenancy.scoped(Sku, org, Sku.id).where(contains(q, Sku.code))
+        filters.append(or_(contains(q, Sale.order_ref, Sale.customer), Sale.item_id.in_(items), Sale.sku_id.in_(skus)))
     if channel:
         filters.append(Sale.channel == str(channel))
     if item_id not in (None, ""):
@@ -254,6 +252,3 @@ def _int(value, field_name: str) -> int:
     except (TypeError, ValueError):
         raise ValidationFailed("Choose one from the list.", fields={field_name: "Invalid id."}) from None
 
-
-def _like(q) -> str:
-    return "%" + str(q).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

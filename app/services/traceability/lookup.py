@@ -10,6 +10,7 @@ from ...models import Batch, BatchOutput, InventoryItem, InventoryLot, Sku
 from .. import tenancy
 from ..authz import authorize
 from ..errors import NotFound
+from ..text_search import contains
 from .graph import BATCH_LAZY
 
 
@@ -19,11 +20,9 @@ def search_lots(org, actor, q: str, *, limit: int = 25) -> list[tuple[InventoryL
     text = str(q or "").strip()
     if not text:
         return []
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     stmt = (tenancy.scoped(InventoryLot, org, InventoryLot, InventoryItem)
             .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
-            .where(InventoryLot.code.ilike(pattern, escape="\\") |
-                   InventoryLot.supplier_lot_code.ilike(pattern, escape="\\"))
+            .where(contains(text, InventoryLot.code, InventoryLot.supplier_lot_code))
             .order_by(InventoryLot.received_at.desc(), InventoryLot.id.desc()).limit(limit))
     return [(lot, item) for lot, item in db.session.execute(stmt)]
 
