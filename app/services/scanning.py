@@ -7,13 +7,16 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from sqlalchemy import func
+
 from ..extensions import db
-from ..models import Batch, InventoryItem, InventoryLot, Sku
+from ..models import Batch, InventoryItem, InventoryLot, Product, ProductVariant, Sku
 from . import tenancy
 from .authz import authorize, has_permission
 from .barcodes import equivalent_codes, normalize_barcode, parse_gs1
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .features import feature_enabled
+from .text_search import contains
 from .traceability import lookup_code
 
 MAX_CODE = 500  # a label URL with its host, a GS1 string: anything longer is not a code
@@ -91,6 +94,44 @@ def resolve_code(org, actor, code) -> ScanResult:
             return _from_lookup(org, lookup)
     return ScanResult("unknown", barcode or text,
                       message=f"Nothing in your organization has the code {barcode or text}.")
+
+
+@dataclass
+class BarcodeTargets:
+    """What a new barcode may go on: `skus` as (id, code, product name, variant name or None), `items` (not a SKU's
+    stock: a SKU carries its own barcode) as (id, name); `more` when a list was cut at the limit."""
+
+    skus: list[tuple] = field(default_factory=list)
+    items: list[tuple] = field(default_factory=list)
+    more: bool = False
+    limit: int = 50
+
+
+def barcode_targets(org, actor, search: str = "", *, limit: int = 50) -> BarcodeTargets:
+    """Active SKUs (for a user who may edit products) and items (who may edit inventory) whose name or code
+    contains `search` (all when blank), the first `limit` of each by code and name: two queries whatever the
+    size of the catalogue."""
+    authorize(actor, org, "inventory.view")
+    text = str(search or "").strip()
+    found = BarcodeTargets(limit=limit)
+    if has_permission(actor, "products.edit"):
+        stmt = (tenancy.scoped(Sku, org, Sku.id, Sku.code, Product.name, ProductVariant.name)
+                .join(Product, Product.id == Sku.product_id)
+                .outerjoin(ProductVariant, ProductVariant.id == Sku.variant_id)
+                .where(Sku.archived_at.is_(None), Product.archived_at.is_(None)))
+        if text:
+            stmt = stmt.where(contains(text, Sku.code, Product.name, ProductVariant.name))
+        found.skus = [tuple(row) for row in db.session.execute(stmt.order_by(Sku.code).limit(limit + 1))]
+    if has_permission(actor, "inventory.edit"):
+        stmt = tenancy.scoped(InventoryItem, org, InventoryItem.id, InventoryItem.name).where(
+            InventoryItem.archived_at.is_(None), InventoryItem.id.not_in(tenancy.scoped(Sku, org, Sku.item_id)))
+        if text:
+            stmt = stmt.where(contains(text, InventoryItem.name))
+        found.items = [tuple(row) for row in db.session.execute(
+            stmt.order_by(func.lower(InventoryItem.name), InventoryItem.id).limit(limit + 1))]
+    found.more = len(found.skus) > limit or len(found.items) > limit
+    found.skus, found.items = found.skus[:limit], found.items[:limit]
+    return found
 
 
 def _by_barcode(org, code: str) -> ScanResult | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import products, recipes, scanning
+from ...services import scanning
 from ...services.authz import has_permission
 from ...services.tenancy import parse_id
 from ...tenant import current_org
@@ -35,11 +35,12 @@ def scan_page():
             status = 404
     can_edit_items = has_permission(current_user, "inventory.edit")
     can_edit_skus = has_permission(current_user, "products.edit")
-    unknown = result is not None and not result.found
+    find = request.args.get("find", "").strip()[:100]
+    targets = None
+    if result is not None and not result.found and (can_edit_items or can_edit_skus):
+        targets = scanning.barcode_targets(current_org(), current_user, find)
     return render_template("scan/scan_page.html", form=form, result=result, can_edit_items=can_edit_items,
-                           can_edit_skus=can_edit_skus,
-                           item_options=_item_options() if unknown and can_edit_items else [],
-                           sku_options=_sku_options() if unknown and can_edit_skus else []), status
+                           can_edit_skus=can_edit_skus, targets=targets, find=find), status
 
 
 @bp.route("/scan/lookup")
@@ -99,20 +100,3 @@ def _assign_target(choice: str, code: str) -> str:
     if kind == "sku" and object_id is not None:
         return url_for("products.sku_edit", sku_id=object_id, barcode=code)
     return url_for("scan.scan_page", code=code)
-
-
-def _item_options() -> list[tuple[str, str]]:
-    """Active items that are not a SKU's stock (a SKU carries its own barcode), for "put it on…"."""
-    org = current_org()
-    skus = products.sku_item_ids(org, current_user) if has_permission(current_user, "products.view") else set()
-    return [(f"item-{item_id}", name) for item_id, name, _, _ in recipes.item_options(org, current_user,
-                                                                                    permission="inventory.view")
-            if item_id not in skus]
-
-
-def _sku_options() -> list[tuple[str, str]]:
-    """Active SKUs with their product, for "put it on…"."""
-    rows = products.sku_choices(current_org(), current_user)
-    return [(f"sku-{sku.id}", f"{sku.code} — {product.name}{' · ' + variant.name if variant else ''}")
-            for sku, product, variant, _ in rows]
-

@@ -177,3 +177,23 @@ def test_scan_in_the_menu_while_the_plan_has_it(client, owner, login):
     """Does the menu offer Scan when the plan includes scanning?"""
     login(owner)
     assert 'href="/scan"' in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_putting_an_unknown_code_on_something_searches_a_large_catalogue(client, org, owner, login, made):
+    """With more items than the picker lists, the page lists the first 50, says so, and a search by name or code
+    narrows it to the matches (SKUs by code or product name); a search that matches nothing says so."""
+    from ...factories import bulk_items
+
+    bulk_items(org, 60)
+    login(owner)
+    html = client.get("/scan?code=4006381333931").get_data(as_text=True)
+    assert html.count('value="item-') == 50 and 'data-testid="targets-more"' in html
+    html = client.get("/scan", query_string={"code": "4006381333931", "find": made["oil"].name}).get_data(as_text=True)
+    assert f'value="item-{made["oil"].id}"' in html and html.count('value="item-') == 1
+    assert 'data-testid="targets-more"' not in html
+    sku = made["sku"]
+    html = client.get("/scan", query_string={"code": "4006381333931", "find": sku.code.lower()}).get_data(as_text=True)
+    assert f'value="sku-{sku.id}"' in html and 'value="item-' not in html
+    response = client.get("/scan", query_string={"code": "4006381333931", "find": "no such thing%_"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and 'data-testid="targets-none"' in html and 'name="assign"' not in html
