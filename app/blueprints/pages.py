@@ -87,7 +87,9 @@ def unit_choices(units, *, extra: list[str] | None = None, blank: str | None = N
     result = [SelectChoice("", blank)] if blank is not None else []
     result += [SelectChoice(name, name, optgroup=extra_group) for name in extra or []]
     for unit in units:
-        label = unit.name if not unit.label or unit.label == unit.name else f"{unit.name} ({unit.label})"
+        # "teaspoon (US)" reads "tsp (teaspoon, US)", not "tsp (teaspoon (US))"
+        long_name = (unit.label or "").replace(" (", ", ").removesuffix(")") if "(" in (unit.label or "") else unit.label
+        label = unit.name if not unit.label or unit.label == unit.name else f"{unit.name} ({long_name})"
         dimension = unit.dimension.capitalize() + (" — your units" if unit.is_custom else "")
         result.append(SelectChoice(unit.name, label, optgroup=dimension))
     return result

@@ -124,7 +124,7 @@ def batch_finish(batch_id: int):
                                     notes=(form.notes.data or "").strip(), labour_minutes=form.labour_minutes.data)
 
     return _run(batch_id, "finish", form, finish, check=complete_outputs, success=
-                lambda batch: f"Batch {batch.label} finished: {format_quantity(batch.yield_quantity)} "
+                lambda batch: f"Batch {batch.label} finished: {format_quantity(batch.yield_quantity, unit=batch.yield_unit)} "
                               f"{batch.yield_unit} into stock.")
 
 

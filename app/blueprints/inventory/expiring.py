@@ -61,5 +61,5 @@ def _disposed_message(result) -> str:
     lot = getattr(event, "lot", None)
     if event is None or lot is None:
         return "Expired lot disposed."
-    return (f"Disposed {format_quantity(abs(event.quantity))} {lot.item.unit} of {lot.item.name} "
+    return (f"Disposed {format_quantity(abs(event.quantity), unit=lot.item.unit)} {lot.item.unit} of {lot.item.name} "
             f"from expired lot {lot.code}.")

@@ -57,11 +57,11 @@ class ItemForm(FlaskForm):
 
 class AdjustForm(FlaskForm):
     change_type = SelectField("Change", choices=CHANGE_TYPE_CHOICES, default="restock")
-    quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")],
-                           description="For a recount: the total you counted.")
+    # its hint depends on the change type, so the page writes it (inventory/item_detail.html)
+    quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")])
     unit = SelectField("Unit", validate_choice=False)
     unit_cost = DecimalText("Unit cost", validators=[Optional()],
-                            description="Cost per unit chosen above (restock).")
+                            description="What you paid per unit chosen above, e.g. per lb.")
     expires_at = DateField("Expires on", validators=[Optional()],
                            description="Leave blank to use the shelf life.")
     received_at = DateField("Received on", validators=[Optional()], description="Default: today.")

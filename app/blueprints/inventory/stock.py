@@ -66,7 +66,7 @@ def item_adjust(item_id: int):
             notes=(form.notes.data or "").strip(),
         ), validate=False, shown_by_page=(MissingDensity, MissingUnitMapping))
     if result.ok:
-        flash(_describe(result.value, form.change_type.data), "success")
+        flash(_describe(result.value, form.change_type.data, form.quantity.data, form.unit.data), "success")
         return redirect(url_for("inventory.item_detail", item_id=item.id))
     if not isinstance(result.error, (MissingDensity, MissingUnitMapping)):
         return _render_detail(item.id, form, status=result.status)
@@ -161,7 +161,7 @@ def _fill_adjust_choices(form: AdjustForm, org, item, lots, mappings) -> None:
         form.supplier_id.data = str(item.supplier_id or "")
     choices = [("", "Oldest first (FIFO)")]
     for lot in lots:
-        detail = f"{format_quantity(lot.remaining_quantity)} {item.unit} left"
+        detail = f"{format_quantity(lot.remaining_quantity, unit=item.unit)} {item.unit} left"
         if lot.expires_on:
             detail += f", expires {lot.expires_on:%Y-%m-%d}"
         choices.append((lot.code, f"{lot.code} — {detail}"))
@@ -179,18 +179,24 @@ def _fix_for(exc: DomainError, item, form: AdjustForm) -> dict:
             "unit_name": form.unit.data or "", "message": exc.message}
 
 
-def _describe(result, change_type: str) -> str:
+def _describe(result, change_type: str, entered=None, entered_unit: str | None = None) -> str:
+    """The flash after a change, rounded for reading; a quantity typed in another unit is named as typed too."""
     item = result.item
+    in_stock = f"{format_quantity(item.quantity, unit=item.unit)} {item.unit}"
     if not result.events:
-        return f"No change: the count matches the {format_quantity(item.quantity)} {item.unit} in stock."
+        return f"No change: the count matches the {in_stock} in stock."
     total = sum((event.quantity for event in result.events), start=0)
     label = CHANGE_TYPE_LABELS.get(change_type, change_type).split(" (")[0]
     lots = ", ".join(sorted({event.lot.code for event in result.events if event.lot is not None}))
-    sign = "+" if total > 0 else ""
-    text = f"{label}: {sign}{format_quantity(total)} {item.unit} of {item.name}"
+    sign = "+" if total > 0 else "-" if total < 0 else ""
+    amount = f"{format_quantity(abs(total), unit=item.unit)} {item.unit}"
+    if entered is not None and entered_unit and entered_unit != item.unit and change_type != "recount":
+        amount = f"{format_quantity(abs(entered), unit=entered_unit)} {entered_unit} ({amount})"
+    amount = sign + amount
+    text = f"{label}: {amount} of {item.name}"
     if lots:
         text += f" (lot{'s' if ', ' in lots else ''} {lots})"
-    return f"{text}. In stock now: {format_quantity(item.quantity)} {item.unit}."
+    return f"{text}. In stock now: {in_stock}."
 
 
 def _cell(value) -> str:

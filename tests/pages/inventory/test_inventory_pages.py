@@ -192,6 +192,24 @@ def test_restock_through_the_form_changes_stock(client, org, owner, login):
     assert "In stock now: 2,000 g" in html
 
 
+def test_restock_in_pounds_flashes_rounded_quantities_as_typed(client, org, owner, login):
+    """Does a restock of 2 lb into a gram item say "+2 lb (907.18 g)", not "+907.18474 g"?"""
+    item = make_item(org, owner, "Shea Butter")
+    login(owner)
+    page = client.get(f"/inventory/{item.id}").get_data(as_text=True)
+    assert "tsp (teaspoon, US)" in page and "(US))" not in page
+    assert "How much you received" in page and "The total you counted" in page
+    response = post_form(client, f"/inventory/{item.id}/adjust", {
+        "change_type": "restock", "quantity": "2", "unit": "lb", "unit_cost": "12.50",
+        "supplier_id": "", "lot_code": "", "supplier_lot_code": "", "notes": "",
+    }, form_url=f"/inventory/{item.id}")
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Restock: +2 lb (907.18 g) of Shea Butter" in html
+    assert "In stock now: 907.18 g." in html
+    assert "907.18474" not in html
+
+
 def test_use_from_a_named_lot_and_recount(client, org, owner, login):
     """Can the form deduct from a chosen lot and record a recount?"""
     item = make_item(org, owner, "Kaolin Clay")
