@@ -1,0 +1,33 @@
+"""In a real browser at desktop width (1280 x 900): the header is one compact band — brand, menu and the
+account menu side by side — not three stacked rows that push every page down."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from tests.factories import ensure_inventory_reference_data, make_org, make_user
+
+from .conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_desktop_header_keeps_brand_menu_and_account_on_one_band(live_server, page):
+    """Does an owner with the full menu see brand, menu and account menu beside each other at 1280 px?"""
+    ensure_inventory_reference_data()
+    org = make_org(name="Lantern Soapworks", tier="team")
+    make_user(org, email="lena@lantern.test", role="owner", name="Lena")
+    db.session.commit()  # the live server shares this connection: never leave a transaction open here
+
+    sign_in(page, live_server, "lena@lantern.test")
+    assert page.locator("#main-nav li").count() >= 18  # the owner's full menu
+    header = page.locator("header.topbar").bounding_box()
+    brand = page.locator("header .brand").bounding_box()
+    menu = page.locator("#main-nav").bounding_box()
+    account = page.locator("header details.dropdown").bounding_box()
+    assert header["height"] < 150, header  # two rows of links at most (it was ~275 px)
+    assert brand["x"] + brand["width"] <= menu["x"] + 1  # the menu starts right of the brand…
+    assert account["x"] >= menu["x"] + menu["width"] - 1  # …and the account menu right of the menu
+    assert account["y"] < menu["y"] + menu["height"]  # on the same band, not a row of its own
+    assert page.locator("header details.dropdown summary").bounding_box()["height"] < 60  # its name on one line
+    screenshot(page, "desktop-header-1280")
