@@ -1,0 +1,52 @@
+"""A maker at the bench or a market stall, on a 390 px phone: what only a browser shows — tap targets a thumb can
+hit, text that keeps its margins, menus that line up."""
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_org, make_user
+
+from .conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def test_phone_shell_targets_and_margins(app, live_server, db, phone):
+    """Are the menu toggle, the bench shortcuts and the open menu's links thumb-sized (44 px), does the footer keep
+    the page's side margin, and does "Sign out" line up with "Settings" in the account menu?"""
+    org = make_org(name="Bench Soap")
+    make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+
+    for selector in ("[data-nav-toggle]", "[data-testid=quick-link]"):
+        assert _box(phone, selector)["height"] >= 43, selector
+    phone.click("[data-nav-toggle]")
+    heights = phone.locator("#main-nav a").evaluate_all("links => links.map(a => a.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 43, heights
+    screenshot(phone, "bench-phone-menu")
+
+    main_text = phone.locator("main h1").first.bounding_box()["x"]
+    footer = phone.locator("footer.footer")
+    footer_text = footer.evaluate("f => { const r = document.createRange(); r.selectNodeContents(f); "
+                                  "return r.getBoundingClientRect().left; }")
+    assert footer_text == pytest.approx(main_text, abs=1), "the footer text starts at a different margin"
+
+    phone.click("details.dropdown summary")
+    right_edges = phone.locator("details.dropdown li").evaluate_all("""items => items.slice(1).map(li => {
+        const r = document.createRange(); r.selectNodeContents(li.querySelector('a, button'));
+        return Math.round(r.getBoundingClientRect().right); })""")
+    assert len(right_edges) == 2 and abs(right_edges[0] - right_edges[1]) <= 1, right_edges
