@@ -14,7 +14,7 @@ from ...formatting import format_quantity
 from ...models.types import utcnow
 from ...services import inventory, units
 from ...services.authz import has_permission
-from ...services.errors import DomainError, MissingDensity, MissingUnitMapping
+from ...services.errors import DomainError, InsufficientStock, MissingDensity, MissingUnitMapping
 from ...services.tenancy import parse_id
 from ...services.timezones import org_today
 from ...tenant import current_org
@@ -68,6 +68,9 @@ def item_adjust(item_id: int):
     if result.ok:
         flash(_describe(result.value, form.change_type.data, form.quantity.data, form.unit.data), "success")
         return redirect(url_for("inventory.item_detail", item_id=item.id))
+    if isinstance(result.error, InsufficientStock):
+        # the page opens at the form (#adjust), below the flash: say it under the quantity too
+        form.quantity.errors = list(form.quantity.errors) + [_shortage_note(result.error, item)]
     if not isinstance(result.error, (MissingDensity, MissingUnitMapping)):
         return _render_detail(item.id, form, status=result.status)
     if not has_permission(current_user, "units.manage"):
@@ -177,6 +180,17 @@ def _fix_for(exc: DomainError, item, form: AdjustForm) -> dict:
                 "message": exc.message}
     return {"kind": "mapping", "item_id": getattr(exc, "item_id", None) or item.id, "next": back,
             "unit_name": form.unit.data or "", "message": exc.message}
+
+
+def _shortage_note(error: InsufficientStock, item) -> str:
+    """"Only 878.84 g usable; 5,000 g asked." — rounded for reading, in the item's unit."""
+    shortage = next((s for s in getattr(error, "shortages", []) if s["item_id"] == item.id), None)
+    if shortage is None:
+        return "Not enough usable stock."
+    usable = f"{format_quantity(shortage['available'], unit=item.unit)} {item.unit}"
+    asked = f"{format_quantity(shortage['needed'], unit=item.unit)} {item.unit}"
+    held = f" ({shortage['held']})" if shortage.get("held") else ""
+    return f"Only {usable} usable{held}; this asks for {asked}."
 
 
 def _describe(result, change_type: str, entered=None, entered_unit: str | None = None) -> str:

@@ -228,6 +228,22 @@ def test_use_from_a_named_lot_and_recount(client, org, owner, login):
     assert _item(org, item.id).quantity == Decimal("150")
 
 
+def test_taking_more_than_is_usable_says_so_under_the_quantity(client, org, owner, login):
+    """The page reopens at the form, below the flash: does the quantity field itself say how much is usable,
+    rounded for reading ("Only 907.18 g usable; this asks for 5,000 g.")?"""
+    item = make_item(org, owner, "Shea Butter")
+    restock(org, owner, item, 2, unit="lb")
+    login(owner)
+    response = post_form(client, f"/inventory/{item.id}/adjust", {
+        "change_type": "sample", "quantity": "5000", "unit": "g", "lot_code": "", "supplier_id": "",
+    }, form_url=f"/inventory/{item.id}")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="quantity-error">Only 907.18 g usable; this asks for 5,000 g.</small>' in html
+    assert 'value="5000"' in html
+    assert _item(org, item.id).quantity == Decimal("907.18474")
+
+
 @pytest.mark.parametrize("data", [
     {"change_type": "restock", "quantity": "-5", "unit": "g"},
     {"change_type": "restock", "quantity": "abc", "unit": "g"},
