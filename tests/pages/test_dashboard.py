@@ -45,3 +45,41 @@ def test_a_new_organization_sees_what_to_do_first(client, org, owner, login, ref
         assert target in html
     make_item(org, name="Beeswax")
     assert 'data-testid="first-steps"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_low_stock_tile_alert_and_reorder_link_count_what_the_reorder_page_lists(client, org, owner, login,
+                                                                                reference_data):
+    """Do the dashboard's low-stock numbers agree with the Reorder page: a computed reorder point counts, stock
+    on order lifts an item off, and a dismissed alert does not hide its item from the count?"""
+    import re
+
+    from app.services import control_tower, inventory, purchasing
+
+    from ..factories import make_supplier, restock
+
+    supplier = make_supplier(org, name="Oil Co")
+    low = make_item(org, owner, name="Shea Butter", reorder_point="100", supplier_id=supplier.id)
+    restock(org, owner, low, "50")
+    ordered = make_item(org, owner, name="Cocoa Butter", reorder_point="100", supplier_id=supplier.id)
+    restock(org, owner, ordered, "50")
+    order = purchasing.create_purchase_order(org, owner, supplier_id=supplier.id,
+                                             lines=[{"item_id": ordered.id, "quantity": "200", "unit_cost": "0.02"}])
+    purchasing.send_purchase_order(org, owner, order.id)
+    used = make_item(org, owner, name="Beeswax")  # no reorder point of its own: computed from its usage
+    restock(org, owner, used, "100")
+    inventory.deduct(org, owner, used.id, "90", change_type="use")
+    also_used = make_item(org, owner, name="Candelilla Wax")
+    restock(org, owner, also_used, "100")
+    inventory.deduct(org, owner, also_used.id, "95", change_type="use")
+    lines = control_tower.list_reorder(org, owner)
+    assert sorted(line.item.name for line in lines) == ["Beeswax", "Candelilla Wax", "Shea Butter"]
+    alert = next(a for a in control_tower.list_alerts(org, owner) if a.alert.item_id == low.id)
+    control_tower.dismiss_alert(org, owner, alert.alert.id)
+
+    login(owner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    tile = re.search(r'<span class="value">(\d+)</span><span class="label">Below reorder point', html)
+    assert tile and tile.group(1) == "3"  # not 2: Shea Butter and Cocoa Butter, manual points only
+    assert "3 items below the reorder point." in html
+    assert re.search(r'data-testid="reorder-link">3 to reorder<', html)  # Shea Butter's dismissed alert counts
+    assert "All alerts (2)" in html  # the waxes' alerts; Shea Butter's was dismissed

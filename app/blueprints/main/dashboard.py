@@ -9,7 +9,7 @@ from flask import url_for
 
 from ...formatting import display_zone
 from ...models.types import utcnow
-from ...services import batches, dashboard, sales
+from ...services import batches, control_tower, dashboard, sales
 from ...services.authz import has_permission
 from ...services.inventory import queries as inventory_queries
 from ..reports.dashboard import control_tower_part
@@ -21,7 +21,8 @@ def compose(org, actor) -> dict:
     now = utcnow()
     alerts: list[dict] = []
     sections: list[dict] = []
-    for part in (inventory_part(org, actor, now), control_tower_part(org, actor, now), production_part(org, actor, now),
+    tower = control_tower_part(org, actor, now)
+    for part in (inventory_part(org, actor, now, below=tower.get("below")), tower, production_part(org, actor, now),
                  sales_part(org, actor, now)):
         alerts.extend(alert for alert in part.get("alerts", []) if alert not in alerts)
         sections.extend(part.get("sections", []))
@@ -32,11 +33,16 @@ def compose(org, actor) -> dict:
     return summary
 
 
-def inventory_part(org, actor, now: datetime) -> dict:
-    """Items, value, low stock and expiry counts, plus alerts for expired/expiring lots and low stock."""
+def inventory_part(org, actor, now: datetime, *, below: int | None = None) -> dict:
+    """Items, value, low stock and expiry counts, plus alerts for expired/expiring lots and low stock.
+
+    Low stock is the Reorder page's count (`below` when the control-tower part has counted it already), so
+    the tile, the alert, the "to reorder" link and the page it opens agree: computed reorder points count, and
+    stock on order or in transit lifts an item off the list."""
     if not has_permission(actor, "inventory.view"):
         return {}
     stats = inventory_queries.inventory_stats(org, actor, now, org.expiring_soon_days)
+    stats["low_stock"] = below if below is not None else control_tower.reorder.count_below(org, actor, now=now)
     alerts = []
     if stats["expired"]:
         alerts.append({"level": "bad", "url": url_for("inventory.expiring_list") + "#expired",

@@ -236,6 +236,14 @@ def item_reorder_fields(org, items, summaries=None, *, now=None) -> dict[int, di
             for item in items}
 
 
+def count_below(org, actor, *, now: datetime | None = None) -> int:
+    """How many items (not archived) are at or below their reorder point: the Reorder page's lines, counted
+    (manual and computed points, stock in transit and on order included)."""
+    authorize(actor, org, "inventory.view")
+    items, inputs = active_item_rows_with_inputs(org, now=now)
+    return sum(1 for figures_ in reorder_for_items(org, items, now=now, inputs=inputs).values() if figures_.below)
+
+
 @dataclass
 class ReorderLine:
     item: InventoryItem
