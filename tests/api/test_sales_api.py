@@ -66,6 +66,22 @@ def test_post_sale_returns_the_documented_sale_with_exact_money(maker, org, bars
     assert_invariants(org)
 
 
+def test_sales_list_filters_by_exact_order_ref_and_by_channel(maker, bars):
+    """API.md: GET /api/v1/sales?order_ref=&channel= (order_ref was ignored: every sale came back)."""
+    ids = {}
+    for ref, channel in (("ORD-1", "market"), ("ORD-10", "shop"), ("ORD-2", "shop")):
+        response = maker.post("/api/v1/sales", json={"item_id": bars["item"].id, "quantity": "1", "unit_price": "2",
+                                                      "order_ref": ref, "channel": channel})
+        assert response.status_code == 201, response.get_json()
+        ids[ref] = response.get_json()["id"]
+    listing = maker.get("/api/v1/sales?order_ref=ORD-1").get_json()
+    assert (listing["total"], [sale["id"] for sale in listing["items"]]) == (1, [ids["ORD-1"]])
+    listing = maker.get("/api/v1/sales?order_ref=ORD-2&channel=shop").get_json()
+    assert [sale["id"] for sale in listing["items"]] == [ids["ORD-2"]]
+    assert maker.get("/api/v1/sales?order_ref=ORD-2&channel=market").get_json()["total"] == 0
+    assert maker.get("/api/v1/sales?channel=shop").get_json()["total"] == 2
+
+
 def test_cogs_and_margin_are_exact_when_quantity_times_unit_cost_needs_more_than_ten_places(maker, org):
     """Is cogs exactly Σ lot quantity × lot unit cost (and margin revenue − cogs) beyond the stored 10 places?"""
     item = make_item(org, name="Lip Balm", kind="product", unit="g")

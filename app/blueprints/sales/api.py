@@ -112,6 +112,7 @@ class SaleCreate(Schema):
 class SaleListArgs(PageArgs):
     q = fields.String(load_default=None)
     channel = fields.String(load_default=None)
+    order_ref = fields.String(load_default=None, metadata={"description": "Exactly this order reference"})
     item_id = Id(load_default=None)
     sku_id = Id(load_default=None)
     date_from = fields.String(load_default=None, metadata={"format": "date"})
@@ -181,7 +182,8 @@ def sale_create(data):
 def sale_list(args):
     """Sales newest first, with totals (revenue, cogs, margin) over the whole filter."""
     org, user = api_actor()
-    page = sales.list_sales(org, user, q=args["q"], channel=args["channel"], item_id=args["item_id"],
+    page = sales.list_sales(org, user, q=args["q"], channel=args["channel"], order_ref=args["order_ref"],
+                            item_id=args["item_id"],
                             sku_id=args["sku_id"], date_from=args["date_from"], date_to=args["date_to"],
                             page=args["page"], per_page=args["per_page"], with_lots=True)
     return page

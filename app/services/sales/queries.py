@@ -131,8 +131,8 @@ class SalesPage(Page):
     totals: SalesTotals = field(default_factory=SalesTotals)
 
 
-def list_sales(org, actor, *, q=None, channel=None, item_id=None, sku_id=None, date_from=None, date_to=None,
-               page=1, per_page=50, with_lots: bool = False) -> SalesPage:
+def list_sales(org, actor, *, q=None, channel=None, order_ref=None, item_id=None, sku_id=None, date_from=None,
+               date_to=None, page=1, per_page=50, with_lots: bool = False) -> SalesPage:
     """Sales newest first (SaleRow), filtered, with totals over the whole filter: four queries (five
     `with_lots`: the codes of the lots each sale drew from)."""
     authorize(actor, org, "sales.view")
@@ -143,6 +143,8 @@ def list_sales(org, actor, *, q=None, channel=None, item_id=None, sku_id=None, d
         filters.append(or_(contains(q, Sale.order_ref, Sale.customer), Sale.item_id.in_(items), Sale.sku_id.in_(skus)))
     if channel:
         filters.append(Sale.channel == str(channel))
+    if order_ref not in (None, ""):  # exact: a shop's or an import's order reference
+        filters.append(Sale.order_ref == str(order_ref).strip())
     if item_id not in (None, ""):
         filters.append(Sale.item_id == _int(item_id, "item_id"))
     if sku_id not in (None, ""):
