@@ -66,7 +66,7 @@ def production_part(org, actor, now: datetime) -> dict:
     if summary["stuck"]:
         count = summary["stuck"]
         alerts.append({"level": "warn", "url": url_for("batches.batch_list", status="in_progress"),
-                       "text": f"{count} batch{'' if count == 1 else 'es'} in progress for more than 3 days "
+                       "text": f"{count} batch{'' if count == 1 else 'es'} in progress for more than {summary['stuck_days']} days "
                                f"(stuck) — finish, fail or cancel {'it' if count == 1 else 'them'}."})
     sections = []
     if summary["in_progress_total"] or timers:

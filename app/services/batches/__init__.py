@@ -14,7 +14,6 @@ from .lifecycle import (
     start_batch,
 )
 from .queries import (
-    STUCK_AFTER,
     BatchRecord,
     Consumed,
     batch_record,
@@ -26,7 +25,7 @@ from .queries import (
 )
 
 __all__ = [
-    "FINISH_ROLES", "OUTPUT_CHANGE_TYPE", "STUCK_AFTER", "BatchRecord", "Consumed", "OutputSpec", "PublicLot",
+    "FINISH_ROLES", "OUTPUT_CHANGE_TYPE", "BatchRecord", "Consumed", "OutputSpec", "PublicLot",
     "add_extra", "add_note", "batch_record", "cancel_batch", "consumption_cost", "fail_batch", "finish_batch",
     "get_batch", "label_allergens", "label_ingredients", "label_net_content", "list_batches", "production_summary", "public_lot",
     "running_timers", "start_batch", "start_timer", "stop_timer", "substitute",

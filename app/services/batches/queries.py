@@ -24,14 +24,13 @@ from ...models import (
     RecipeVersion,
     User,
 )
-from .. import tenancy
+from .. import org_settings, tenancy
 from ..authz import authorize
 from ..errors import NotFound
 from ..pagination import Page, paginate
 from . import costing
 
 VIEW = "batches.view"
-STUCK_AFTER = timedelta(days=3)
 # A batch's consumption and output rows load eagerly by default (selectin): not for lists that show batches.
 BATCH_ROWS_ONLY = (lazyload(Batch.consumption), lazyload(Batch.outputs))
 
@@ -235,11 +234,14 @@ def running_timers(org, actor) -> list[tuple[BatchTimer, Batch]]:
 
 def production_summary(org, actor, now: datetime, *, limit: int = 10) -> dict:
     """Batches in progress (newest first, with recipe names) and how many there are and are stuck: one query
-    (the counts as window aggregates over all in-progress batches, beside the first `limit` rows)."""
+    (the counts as window aggregates over all in-progress batches, beside the first `limit` rows). Stuck is the
+    stuck-batch alert's rule: started more than the organization's stuck_batch_days ago."""
     authorize(actor, org, VIEW)
+    stuck_days = org_settings.get_settings(org)["stuck_batch_days"]
+    stuck_before = now - timedelta(days=stuck_days)
     in_progress = Batch.status == "in_progress"
     total = func.count(Batch.id).over()
-    stuck = func.sum(case((Batch.started_at < now - STUCK_AFTER, 1), else_=0)).over()
+    stuck = func.sum(case((Batch.started_at < stuck_before, 1), else_=0)).over()
     rows = db.session.execute(
         tenancy.scoped(Batch, org, Batch, Recipe.name, total, stuck).join(Recipe, Recipe.id == Batch.recipe_id)
         .where(in_progress).order_by(Batch.started_at.desc(), Batch.id.desc()).limit(limit)
@@ -248,8 +250,8 @@ def production_summary(org, actor, now: datetime, *, limit: int = 10) -> dict:
     if not rows and limit <= 0:  # no row to carry the counts
         total_count, stuck_count = db.session.execute(
             tenancy.scoped(Batch, org, func.count(Batch.id),
-                           func.count(Batch.id).filter(Batch.started_at < now - STUCK_AFTER)).where(in_progress)).one()
+                           func.count(Batch.id).filter(Batch.started_at < stuck_before)).where(in_progress)).one()
     else:
         total_count, stuck_count = (rows[0][2], rows[0][3]) if rows else (0, 0)
     return {"in_progress": [(batch, name) for batch, name, _, _ in rows], "in_progress_total": total_count or 0,
-            "stuck": int(stuck_count or 0)}
+            "stuck": int(stuck_count or 0), "stuck_days": stuck_days, "stuck_before": stuck_before}

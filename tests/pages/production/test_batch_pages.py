@@ -249,13 +249,33 @@ def test_dashboard_lists_batches_in_progress_timers_and_stuck_alert(client, org,
     batch = batches.start_batch(org, owner, recipe.id, "1")
     batches.start_timer(org, owner, batch.id, label="Cure in mold")
     stored = _batch(org, batch.id)
-    stored.started_at = datetime.now(timezone.utc) - timedelta(days=4)
+    stored.started_at = datetime.now(timezone.utc) - timedelta(days=8)  # the default: stuck after 7 days
     db.session.commit()
     login(owner)
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'data-testid="production-widget"' in html and "Cure in mold" in html and batch.label in html
-    assert "stuck" in html
+    assert "1 batch in progress for more than 7 days (stuck)" in html
     assert 'data-testid="inventory-widget"' in html  # the inventory widget is still there
+
+
+def test_dashboard_calls_a_batch_stuck_by_the_organizations_setting_as_the_alert_does(client, org, owner, login,
+                                                                                     soap):
+    """Is a 4-day-old batch not stuck under the default 7 days (the dashboard said stuck after 3 while no alert
+    opened), and stuck — badge, banner and alert together — once the organization sets 3 days?"""
+    from app.services import control_tower, org_settings
+
+    batch = batches.start_batch(org, owner, soap[0].id, "1")
+    _batch(org, batch.id).started_at = datetime.now(timezone.utc) - timedelta(days=4)
+    db.session.commit()
+    login(owner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert batch.label in html and "stuck" not in html
+    assert not [a for a in control_tower.list_alerts(org, owner) if a.alert.type == "stuck_batch"]
+
+    org_settings.update_organization(org, owner, settings={"stuck_batch_days": "3"})
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "1 batch in progress for more than 3 days (stuck)" in html and 'badge-warn">stuck<' in html
+    assert [a for a in control_tower.list_alerts(org, owner) if a.alert.type == "stuck_batch"]
 
 
 # ---- permissions and tenancy -----------------------------------------------------------------------
