@@ -76,6 +76,11 @@ def format_quantity(value, places: int = 6, unit: str | None = None) -> str:
     return text
 
 
+def per_unit(unit) -> str:
+    """"per g", "per lb" — but "each", never "per each"."""
+    return "each" if str(unit) == "each" else f"per {unit}"
+
+
 def format_money(value, currency: str | None = None) -> str:
     """Money rounded to cents for display (JSON keeps full precision)."""
     if value is None:

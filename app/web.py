@@ -168,12 +168,13 @@ def register_web(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.after_request(mark_private_responses)  # Cache-Control: no-store for signed-in users and tokens
 
-    from .formatting import format_money, format_quantity, format_unit_cost, localtime
+    from .formatting import format_money, format_quantity, format_unit_cost, localtime, per_unit
 
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["unit_cost"] = format_unit_cost
+    app.jinja_env.filters["per_unit"] = per_unit
 
     app.before_request(resolve_request_org)  # g.org: the member's, the API token's or the viewed organization
 

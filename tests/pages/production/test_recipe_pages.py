@@ -107,6 +107,21 @@ def test_detail_shows_lines_cost_preview_and_incomplete_mark(client, org, owner,
     assert "$1.60" in html  # per bar
 
 
+def test_cost_per_counted_yield_reads_each_not_per_each(client, org, owner, login, soap):
+    """A recipe that makes 10 each in 10 bars: does its page say "Cost each" and "$1.60 for each of the 10 bars",
+    never "per each" or "per bars"?"""
+    recipe, oil, lye, _ = soap
+    recipes.update_recipe(org, owner, recipe.id, portion_count=10, portion_name="bars")
+    make_lot(org, oil, "1000", "0.01")
+    make_lot(org, lye, "1000", "0.10")
+    login(owner)
+    html = client.get(f"/recipes/{recipe.id}").get_data(as_text=True)
+    assert "Cost each" in html and "$1.60 each · $1.60 for each of the 10 bars." in html
+    assert "per each" not in html and "per bars" not in html
+    oil_page = client.get(f"/inventory/{oil.id}").get_data(as_text=True)
+    assert "Average cost per g" in oil_page
+
+
 def test_older_versions_are_viewable_and_locked(client, org, owner, login, soap):
     """After a batch locks v1 and an edit makes v2, can the maker view v1's lines with a locked badge?"""
     recipe, oil, lye, _ = soap
