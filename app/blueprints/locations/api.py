@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ...models import LOCATION_KINDS
 from ...services import inventory
-from ..api_v1 import DecimalString, Id, QuantityInput, api_actor
+from ..api_v1 import DecimalString, Id, PageArgs, QuantityInput, api_actor, page_envelope, page_schema
 from ..decorators import require_permission
 from ..idempotency import idempotent
 from ..inventory.api import LotSchema, UTCTime
@@ -63,13 +63,19 @@ class _TransferView:
         return getattr(self._transfer, name)
 
 
+LocationPage = page_schema(LocationSchema)
+
+
 @blp.route("/locations", methods=["GET"])
 @require_permission("inventory.view")
-@blp.response(200, LocationSchema(many=True))
-def location_list():
-    """The organization's locations, the default first."""
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, LocationPage)
+def location_list(args):
+    """The organization's locations, the default first, in the API.md list envelope."""
     org, user = api_actor()
-    return inventory.list_locations(org, user)
+    rows = inventory.list_locations(org, user)
+    start = (args["page"] - 1) * args["per_page"]
+    return page_envelope(rows[start:start + args["per_page"]], args["page"], args["per_page"], len(rows))
 
 
 @blp.route("/locations", methods=["POST"])

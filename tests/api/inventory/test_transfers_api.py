@@ -27,7 +27,9 @@ def oil(org, owner):
 def _locations(maker):
     response = maker.get("/api/v1/locations")
     assert response.status_code == 200, response.get_json()
-    return response.get_json()
+    body = response.get_json()
+    assert set(body) == {"items", "page", "per_page", "total"} and body["total"] == len(body["items"])
+    return body["items"]
 
 
 def test_locations_list_has_the_default_and_post_adds_one(maker):
@@ -43,6 +45,16 @@ def test_locations_list_has_the_default_and_post_adds_one(maker):
     assert maker.post("/api/v1/locations", json={"name": "Shed", "kind": "garage"}).status_code == 422
     assert maker.post("/api/v1/locations", json={}).status_code == 422
     assert [row["name"] for row in _locations(maker)] == ["Workshop", "Corner shop", "Van"]
+
+
+def test_locations_list_is_the_api_list_envelope_and_pages(maker):
+    """API.md, Lists: GET /api/v1/locations answers {"items", "page", "per_page", "total"} (it was a bare array)."""
+    for name in ("Van", "Shed"):
+        assert maker.post("/api/v1/locations", json={"name": name}).status_code == 201
+    body = maker.get("/api/v1/locations?per_page=2&page=2").get_json()
+    assert (body["page"], body["per_page"], body["total"]) == (2, 2, 3)
+    assert [row["name"] for row in body["items"]] == ["Van"]
+    assert maker.get("/api/v1/locations?per_page=500").get_json()["per_page"] == 200
 
 
 def test_restock_and_deduct_by_location_and_item_by_location(maker, org, oil):
