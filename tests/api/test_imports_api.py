@@ -90,3 +90,24 @@ def test_the_openapi_document_describes_csv_and_multipart_bodies(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     operation = spec["paths"]["/api/v1/imports/stock"]["post"]
     assert {"text/csv", "multipart/form-data"} <= set(operation["requestBody"]["content"])
+
+
+def test_a_sales_file_names_an_item_by_its_own_sku(api, org, owner):
+    """API.md: an item's `sku` is its product's SKU code; a sales file's `sku` column finds it (it was
+    'Unknown SKU code' unless a product SKU of that code existed); FIFO COGS as any sale."""
+    from app.models import Sale
+    from tests.factories import make_lot
+
+    soap = make_item(org, owner, name="Lavender Soap", kind="product", unit="each")
+    soap.sku = "soap-lav"
+    db.session.commit()
+    make_lot(org, soap, "5", "1.25")
+    text = "SKU,quantity,unit_price,order_ref\nsoap-lav,2,9.5,IMP-1\nSOAP-LAV,1,9.5,IMP-2\n"
+    dry = _post(api, owner, "sales", text, "?dry_run=true").get_json()
+    assert [(e["row"], e["column"]) for e in dry["errors"]] == [(3, "sku")]  # exact code, as shop orders match
+    response = _post(api, owner, "sales", text.splitlines()[0] + "\n" + text.splitlines()[1] + "\n")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["created"] == 1
+    sale = db.session.scalar(select(Sale).where(Sale.organization_id == org.id))
+    assert (sale.item_id, sale.quantity, sale.revenue, sale.cogs, sale.order_ref) == (
+        soap.id, Decimal("2"), Decimal("19"), Decimal("2.5"), "IMP-1")

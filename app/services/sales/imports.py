@@ -77,11 +77,15 @@ def validate_sales_csv(org, actor, file_text) -> ImportReport:
     records = _csv_records(file_text, report)
     if records is None:
         return report
-    codes = {(r.get("sku") or "").strip().upper() for _, r in records} - {""}
+    typed = {(r.get("sku") or "").strip() for _, r in records} - {""}
+    # a code names an item whose own `sku` is exactly it (API.md, Inventory), else a product SKU (stored upper case)
+    item_skus = dict(db.session.execute(tenancy.scoped(InventoryItem, org, InventoryItem.sku, InventoryItem.id)
+                                        .where(InventoryItem.sku.in_(sorted(typed)))).all()) if typed else {}
+    codes = {code.upper() for code in typed}
     skus = {s.code: s for s in db.session.scalars(tenancy.scoped(Sku, org).where(Sku.code.in_(sorted(codes))))} \
         if codes else {}
     raw_ids = {(r.get("item_id") or "").strip() for _, r in records}
-    ids = {int(v) for v in raw_ids if v.isdigit()} | {s.item_id for s in skus.values()}
+    ids = {int(v) for v in raw_ids if v.isdigit()} | {s.item_id for s in skus.values()} | set(item_skus.values())
     items = {i.id: i for i in db.session.scalars(tenancy.scoped(InventoryItem, org)
                                                  .where(InventoryItem.id.in_(sorted(ids))))} if ids else {}
     sku_by_item = {s.item_id: s for s in db.session.scalars(tenancy.scoped(Sku, org).where(
@@ -95,7 +99,7 @@ def validate_sales_csv(org, actor, file_text) -> ImportReport:
     wanted: dict[int, Decimal] = {}
     for number, record in records:
         before = len(report.problems)
-        item, sku = _csv_item(number, record, skus, items, sku_by_item, report)
+        item, sku = _csv_item(number, record, item_skus, skus, items, sku_by_item, report)
         qty = _csv_value(report, number, "quantity", lambda v: units.parse_quantity(v), record)
         price = _csv_value(report, number, "unit_price", lambda v: parse_price(v, "unit_price"), record)
         sold_at = None
@@ -156,9 +160,16 @@ def _csv_records(file_text, report: ImportReport) -> list[tuple[int, dict]] | No
     return None if rows is None else rows.records
 
 
-def _csv_item(number, record, skus, items, sku_by_item, report):
-    code = (record.get("sku") or "").strip().upper()
+def _csv_item(number, record, item_skus, skus, items, sku_by_item, report):
+    typed = (record.get("sku") or "").strip()
+    code = typed.upper()
     raw_id = (record.get("item_id") or "").strip()
+    if typed in item_skus:  # the item's own SKU code, as shop orders match it
+        item = items[item_skus[typed]]
+        if raw_id and (not raw_id.isdigit() or int(raw_id) != item.id):
+            report.add(number, "item_id", f"Item {raw_id} is not the item of SKU {typed}.")
+            return None, None
+        return item, None
     if code:
         sku = skus.get(code)
         if sku is None:
