@@ -56,6 +56,20 @@ def test_empty_list_and_start_page_render(client, owner, login, soap):
     assert client.get("/batches/new?recipe_id=abc&scale=zz").status_code == 200
 
 
+def test_start_page_stock_check_is_cards_with_rounded_numbers(client, org, owner, login, soap):
+    """On a phone the start page's stock check is a card per line (its five columns squeezed long names to a
+    letter per row): is it a card table with labelled numbers, rounded for reading (878.84 g, not 878.835217 g)?"""
+    recipe, oil = soap[0], soap[1]
+    make_lot(org, oil, "0.835217", "0.01")
+    login(owner)
+    html = client.get(f"/batches/new?recipe_id={recipe.id}").get_data(as_text=True)
+    assert 'class="striped cards" data-testid="batch-stock-table"' in html
+    assert 'data-label="Needed">700 g' in html and 'data-label="Available">5,000.84 g' in html
+    assert "5,000.835217" not in html
+    check = client.get(f"/recipes/{recipe.id}/stock-check").get_data(as_text=True)
+    assert 'data-label="Available">5,000.84 g' in check
+
+
 def test_start_through_the_form_then_finish_and_see_the_record(client, org, owner, login, soap):
     """Start → batch page → finish: the output lot appears with its unit cost, and invariants hold."""
     recipe, oil, lye, scent, bar = soap
