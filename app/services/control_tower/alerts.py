@@ -78,8 +78,11 @@ def _stockout_text(name, unit, f, window_days) -> str:
 
 
 def _below_text(name, unit, f) -> str:
-    return (f"{name} is at or below its reorder point: {_qty(f.available)} {unit} available, reorder "
-            f"point {_qty(f.reorder_point)} {unit}; order about {_qty(f.suggested_quantity)} {unit}.")
+    text = (f"{name} is at or below its reorder point: {_qty(f.available)} {unit} available, reorder "
+            f"point {_qty(f.reorder_point)} {unit}")
+    if f.suggested_quantity <= 0:  # exactly at its point with no usage to cover: nothing to suggest ("order about 0")
+        return text + "."
+    return text + f"; order about {_qty(f.suggested_quantity)} {unit}."
 
 
 def _lot_text(name, unit, code, remaining, expires_on, expired: bool) -> str:

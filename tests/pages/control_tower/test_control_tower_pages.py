@@ -163,3 +163,16 @@ def test_the_item_form_takes_a_lead_time(client, org, owner, login):
 
     db.session.refresh(item)
     assert item.lead_time_days == 4
+
+
+def test_the_reorder_page_shows_no_order_of_zero_for_an_item_at_its_point(client, org, owner, login):
+    """Does an unused item exactly at its reorder point show a dash, not "Order 0 g", beside one that needs 700 g?"""
+    at_point = make_item(org, owner, name="Honey", reorder_point="1000")
+    make_lot(org, at_point, "1000", "0.01")
+    below = make_item(org, owner, name="Goat Milk Powder", reorder_point="1000")
+    make_lot(org, below, "300", "0.01")
+    login(owner)
+    html = client.get("/reorder").get_data(as_text=True)
+    cell = html.split(f'data-testid="order-quantity-{at_point.id}">')[1].split("</td>")[0]
+    assert "—" in cell and "0 g" not in cell
+    assert "<strong>700 g</strong>" in html.split(f'data-testid="order-quantity-{below.id}">')[1].split("</td>")[0]

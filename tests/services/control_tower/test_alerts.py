@@ -141,3 +141,17 @@ def _batch(org, started_days_ago):
     db.session.add(batch)
     db.session.commit()
     return batch
+
+
+def test_an_item_exactly_at_its_point_with_no_usage_suggests_no_order_of_zero(org, owner):
+    """Does an item sitting at its reorder point, unused, read "at or below its reorder point" without the
+    nonsense "order about 0 g" — while an item below it still says how much to order?"""
+    at_point = make_item(org, owner, name="Honey", reorder_point="1000")
+    make_lot(org, at_point, "1000", "0.01")
+    below = make_item(org, owner, name="Goat Milk Powder", reorder_point="1000")
+    make_lot(org, below, "300", "0.01")
+    messages = {v.alert.item_id: v.condition.message for v in control_tower.list_alerts(org, owner)
+                if v.alert.type == "below_reorder"}
+    assert messages[at_point.id] == ("Honey is at or below its reorder point: 1000 g available, "
+                                     "reorder point 1000 g.")
+    assert messages[below.id].endswith("reorder point 1000 g; order about 700 g.")
