@@ -50,3 +50,19 @@ def test_phone_shell_targets_and_margins(app, live_server, db, phone):
         const r = document.createRange(); r.selectNodeContents(li.querySelector('a, button'));
         return Math.round(r.getBoundingClientRect().right); })""")
     assert len(right_edges) == 2 and abs(right_edges[0] - right_edges[1]) <= 1, right_edges
+
+
+def test_tabs_wrap_between_tabs_never_inside_a_word(app, live_server, db, phone):
+    """Purchase orders' seven status tabs at 390 px: does each tab keep its word on one line ("Canc/elled",
+    "A/ll" before), the row wrapping between tabs instead?"""
+    org = make_org(name="Bench Soap")
+    make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    phone.goto(f"{live_server}/purchase-orders")
+    lines = phone.locator("nav.tabs a").evaluate_all("""links => links.map(a => {
+        const r = document.createRange(); r.selectNodeContents(a);
+        const tops = new Set(Array.from(r.getClientRects()).map(rect => Math.round(rect.top)));
+        return [a.innerText, tops.size]; })""")
+    assert len(lines) >= 5 and all(count == 1 for _, count in lines), lines
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
