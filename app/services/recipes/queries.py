@@ -4,7 +4,7 @@ Every query is bounded (a set of ids, a limit, or an aggregate), so a page costs
 queries however many recipes or items the organization has."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 
 from ...extensions import db
 from ...models import InventoryItem, ItemUnitMapping, Recipe, RecipeVersion
@@ -100,12 +100,15 @@ def items_by_id(org, actor, ids, *, permission: str = VIEW) -> dict[int, Invento
 def item_options(org, actor, *, kinds=None, include_ids=(), permission: str = VIEW) -> list[tuple[int, str, str, str]]:
     """(id, name, unit, kind) of every active item (plus `include_ids`, even if archived), for pickers."""
     authorize(actor, org, permission)
+    wanted = InventoryItem.archived_at.is_(None)
+    if kinds is not None:
+        wanted = and_(wanted, InventoryItem.kind.in_(list(kinds)))
+    keep = sorted({int(i) for i in include_ids if i})
+    if keep:
+        wanted = or_(wanted, InventoryItem.id.in_(keep))
     stmt = tenancy.scoped(InventoryItem, org, InventoryItem.id, InventoryItem.name, InventoryItem.unit,
-                          InventoryItem.kind, InventoryItem.archived_at)
-    rows = db.session.execute(stmt.order_by(func.lower(InventoryItem.name), InventoryItem.id)).all()
-    keep = {int(i) for i in include_ids if i}
-    return [(row.id, row.name, row.unit, row.kind) for row in rows
-            if row.id in keep or (row.archived_at is None and (kinds is None or row.kind in kinds))]
+                          InventoryItem.kind).where(wanted)
+    return [tuple(row) for row in db.session.execute(stmt.order_by(func.lower(InventoryItem.name), InventoryItem.id))]
 
 
 def item_unit_names(org, actor) -> list[str]:
