@@ -31,3 +31,24 @@ def test_desktop_header_keeps_brand_menu_and_account_on_one_band(live_server, pa
     assert account["y"] < menu["y"] + menu["height"]  # on the same band, not a row of its own
     assert page.locator("header details.dropdown summary").bounding_box()["height"] < 60  # its name on one line
     screenshot(page, "desktop-header-1280")
+
+
+def test_a_healthy_gross_margin_percent_is_not_shown_in_the_alarm_red(live_server, page):
+    """Is the Reports page's margin % (a good 80 % here) drawn muted, not in the red kept for expired stock?"""
+    from app.services import sales
+    from tests.factories import stocked_sku
+
+    ensure_inventory_reference_data()
+    org = make_org(name="Lantern Soapworks", tier="team")
+    owner = make_user(org, email="lena@lantern.test", role="owner", name="Lena")
+    sku = stocked_sku(org, owner, price="10.00", unit_cost="2.00")
+    sales.record_sale(org, owner, sku_id=sku["sku"].id, quantity="2")
+    db.session.commit()
+
+    sign_in(page, live_server, "lena@lantern.test")
+    page.goto(f"{live_server}/reports?days=30")
+    percent = page.locator("[data-testid=kpis] .stat small.muted", has_text="%")
+    assert percent.inner_text().strip() == "80.0%"
+    colour = percent.evaluate("e => getComputedStyle(e).color")
+    label = page.locator("[data-testid=kpis] .stat .label").first.evaluate("e => getComputedStyle(e).color")
+    assert colour == label, (colour, label)  # the muted grey of the labels (it was rgb(180, 35, 24))

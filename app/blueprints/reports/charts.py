@@ -27,6 +27,7 @@ class Chart:
     geometry: dict = field(default_factory=dict)
     csv_url: str | None = None
     slug: str = ""
+    empty_text: str = "Nothing in this period."  # shown instead of a flat, unlabelled axis when every value is 0
 
     @property
     def has_data(self) -> bool:
@@ -68,11 +69,13 @@ def _area(coords: list[str], zero_y: Decimal) -> str:
 
 
 def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[Decimal]]], *, slug: str,
-              csv_url=None) -> Chart:
+              csv_url=None, empty_text: str | None = None) -> Chart:
     """Grouped vertical bars, one group per label (e.g. revenue, COGS and margin per week)."""
     chart = Chart(title, "bars", labels,
                   [{"name": name, "values": values, "css": f"series-{n + 1}"} for n, (name, values) in enumerate(series)],
                   slug=slug, csv_url=csv_url)
+    if empty_text:
+        chart.empty_text = empty_text
     every = [value for _name, values in series for value in values]
     low, high = _scale(every)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

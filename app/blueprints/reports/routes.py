@@ -43,7 +43,8 @@ def report_dashboard():
                           csv_url=url_for("reports.export_items") if export else None),
         charts.hbar_chart("Top items by usage cost", data["top_usage"], slug="top-usage"),
         charts.bar_chart("Value expiring per week (next 8 weeks)", [d.isoformat() for d, _ in data["expiring_weeks"]],
-                         [("Expiring value", [v for _, v in data["expiring_weeks"]])], slug="expiring"),
+                         [("Expiring value", [v for _, v in data["expiring_weeks"]])], slug="expiring",
+                         empty_text="Nothing in stock expires in the next 8 weeks."),
     ]
     from ...services.control_tower.export_job import large_exports  # offered as background jobs
 

@@ -176,3 +176,15 @@ def test_the_reorder_page_shows_no_order_of_zero_for_an_item_at_its_point(client
     cell = html.split(f'data-testid="order-quantity-{at_point.id}">')[1].split("</td>")[0]
     assert "—" in cell and "0 g" not in cell
     assert "<strong>700 g</strong>" in html.split(f'data-testid="order-quantity-{below.id}">')[1].split("</td>")[0]
+
+
+def test_a_bar_chart_with_nothing_to_draw_says_so_instead_of_an_empty_axis(client, org, owner, login):
+    """With no sales, no usage and nothing expiring, do the bar charts say so (they drew a bare axis topped by
+    "$1.00") while keeping their tables?"""
+    make_lot(org, make_item(org, owner, name="Shea Butter"), "500", "0.02")  # stock without an expiry date
+    login(owner)
+    html = client.get("/reports?days=30").get_data(as_text=True)
+    assert 'data-testid="empty-expiring">Nothing in stock expires in the next 8 weeks.<' in html
+    assert 'data-testid="empty-revenue">Nothing in this period.<' in html
+    assert 'data-testid="empty-usage-cost">' in html and 'data-testid="table-expiring"' in html
+    assert "$1.00" not in html
