@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_org, make_user
+from app.services import inventory
+from tests.factories import finished_batch, make_org, make_user
 
 from .conftest import screenshot, sign_in
 
@@ -66,3 +67,26 @@ def test_tabs_wrap_between_tabs_never_inside_a_word(app, live_server, db, phone)
         return [a.innerText, tops.size]; })""")
     assert len(lines) >= 5 and all(count == 1 for _, count in lines), lines
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_label_sheet_says_when_the_text_is_cut_off(app, live_server, db, phone):
+    """Long ingredient names on a 2⅝ × 1 in label print cut off: does the sheet page say so, and not on the 2 × 2 in
+    sheet where they fit?"""
+    org = make_org(name="Bench Soap")
+    owner = make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    made = finished_batch(org, owner)
+    inventory.update_item(org, owner, made["oil"].id,
+                          inci_name="Olea Europaea (Olive) Fruit Oil, Butyrospermum Parkii (Shea) Butter, Cocos "
+                                    "Nucifera (Coconut) Oil, Ricinus Communis (Castor) Seed Oil")
+    batch_id = made["batch"].id
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    phone.goto(f"{live_server}/batches/{batch_id}/labels?layout=avery5160")
+    note = phone.locator("[data-testid=label-overflow]")
+    note.wait_for(state="visible")
+    assert "2.625 × 1 in" in note.inner_text()
+    screenshot(phone, "bench-phone-label-overflow")
+    phone.goto(f"{live_server}/batches/{batch_id}/labels?layout=avery22806")
+    phone.wait_for_load_state("load")
+    assert phone.locator("[data-testid=sheet-label]").count() == 12
+    assert not phone.locator("[data-testid=label-overflow]").is_visible()

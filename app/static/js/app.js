@@ -15,6 +15,12 @@ document.addEventListener("click", function (event) {
   var target = event.target.closest("[data-print]");
   if (target) { event.preventDefault(); window.print(); }
 });
+// Label sheet: say when a label's text is cut off by its size (only a browser can measure it).
+window.addEventListener("load", function () {
+  var note = document.querySelector("[data-label-overflow]");
+  var first = document.querySelector(".sheet-label-text");
+  if (note && first && first.scrollHeight > first.clientHeight + 1) { note.classList.remove("hidden"); }
+});
 // Adjust form: show the restock-only fields for a restock, the lot picker for the rest.
 (function () {
   var form = document.querySelector("[data-adjust-form]");

@@ -221,6 +221,19 @@ def test_label_has_qr_svg_ingredients_by_weight_and_allergens(client, org, owner
     assert "style=" not in html.split('<article class="batch-label"')[1]
 
 
+def test_label_of_a_batch_made_in_one_day_shows_one_date(client, org, owner, login, soap):
+    """A batch started and finished the same day: does its label say "Made 2026-11-29", not "2026-11-29 – 2026-11-29"?"""
+    recipe, bar = soap[0], soap[4]
+    batch = batches.start_batch(org, owner, recipe.id, "1")
+    batches.finish_batch(org, owner, batch.id, yield_quantity="10", output_item_id=bar.id)
+    login(owner)
+    html = client.get(f"/batches/{batch.id}/label").get_data(as_text=True)
+    made = html.split("<dt>Made</dt><dd>")[1].split("</dd>")[0]
+    assert " – " not in made and len(made) == 10, made
+    sheet = client.get(f"/batches/{batch.id}/labels").get_data(as_text=True)
+    assert 'data-testid="label-overflow"' in sheet and "flash flash-warning hidden" in sheet
+
+
 def test_list_filters_and_query_count(client, org, owner, login, soap):
     """Do status / recipe / date filters work, and does the list cost the same queries for 2 and 12 batches?"""
     recipe = soap[0]
