@@ -125,7 +125,9 @@ def batch_finish(batch_id: int):
 
     return _run(batch_id, "finish", form, finish, check=complete_outputs, success=
                 lambda batch: f"Batch {batch.label} finished: {format_quantity(batch.yield_quantity, unit=batch.yield_unit)} "
-                              f"{batch.yield_unit} into stock.")
+                              f"{batch.yield_unit} into stock."
+                              + (f" Curing until {form.hold_until.data:%Y-%m-%d}: it cannot be used or sold before then."
+                                 if form.hold_until.data else ""))
 
 
 @bp.route("/batches/<int:batch_id>/fail", methods=["POST"])

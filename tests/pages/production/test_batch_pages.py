@@ -94,6 +94,20 @@ def test_start_through_the_form_then_finish_and_see_the_record(client, org, owne
     assert_invariants(org)
 
 
+def test_finishing_with_a_cure_date_says_when_it_can_be_sold(client, org, owner, login, soap):
+    """Finishing with a cure/hold date: does the flash say the bars are curing until then (it said only "into
+    stock", and a maker at the stall found them unsellable)?"""
+    recipe, bar = soap[0], soap[4]
+    batch = batches.start_batch(org, owner, recipe.id, "1")
+    login(owner)
+    response = post_form(client, f"/batches/{batch.id}/finish", {
+        "finish-yield_quantity": "9", "finish-waste_quantity": "1", "finish-output_item_id": str(bar.id),
+        "finish-hold_until": "2031-01-15", "finish-notes": ""}, form_url=f"/batches/{batch.id}")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "finished: 9 each into stock. Curing until 2031-01-15: it cannot be used or sold before then." in page
+
+
 def test_insufficient_stock_names_each_short_line_and_deducts_nothing(client, org, owner, login, soap):
     """Does starting without enough stock answer 422 naming every short line, with nothing written?"""
     recipe = soap[0]
