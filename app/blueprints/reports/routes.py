@@ -118,10 +118,12 @@ def alert_dismiss(alert_id: int):
 @bp.route("/organization/settings/control-tower", methods=["POST"])
 @require_permission("organization.settings")
 def control_settings():
-    """Save the reorder, alert and costing settings (a blank field restores its default)."""
+    """Save the reorder, alert and costing settings (a blank field restores its default; a setting the form
+    does not carry — the expiring-soon window, set with the organization's details — is left as it is)."""
     org = current_org()
     form = settings_form(org, request.form)
-    changes = {key: (getattr(form, key).data or "").strip() or None for key in org_settings.KEYS}
+    changes = {key: (getattr(form, key).data or "").strip() or None for key in org_settings.KEYS
+               if getattr(form, key).name in request.form}
     result = submit(form, lambda: org_settings.update_organization(org, current_user, settings=changes))
     if result.ok:
         flash("Reorder, alert and costing settings saved.", "success")

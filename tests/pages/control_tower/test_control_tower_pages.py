@@ -188,3 +188,20 @@ def test_a_bar_chart_with_nothing_to_draw_says_so_instead_of_an_empty_axis(clien
     assert 'data-testid="empty-revenue">Nothing in this period.<' in html
     assert 'data-testid="empty-usage-cost">' in html and 'data-testid="table-expiring"' in html
     assert "$1.00" not in html
+
+
+def test_the_expiring_soon_window_is_one_field_on_the_settings_page_and_the_other_form_keeps_it(client, org, owner,
+                                                                                              login):
+    """Is "expiring soon" asked once on the organization settings page (it was in both forms, stored once), and
+    does saving the reorder form leave the window the owner set above alone?"""
+    from app.services import org_settings
+
+    org_settings.update_organization(org, owner, settings={"expiring_days": "14"})
+    login(owner)
+    html = client.get("/organization/settings").get_data(as_text=True)
+    assert html.count('name="expiring_soon_days"') == 1 and 'name="ct-expiring_days"' not in html
+    response = post_form(client, "/organization/settings/control-tower", {"ct-window_days": "21"},
+                         form_url="/organization/settings")
+    assert response.status_code == 302
+    values = org_settings.get_settings(org)
+    assert values["window_days"] == 21 and values["expiring_days"] == 14 and org.expiring_soon_days == 14
