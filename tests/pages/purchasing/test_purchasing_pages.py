@@ -167,6 +167,8 @@ def test_supplier_page_edits_order_details(client, login, org, owner, viewer, be
     assert (row.supplier_code, row.pack_size, row.unit_price) == ("SOY-464", D("5000"), D("0.007"))
     page = client.get(url).get_data(as_text=True)
     assert "SOY-464" in page
+    remove_form = page.split(f'action="/supplier-items/{row.id}/remove"')[1].split(">")[0]
+    assert 'data-confirm="Remove ' in remove_form and "are forgotten" in remove_form  # asked before forgetting
     refused = post_form(client, f"{url}/items", {"item_id": str(wax.id), "pack_size": "-2"}, form_url=url,
                         follow_redirects=True)
     assert "Pack size" in refused.get_data(as_text=True)
