@@ -2,6 +2,7 @@
 and SKU forms, and the lookup behind the scan buttons."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -108,6 +109,25 @@ def test_sku_page_sells_one_and_links_adjust(client, org, owner, login, made):
     assert response.status_code == 302 and "/sales/" in response.headers["Location"]
     sale = sales.get_sale(org, owner, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert (sale.sku_id, sale.quantity, sale.unit_price) == (sku.id, 1, Decimal("9.00"))
+
+
+def test_sku_page_with_only_curing_stock_says_when_it_can_be_sold(client, org, owner, login):
+    """All of a SKU's stock curing: does its page say so and when the first lot is ready, instead of a Sell button
+    that is refused; does the lot say "curing until …" (it said "on hold") and link its batch?"""
+    made = finished_batch(org, owner)
+    sku, item = made["sku"], made["item"]
+    inventory.set_lot_hold(org, owner, made["output_lot"].id, date(2031, 3, 1))  # the batch's 10 bars
+    make_lot(org, item, "6", "1.2", hold_until=date(2031, 1, 15))
+    login(owner)
+    html = client.get(f"/products/skus/{sku.id}").get_data(as_text=True)
+    assert 'data-testid="sell-one"' not in html
+    note = html.split('data-testid="nothing-to-sell">')[1].split("</p>")[0]
+    assert "Nothing to sell yet" in note and "(16 each)" in note and "The first lot is ready on 2031-01-15." in note
+    assert "curing until 2031-01-15" in html and "curing until 2031-03-01" in html
+    assert f'href="/batches/{made["batch"].id}"' in html
+    inventory.adjust(org, owner, item.id, change_type="recount", quantity="0", unit="each")
+    empty = client.get(f"/products/skus/{sku.id}").get_data(as_text=True)
+    assert "Nothing in stock to sell." in empty and 'data-testid="sell-one"' not in empty
 
 
 def test_item_form_barcode_duplicate_is_a_field_error(client, owner, login, org):
