@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.services import inventory
-from tests.factories import finished_batch, make_org, make_user
+from tests.factories import finished_batch, make_org, make_user, stocked_sku
 
 from .conftest import screenshot, sign_in
 
@@ -90,3 +90,19 @@ def test_label_sheet_says_when_the_text_is_cut_off(app, live_server, db, phone):
     phone.wait_for_load_state("load")
     assert phone.locator("[data-testid=sheet-label]").count() == 12
     assert not phone.locator("[data-testid=label-overflow]").is_visible()
+
+
+def test_a_wrapped_breadcrumb_stays_compact(app, live_server, db, phone):
+    """A SKU of a long-named product: its breadcrumb wraps to three rows at 390 px; do they take about 100 px (they
+    took 168, a fifth of the screen, before the page's title)?"""
+    org = make_org(name="Bench Soap")
+    owner = make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    made = stocked_sku(org, owner, name="Shea & Lavender Cold Process Bar")
+    sku_id = made["sku"].id
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    phone.goto(f"{live_server}/products/skus/{sku_id}")
+    rows = phone.locator("nav[aria-label=breadcrumb] li").evaluate_all(
+        "items => new Set(items.map(li => Math.round(li.getBoundingClientRect().top))).size")
+    height = phone.locator("nav[aria-label=breadcrumb]").bounding_box()["height"]
+    assert rows == 3 and height <= 110, (rows, height)
