@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.services import inventory
-from tests.factories import finished_batch, make_org, make_user, stocked_sku
+from tests.factories import finished_batch, make_org, make_sale, make_user, stocked_sku
 
 from .conftest import screenshot, sign_in
 
@@ -106,3 +106,19 @@ def test_a_wrapped_breadcrumb_stays_compact(app, live_server, db, phone):
         "items => new Set(items.map(li => Math.round(li.getBoundingClientRect().top))).size")
     height = phone.locator("nav[aria-label=breadcrumb]").bounding_box()["height"]
     assert rows == 3 and height <= 110, (rows, height)
+
+
+def test_a_card_tables_total_row_is_labelled(app, live_server, db, phone):
+    """A sale's "Lots sold from" on a phone: does its Total card label its numbers ("Quantity: 1 each", "Cost: …")
+    like the rows above it (it showed "1 each / $1.38 / —" bare)?"""
+    org = make_org(name="Bench Soap")
+    owner = make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    made = stocked_sku(org, owner)
+    sale = make_sale(org, owner, made["item"], quantity="1", unit_price="8.50")
+    sale_id = sale.id
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    phone.goto(f"{live_server}/sales/{sale_id}")
+    labels = phone.locator("[data-testid=sale-lots] tfoot th").evaluate_all(
+        "cells => cells.filter(c => c.offsetParent).map(c => getComputedStyle(c, '::before').content)")
+    assert '"Quantity: "' in labels and '"Cost: "' in labels, labels
