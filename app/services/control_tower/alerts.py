@@ -78,8 +78,10 @@ def _stockout_text(name, unit, f, window_days) -> str:
 
 
 def _below_text(name, unit, f) -> str:
-    text = (f"{name} is at or below its reorder point: {_qty(f.available)} {unit} available, reorder "
-            f"point {_qty(f.reorder_point)} {unit}")
+    coming = f.on_order + f.in_transit  # counted against the point: say so, or "order about 0" reads as a bug
+    text = (f"{name} is at or below its reorder point: {_qty(f.available)} {unit} available"
+            + (f", {_qty(coming)} {unit} on its way" if coming > 0 else "")
+            + f", reorder point {_qty(f.reorder_point)} {unit}")
     if f.suggested_quantity <= 0:  # exactly at its point with no usage to cover: nothing to suggest ("order about 0")
         return text + "."
     return text + f"; order about {_qty(f.suggested_quantity)} {unit}."

@@ -55,6 +55,7 @@ def digest_context(digest, user) -> dict:
     alerts = _alert_lines(digest.alerts)
     reorder = [{"name": line.item.name, "unit": line.item.unit, "available": line.reorder.available,
                 "suggested": line.reorder.suggested_quantity,
+                "coming": line.reorder.on_order + line.reorder.in_transit,  # on order or in transit already
                 "supplier": line.supplier.name if line.supplier else None,
                 "link": absolute_url("inventory.item_detail", item_id=line.item.id)} for line in digest.reorder]
     expiring = [{"code": lot.code, "name": lot.item.name, "unit": lot.item.unit, "remaining": lot.remaining_quantity,

@@ -3,6 +3,7 @@ owners and members who opted in, nothing when there is nothing to say, once per 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -233,3 +234,27 @@ def test_send_me_one_now_ignores_the_period_and_says_when_there_is_nothing(db, o
         assert notifications.send_digest_now(org, owner)["sent"] is True  # not a period's delivery
     assert len(outbox) == 2
     assert db.session.scalars(select(DigestDelivery)).all() == []
+
+
+def test_an_item_whose_shortfall_is_already_on_order_says_so_not_order_about_zero(any_hour, org, owner):
+    """When a sent purchase order already covers an item's shortfall, do the digest and the alert say what is on
+    its way and suggest nothing, instead of "order about 0 each"?"""
+    from app.services import control_tower, purchasing
+
+    from ...factories import make_item, make_lot, make_supplier
+
+    daily(org, owner)
+    supplier = make_supplier(org, name="Box Co")
+    boxes = make_item(org, name="Kraft soap box", unit="each", reorder_point=Decimal("50"), supplier_id=supplier.id)
+    make_lot(org, boxes, "10", "1")
+    order = purchasing.create_purchase_order(org, owner, supplier_id=supplier.id,
+                                             lines=[{"item_id": boxes.id, "quantity": "40", "unit_cost": "1"}])
+    purchasing.send_purchase_order(org, owner, order.id)
+    [alert] = [a for a in control_tower.list_alerts(org, owner) if a.alert.item_id == boxes.id]
+    assert alert.condition.message == ("Kraft soap box is at or below its reorder point: 10 each available, "
+                                       "40 each on its way, reorder point 50 each.")
+    with Outbox() as outbox:
+        notifications.send_digests()
+    [message] = outbox
+    assert "- Kraft soap box: nothing more to order (10 each available, 40 each on its way; Box Co)" in message.body
+    assert "order about 0" not in message.body and "+ 40 on its way" in message.html
