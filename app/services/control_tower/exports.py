@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from ...extensions import db
 from ...models import Batch, InventoryEvent, InventoryItem, InventoryLot, Sale, Supplier
@@ -141,11 +141,18 @@ def _reorder(org, actor, now):
     header = ["item_id", "item", "unit", "supplier_id", "supplier", "available", "avg_daily_usage", "lead_time_days",
               "safety_stock", "reorder_point", "source", "suggested_quantity", "weeks_of_supply"]
     rows = ([line.item.id, line.item.name, line.item.unit, line.item.supplier_id,
-             line.supplier.name if line.supplier else None, line.reorder.available, line.reorder.avg_daily_usage,
-             line.reorder.lead_time_days, line.reorder.safety_stock, line.reorder.reorder_point, line.reorder.source,
-             line.reorder.suggested_quantity, line.reorder.weeks_of_supply]
+             line.supplier.name if line.supplier else None, line.reorder.available,
+             _rounded(line.reorder.avg_daily_usage, 6), line.reorder.lead_time_days,
+             _rounded(line.reorder.safety_stock, 6), _rounded(line.reorder.reorder_point, 6), line.reorder.source,
+             _rounded(line.reorder.suggested_quantity, 6, ROUND_CEILING), _rounded(line.reorder.weeks_of_supply, 2)]
             for line in list_reorder(org, actor, now=now))
     return header, rows
+
+
+def _rounded(value: Decimal | None, places: int, rounding=ROUND_HALF_EVEN) -> Decimal | None:
+    """A computed figure (a usage average, a division) to the places a stock quantity has (6) or a reading
+    needs (2 for weeks), not the 28 digits of a repeating decimal; a suggestion rounds up, never short."""
+    return None if value is None else value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
 
 
 BUILDERS = {"items": _items, "lots": _lots, "events": _events, "batches": _batches, "sales": _sales,
