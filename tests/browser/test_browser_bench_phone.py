@@ -122,3 +122,25 @@ def test_a_card_tables_total_row_is_labelled(app, live_server, db, phone):
     labels = phone.locator("[data-testid=sale-lots] tfoot th").evaluate_all(
         "cells => cells.filter(c => c.offsetParent).map(c => getComputedStyle(c, '::before').content)")
     assert '"Quantity: "' in labels and '"Cost: "' in labels, labels
+
+
+def test_search_forms_keep_each_controls_rounded_ends(app, live_server, db, phone):
+    """Filter and scan forms are several labelled fields that wrap on a phone: does each input, select and button keep
+    both rounded ends (Pico's one-pill search group cut the Apply/Open buttons flat on one side and the scan code
+    field square), with no pill-shaped focus ring drawn round the whole form?"""
+    org = make_org(name="Bench Soap")
+    make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    for path in ("/inventory", "/scan", "/trace"):
+        phone.goto(f"{live_server}{path}")
+        corners = phone.locator("main form[role=search]").last.locator(
+            "input:not([type=checkbox]):not([type=hidden]), select, button").evaluate_all("""els => els.map(e => {
+                const cs = getComputedStyle(e);
+                return [e.name || e.innerText, cs.borderTopLeftRadius, cs.borderTopRightRadius]; })""")
+        assert corners, path
+        flat = [c for c in corners if c[1] == "0px" or c[2] == "0px" or c[1] != c[2]]
+        assert not flat, (path, flat)
+        phone.locator("main form[role=search] input[type=search], main form[role=search] input[name=code]").first.focus()
+        ring = phone.locator("main form[role=search]").last.evaluate("f => getComputedStyle(f).boxShadow")
+        assert ring == "none", (path, ring)
