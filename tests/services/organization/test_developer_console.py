@@ -43,6 +43,7 @@ def test_console_lists_organizations_with_usage(client, db, owner, member, other
     assert response.status_code == 200
     assert "Juniper Soap Co." in html and "Other Candle Works" in html
     assert f'data-testid="org-row-{owner.organization_id}"' in html
+    assert "<th>Last sign-in</th>" in html and "Last activity" not in html  # it is a member's last sign-in
     rows = developer.list_organizations(dev)["items"]
     juniper = next(r for r in rows if r["org"].id == owner.organization_id)
     assert (juniper["users"], juniper["items"], juniper["billing_status"]) == (2, 0, "active")
