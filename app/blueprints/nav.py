@@ -64,6 +64,7 @@ SECTION_HOME = {"inventory": "inventory.item_list", "reports": "reports.report_d
 QUICK = [
     ("Adjust stock", "inventory.item_list", "inventory.adjust"),
     ("Start a batch", "batches.batch_new", "batches.start"),
+    ("Sell", "sales.sale_new", "products.sell"),  # at a market stall: record a sale in one tap from any page
 ]
 
 

@@ -31,12 +31,13 @@ def test_a_page_inside_a_section_highlights_that_section_once(client, org, owner
 
 
 def test_bench_shortcuts_for_an_owner(client, org, owner, login, reference_data):
-    """Does an owner get "Adjust stock" and "Start a batch" beside the menu toggle?"""
+    """Does an owner get "Adjust stock", "Start a batch" and "Sell" (for the market stall) beside the menu toggle?"""
     login(owner)
     html = client.get("/dashboard").get_data(as_text=True)
     assert "data-nav-toggle" in html and 'aria-controls="main-nav"' in html
-    assert html.count('data-testid="quick-link"') == 2
+    assert html.count('data-testid="quick-link"') == 3
     assert ">Adjust stock</a>" in html and ">Start a batch</a>" in html
+    assert 'href="/sales/new" data-testid="quick-link">Sell</a>' in html
 
 
 def test_a_viewer_gets_no_bench_shortcuts(client, org, viewer, login, reference_data):
