@@ -73,6 +73,20 @@ def test_set_density_and_mappings_from_the_unit_manager(client, org, owner, logi
     assert units.list_item_unit_mappings(org, owner, item.id) == []
 
 
+def test_density_is_set_from_the_items_own_form_and_the_table_is_cards(client, org, owner, login):
+    """An item without a density: does its "set it" open its own edit form at the Density field (the units page
+    lists every item, paginated, so the maker had to hunt for it), and is the density table a card list on a phone
+    with labelled cells (its "Stock unit" header broke a letter per line)?"""
+    item = make_item(org, owner, "Soy Wax")
+    login(owner)
+    html = client.get(f"/inventory/{item.id}").get_data(as_text=True)
+    assert f'href="/inventory/{item.id}/edit#density" data-testid="set-density">set it</a>' in html
+    assert 'id="density"' in client.get(f"/inventory/{item.id}/edit").get_data(as_text=True)
+    units_page = client.get("/units").get_data(as_text=True)
+    assert 'class="striped cards" data-testid="density-table"' in units_page
+    assert '<td data-label="Stock unit">g</td>' in units_page
+
+
 def test_bad_density_and_mapping_are_422(client, org, owner, login):
     """Are a bad density and a bad mapping 422s with nothing written?"""
     item = make_item(org, owner, "Stearic Acid")
