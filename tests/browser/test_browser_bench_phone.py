@@ -144,3 +144,17 @@ def test_search_forms_keep_each_controls_rounded_ends(app, live_server, db, phon
         phone.locator("main form[role=search] input[type=search], main form[role=search] input[name=code]").first.focus()
         ring = phone.locator("main form[role=search]").last.evaluate("f => getComputedStyle(f).boxShadow")
         assert ring == "none", (path, ring)
+
+
+def test_a_code_that_is_a_link_looks_like_one(app, live_server, db, phone):
+    """The batch list's only link to a batch is its code (in bold): is it drawn in the link colour, not the grey of
+    plain code?"""
+    org = make_org(name="Bench Soap")
+    owner = make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    finished_batch(org, owner)
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    phone.goto(f"{live_server}/batches")
+    link = phone.locator("[data-testid=batch-table] tbody a").first
+    colours = link.evaluate("a => [getComputedStyle(a).color, getComputedStyle(a.querySelector('code')).color]")
+    assert colours[0] == colours[1], colours
