@@ -52,3 +52,31 @@ def test_a_healthy_gross_margin_percent_is_not_shown_in_the_alarm_red(live_serve
     colour = percent.evaluate("e => getComputedStyle(e).color")
     label = page.locator("[data-testid=kpis] .stat .label").first.evaluate("e => getComputedStyle(e).color")
     assert colour == label, (colour, label)  # the muted grey of the labels (it was rgb(180, 35, 24))
+
+
+def test_table_headers_and_short_cells_keep_whole_words_at_desktop_width(live_server, page):
+    """At 1280 px, do the sales list's headers and channel names stay whole ("Channe" / "l" and "Wholesa" / "le"
+    were broken mid-word to squeeze the table)?"""
+    from app.services import sales
+    from tests.factories import stocked_sku
+
+    ensure_inventory_reference_data()
+    org = make_org(name="Lantern Soapworks", tier="team")
+    owner = make_user(org, email="lena@lantern.test", role="owner", name="Lena")
+    sku = stocked_sku(org, owner, name="Whipped Shea Body Butter", price="18.00", quantity="40")
+    for _ in range(3):
+        sales.record_sale(org, owner, sku_id=sku["sku"].id, quantity="1", channel="Wholesale", customer="Corner shop",
+                          order_ref="WS-1042")
+    db.session.commit()
+
+    sign_in(page, live_server, "lena@lantern.test")
+    page.goto(f"{live_server}/sales")
+    line_height = page.locator("main table thead th").first.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+    for header in page.locator("main table thead th").all():
+        if header.inner_text().strip():
+            assert header.bounding_box()["height"] < 2 * line_height + 20, header.inner_text()  # one line
+    cell = page.locator("main table tbody td", has_text="Wholesale").first
+    assert cell.evaluate("e => e.getClientRects().length") >= 1
+    assert cell.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); "
+                         "return r.getClientRects().length; }") == 1  # "Wholesale" on one line
+    screenshot(page, "sales-1280")
