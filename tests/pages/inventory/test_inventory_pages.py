@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.models.inventory import InventoryEvent, InventoryItem
 from app.services import inventory, tenancy
 
-from ...factories import bulk_items, make_item, restock
+from ...factories import bulk_items, finished_batch, make_item, make_sale, restock
 from ...helpers import count_queries, csrf_token, post_form
 
 pytestmark = pytest.mark.usefixtures("reference_data")
@@ -176,6 +176,19 @@ def test_detail_shows_lots_and_ledger(client, org, owner, login):
     assert "badge-ok\">active" in html
     assert "restock" in html and "+1,000 g" in html
     assert owner.email in html
+
+
+def test_ledger_names_changes_in_words_and_links_their_batch_and_sale(client, org, owner, login):
+    """Does the ledger say "Used in a batch" / "Sale" (it printed the codes "batch batch #3", "sale sale #1") with
+    the batch and the sale linked?"""
+    made = finished_batch(org, owner)
+    sale = make_sale(org, owner, made["item"], quantity="1", unit_price="9")
+    login(owner)
+    oil = client.get(f"/inventory/{made['oil'].id}").get_data(as_text=True)
+    assert f'Used in a batch <span class="small"><a href="/batches/{made["batch"].id}">batch #' in oil
+    bar = client.get(f"/inventory/{made['item'].id}").get_data(as_text=True)
+    assert f'Sale <span class="small"><a href="/sales/{sale.id}">sale #{sale.id}</a>' in bar
+    assert ">batch batch" not in oil and ">sale <span" not in bar
 
 
 def test_restock_through_the_form_changes_stock(client, org, owner, login):
