@@ -92,13 +92,20 @@ def format_money(value, currency: str | None = None) -> str:
 
 
 def format_unit_cost(value) -> str:
-    """A unit cost for reading: cents from 1 up, four places below 1."""
+    """A unit cost for reading: cents from 1 up, up to four places below 1 without trailing zeros past the cents
+    ($0.35, $0.025, $0.0117 — not $0.3500 beside $1.10); the sign and currency placed as format_money does."""
     if value is None:
         return "—"
     value = Decimal(value)
     places = Decimal("0.01") if abs(value) >= 1 else Decimal("0.0001")
-    symbol = {"USD": "$", "CAD": "$", "AUD": "$", "EUR": "€", "GBP": "£"}.get(_org_currency(), "")
-    return f"{symbol}{value.quantize(places):,}"
+    text = f"{abs(value.quantize(places)):,}"
+    if places != Decimal("0.01"):
+        text = text.rstrip("0")
+        text += "0" * max(0, 2 - len(text.partition(".")[2]))
+    currency = _org_currency()
+    symbol = {"USD": "$", "CAD": "$", "AUD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    sign = "-" if value.quantize(places) < 0 else ""
+    return f"{sign}{symbol}{text}" + ("" if symbol else f" {currency}")
 
 
 def _org_currency() -> str:

@@ -82,7 +82,7 @@ def test_recipe_to_finished_batch_and_label(live_server, page):
     page.wait_for_selector("[data-testid=output-table]")
     outputs = page.inner_text("[data-testid=output-table]")
     assert "Castile Bar" in outputs and "LOT-" in outputs
-    assert page.inner_text("[data-testid=output-unit-cost]").strip() == "$0.8000"  # 8.80 ÷ 11
+    assert page.inner_text("[data-testid=output-unit-cost]").strip() == "$0.80"  # 8.80 ÷ 11
     screenshot(page, "batch-finished")
 
     page.click("[data-testid=batch-label-link]")

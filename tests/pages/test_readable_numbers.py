@@ -109,3 +109,18 @@ def test_a_bulk_stock_import_in_lb_records_the_unit_bought(org, owner, reference
     assert sorted(str(lot.purchase_unit) for lot in lots) == ["None", "lb"]
     costs = inventory.purchase_unit_costs(org, lots)
     assert [(round(c.cost, 2), c.unit) for c in costs.values()] == [(Decimal("6.00"), "lb")]
+
+
+def test_unit_costs_below_a_dollar_drop_trailing_zeros_past_the_cents(app):
+    """Does a unit cost read $0.35, $0.025 or $0.0117 (not $0.3500 beside $1.10), with the sign before the
+    currency and a currency without a symbol written after the number, as money is?"""
+    from app.formatting import format_unit_cost
+
+    with app.test_request_context():
+        from flask import g
+
+        g._org_currency = "USD"
+        assert [format_unit_cost(Decimal(v)) for v in ("0.35", "0.0250", "0.0117", "0.8", "1.1", "-0.5")] == \
+            ["$0.35", "$0.025", "$0.0117", "$0.80", "$1.10", "-$0.50"]
+        g._org_currency = "CHF"
+        assert format_unit_cost(Decimal("0.35")) == "0.35 CHF"
