@@ -158,3 +158,17 @@ def test_a_code_that_is_a_link_looks_like_one(app, live_server, db, phone):
     link = phone.locator("[data-testid=batch-table] tbody a").first
     colours = link.evaluate("a => [getComputedStyle(a).color, getComputedStyle(a.querySelector('code')).color]")
     assert colours[0] == colours[1], colours
+
+
+def test_a_skus_sell_and_edit_buttons_are_thumb_sized(app, live_server, db, phone):
+    """At a market stall: are a SKU's Sell and Edit buttons on the product page 44 px tall (30 px before)?"""
+    org = make_org(name="Bench Soap")
+    owner = make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    made = stocked_sku(org, owner)
+    product_id = made["product"].id
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    phone.goto(f"{live_server}/products/{product_id}")
+    heights = phone.locator(".sku-head .actions a[role=button]").evaluate_all(
+        "links => links.map(a => [a.innerText, a.getBoundingClientRect().height])")
+    assert [text for text, _ in heights] == ["Sell", "Edit"] and all(h >= 43 for _, h in heights), heights

@@ -1,6 +1,7 @@
 """Product pages: list with SKU stock, create/edit/archive, product page with variants, SKUs and their lots."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.models import Product, Sku
-from app.services import products, tenancy
+from app.services import inventory, products, tenancy
 
 from ..factories import finished_batch, make_item, stocked_sku
 from ..helpers import count_queries, post_form
@@ -126,6 +127,19 @@ def test_product_page_lists_each_skus_lots_with_the_batch_that_made_them(client,
     assert f"/batches/{made['batch'].id}" in html
     assert f"/trace/lots/{made['output_lot'].code}" in html
     assert f"/inventory/{made['sku'].item_id}" in html
+
+
+def test_product_page_offers_sell_only_for_a_sku_with_stock_to_sell(client, org, owner, login):
+    """A SKU whose whole output is curing: is its Sell button left out (the sale would be refused), and back once
+    the cure is over?"""
+    made = finished_batch(org, owner)
+    inventory.set_lot_hold(org, owner, made["output_lot"].id, date(2031, 3, 1))
+    login(owner)
+    html = client.get(f"/products/{made['product'].id}").get_data(as_text=True)
+    assert 'data-testid="sku-sell"' not in html and "curing until 2031-03-01" in html
+    inventory.set_lot_hold(org, owner, made["output_lot"].id, None)
+    html = client.get(f"/products/{made['product'].id}").get_data(as_text=True)
+    assert f'href="/sales/new?sku_id={made["sku"].id}" role="button" class="small" data-testid="sku-sell"' in html
 
 
 def test_archive_and_restore(client, org, owner, login):
