@@ -205,3 +205,14 @@ def test_the_expiring_soon_window_is_one_field_on_the_settings_page_and_the_othe
     assert response.status_code == 302
     values = org_settings.get_settings(org)
     assert values["window_days"] == 21 and values["expiring_days"] == 14 and org.expiring_soon_days == 14
+
+
+def test_a_charts_csv_link_names_the_list_it_downloads(client, org, owner, login):
+    """Does the inventory-value chart offer "lots.csv" for what it is, the lots behind the chart, instead of a
+    "Download Inventory value as CSV" link that delivered the lots list, not the chart's daily values?"""
+    build_ledger(org, owner)
+    login(owner)
+    html = client.get("/reports?days=30").get_data(as_text=True)
+    assert "Download Inventory value as CSV" not in html
+    link = html.split('data-testid="csv-inventory-value">')[1].split("</p>")[0]
+    assert "The list behind this chart, as CSV" in link and 'href="/exports/lots.csv"' in link and ">lots.csv<" in link
