@@ -62,9 +62,10 @@ SECTION_HOME = {"inventory": "inventory.item_list", "reports": "reports.report_d
 
 # The two things used most at the bench, kept one tap away on a phone: (label, endpoint, permission).
 QUICK = [
-    ("Adjust stock", "inventory.item_list", "inventory.adjust"),
-    ("Start a batch", "batches.batch_new", "batches.start"),
-    ("Sell", "sales.sale_new", "products.sell"),  # at a market stall: record a sale in one tap from any page
+    # the inventory list in "pick an item to adjust" mode: each item opens at its adjust form
+    ("Adjust stock", "inventory.item_list", "inventory.adjust", {"pick": "adjust"}),
+    ("Start a batch", "batches.batch_new", "batches.start", {}),
+    ("Sell", "sales.sale_new", "products.sell", {}),  # at a market stall: record a sale in one tap from any page
 ]
 
 
@@ -87,11 +88,12 @@ def current_endpoint(items: list[dict], endpoint: str | None) -> str | None:
 def quick_links(can) -> list[dict]:
     """Shortcuts shown beside the menu toggle on a phone."""
     endpoints = current_app.view_functions
-    shown = tuple(index for index, (_, endpoint, permission) in enumerate(QUICK)
+    shown = tuple(index for index, (_, endpoint, permission, _) in enumerate(QUICK)
                   if endpoint in endpoints and can(permission))
     built = current_app.extensions.setdefault("batchtrack_navigation", {})
     key = (request.script_root, "quick", shown)  # built once per combination, like the menu
     links = built.get(key)
     if links is None:
-        links = built[key] = [{"label": QUICK[index][0], "url": url_for(QUICK[index][1])} for index in shown]
+        links = built[key] = [{"label": QUICK[index][0], "url": url_for(QUICK[index][1], **QUICK[index][3])}
+                              for index in shown]
     return [dict(link) for link in links]

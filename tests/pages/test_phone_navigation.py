@@ -40,6 +40,25 @@ def test_bench_shortcuts_for_an_owner(client, org, owner, login, reference_data)
     assert 'href="/sales/new" data-testid="quick-link">Sell</a>' in html
 
 
+def test_adjust_stock_shortcut_opens_the_chosen_item_at_its_adjust_form(client, org, owner, login, reference_data):
+    """"Adjust stock" lands on the inventory list: does it say to choose an item, and does each item open at its
+    adjust form (it opened the top of the item page, the form a long scroll down), keeping that through a search?"""
+    from ..factories import make_item
+
+    item = make_item(org, owner, "Soy Wax")
+    login(owner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/inventory?pick=adjust" data-testid="quick-link">Adjust stock</a>' in html
+    picking = client.get("/inventory?pick=adjust").get_data(as_text=True)
+    assert 'data-testid="pick-to-adjust"' in picking and f'href="/inventory/{item.id}#adjust"' in picking
+    assert 'name="pick" value="adjust"' in picking and 'data-testid="export-items"' not in picking
+    searched = client.get("/inventory?pick=adjust&q=soy").get_data(as_text=True)
+    assert f'href="/inventory/{item.id}#adjust"' in searched and 'href="/inventory?pick=adjust" class="small">Clear' in searched
+    plain = client.get("/inventory").get_data(as_text=True)
+    assert 'data-testid="pick-to-adjust"' not in plain and f'href="/inventory/{item.id}"' in plain
+    assert 'data-testid="export-items"' in plain
+
+
 def test_a_viewer_gets_no_bench_shortcuts(client, org, viewer, login, reference_data):
     """Are the shortcuts left out for a role that may neither adjust stock nor start batches?"""
     login(viewer)

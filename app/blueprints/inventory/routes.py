@@ -30,14 +30,16 @@ def item_list():
     kind = request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else ""
     sort = request.args.get("sort") if request.args.get("sort") in dict(SORTS) else "name"
     archived = request.args.get("archived") == "1"
+    picking = request.args.get("pick") == "adjust"  # from the "Adjust stock" shortcut
     page = inventory.list_items(org, current_user, q=q or None, kind=kind or None, sort=sort, include_archived=archived,
                                 page=page_arg(), per_page=PER_PAGE)
     summaries = inventory.item_summaries(org, page.items)
     args = {key: value for key, value in (("q", q), ("kind", kind), ("sort", sort if sort != "name" else ""),
-                                          ("archived", "1" if archived else "")) if value}
+                                          ("archived", "1" if archived else ""),
+                                          ("pick", "adjust" if picking else "")) if value}
     return render_template("inventory/item_list.html", page=page, summaries=summaries, args=args, q=q,
                            kind=kind, sort=sort, archived=archived, kinds=KIND_CHOICES, sorts=SORTS,
-                           filtered=bool(q or kind))
+                           filtered=bool(q or kind), picking=picking)
 
 
 @bp.route("/inventory/new", methods=["GET", "POST"])
