@@ -155,3 +155,16 @@ def test_an_item_exactly_at_its_point_with_no_usage_suggests_no_order_of_zero(or
     assert messages[at_point.id] == ("Honey is at or below its reorder point: 1000 g available, "
                                      "reorder point 1000 g.")
     assert messages[below.id].endswith("reorder point 1000 g; order about 700 g.")
+
+
+def test_a_whole_count_items_suggestion_rounds_up_as_the_reorder_page_does(org, owner):
+    """Does a jar counted in whole units read "order about 29 each", not "order about 28.5 each"?"""
+    from ...control_tower_support import age_events
+
+    jars = make_item(org, owner, name="Amber jar", unit="each")
+    make_lot(org, jars, "30", "0.5")
+    used = inventory.deduct(org, owner, jars.id, "26", change_type="use")  # 26 in 30 days: point 6.5
+    age_events(used, 1)
+    [view] = [v for v in control_tower.list_alerts(org, owner) if v.alert.item_id == jars.id]
+    assert view.condition.message == ("Amber jar is at or below its reorder point: 4 each available, "
+                                      "reorder point 6.5 each; order about 29 each.")
