@@ -10,6 +10,7 @@ from app.models import BatchOutput, InventoryLot
 from app.services import batches, products, recalls, recipes, tenancy
 
 from ..factories import make_item, make_lot, make_product
+from ..helpers import csrf_token
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
@@ -157,6 +158,24 @@ def test_the_public_page_shows_the_label_and_nothing_else(client, org, owner, so
     assert "recalled" not in page
     for secret in ("$", "cost", "0.01", "Remaining", str(lot.remaining_quantity), "Olive Oil", org.name):
         assert secret not in page, secret
+
+
+def test_a_signed_in_maker_on_the_public_page_gets_a_way_into_the_app(client, org, owner, other_owner, login,
+                                                                       soap):
+    """A maker who scanned a label with the phone's own camera lands on the public page: is there a way into the
+    app that opens this lot (found by the token, not the code another organization may share), and none for a
+    customer or another organization's member beyond a "not one of your lots"?"""
+    _, (lot,) = _finished(org, owner, soap)
+    assert 'data-testid="open-in-app"' not in client.get(f"/l/{lot.public_token}").get_data(as_text=True)
+    login(owner)
+    html = client.get(f"/l/{lot.public_token}").get_data(as_text=True)
+    link = f'href="/scan?code=/l/{lot.public_token}" role="button" class="secondary" data-testid="open-in-app"'
+    assert link in html
+    response = client.get(f"/scan?code=/l/{lot.public_token}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/trace/lots/{lot.code}")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/settings")})
+    login(other_owner)
+    assert client.get(f"/scan?code=/l/{lot.public_token}").status_code == 404
 
 
 def test_unknown_tokens_and_lot_codes_are_404(client, org, owner, soap):
