@@ -7,7 +7,7 @@ import pytest
 from app.services import inventory
 from tests.factories import finished_batch, make_org, make_sale, make_user, stocked_sku
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sideways_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +19,32 @@ def phone(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+# Words split across lines: each text's words measured in its font against the width of the block that holds it
+# (long codes and links, 25+ characters, may break; label sheets are printed at their own size).
+BROKEN_WORDS = """() => {
+  const canvas = document.createElement('canvas').getContext('2d'); const found = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const parent = node.parentElement;
+    if (!parent || !parent.offsetParent || parent.closest('.label-sheet, script, style, option, select')) continue;
+    let box = parent;
+    while (box && getComputedStyle(box).display === 'inline') box = box.parentElement;
+    const style = getComputedStyle(box);
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (room <= 0) continue;
+    const font = getComputedStyle(parent);
+    canvas.font = font.fontStyle + ' ' + font.fontWeight + ' ' + font.fontSize + ' ' + font.fontFamily;
+    for (const word of node.textContent.split(/\\s+/)) {
+      if (word.length >= 3 && word.length <= 24 && canvas.measureText(word).width > room + 1) {
+        found.push(box.tagName.toLowerCase() + ' "' + word + '"'); break;
+      }
+    }
+  }
+  return found.slice(0, 8);
+}"""
 
 
 def _box(page, selector: str) -> dict:
@@ -172,3 +198,32 @@ def test_a_skus_sell_and_edit_buttons_are_thumb_sized(app, live_server, db, phon
     heights = phone.locator(".sku-head .actions a[role=button]").evaluate_all(
         "links => links.map(a => [a.innerText, a.getBoundingClientRect().height])")
     assert [text for text, _ in heights] == ["Sell", "Edit"] and all(h >= 43 for _, h in heights), heights
+
+
+def test_the_bench_and_stall_pages_break_no_word(app, live_server, db, phone):
+    """The pages of a day at the bench and the stall, at 390 px with long names: does any word break across lines
+    ("O/li/ve O/il" in the start-a-batch stock check, "Canc/elled" in tabs, "S/e/t" on the units page) or the
+    page scroll sideways?"""
+    org = make_org(name="Bench Soap")
+    owner = make_user(org, email="bea@bench.test", role="owner", name="Bea")
+    made = finished_batch(org, owner)
+    inventory.update_item(org, owner, made["oil"].id, name="Shea Butter (unrefined, organic, fair-trade from Ghana)")
+    sale = make_sale(org, owner, made["item"], quantity="1", unit_price="9")
+    ids = {key: made[key].id for key in ("oil", "recipe", "batch", "product", "sku", "item")}
+    lot_code, sale_id = made["output_lot"].code, sale.id
+    db.session.remove()
+    sign_in(phone, live_server, "bea@bench.test")
+    pages = ["/dashboard", "/inventory", f"/inventory/{ids['oil']}", f"/inventory/{ids['item']}", "/recipes",
+             f"/recipes/{ids['recipe']}", f"/recipes/{ids['recipe']}/stock-check", "/batches",
+             f"/batches/new?recipe_id={ids['recipe']}", f"/batches/{ids['batch']}", f"/batches/{ids['batch']}/label",
+             "/products", f"/products/{ids['product']}", f"/products/skus/{ids['sku']}", "/sales", "/sales/new",
+             f"/sales/{sale_id}", "/trace", f"/trace/lots/{lot_code}", "/scan", "/scan?code=0000000", "/units",
+             "/purchase-orders", "/settings"]
+    problems = []
+    for path in pages:
+        phone.goto(f"{live_server}{path}")
+        problems += sideways_scroll(phone, path)
+        broken = phone.evaluate(BROKEN_WORDS)
+        if broken:
+            problems.append(f"{path}: {broken}")
+    assert problems == [], "\n".join(problems)
