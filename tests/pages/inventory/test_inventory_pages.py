@@ -176,6 +176,9 @@ def test_detail_shows_lots_and_ledger(client, org, owner, login):
     assert "badge-ok\">active" in html
     assert "restock" in html and "+1,000 g" in html
     assert owner.email in html
+    code = inventory.lots_in_consumption_order(org, owner, item.id)[0].code
+    # the lot's code opens its trace page, in the lots list and in the ledger
+    assert html.count(f'href="/trace/lots/{code}"') == 2
 
 
 def test_ledger_names_changes_in_words_and_links_their_batch_and_sale(client, org, owner, login):
