@@ -77,25 +77,28 @@ def _stockout_text(name, unit, f, window_days) -> str:
     return f"{name} is out of stock ({_qty(f.usage)} {unit} used in the last {window_days} days)."
 
 
-def _below_text(name, unit, f, whole: bool = False) -> str:
-    """`whole`: the item is counted in whole units (each, pair…), so the suggestion rounds up ("about 30 each",
-    not "about 29.5 each"), as the Reorder page's Order column does."""
+def _below_text(name, unit, f, whole=None) -> str:
+    """`whole()`: whether the item is counted in whole units (each, pair…), so that a fractional suggestion
+    rounds up ("about 30 each", not "about 29.5 each") as the Reorder page's Order column does; asked only
+    when the suggestion has a fraction (it reads the unit table)."""
     coming = f.on_order + f.in_transit  # counted against the point: say so, or "order about 0" reads as a bug
     text = (f"{name} is at or below its reorder point: {_qty(f.available)} {unit} available"
             + (f", {_qty(coming)} {unit} on its way" if coming > 0 else "")
             + f", reorder point {_qty(f.reorder_point)} {unit}")
     if f.suggested_quantity <= 0:  # exactly at its point with no usage to cover: nothing to suggest ("order about 0")
         return text + "."
-    suggested = f.suggested_quantity.to_integral_value(rounding=ROUND_CEILING) if whole else f.suggested_quantity
+    suggested = f.suggested_quantity
+    if whole is not None and suggested != suggested.to_integral_value() and whole():
+        suggested = suggested.to_integral_value(rounding=ROUND_CEILING)
     return text + f"; order about {_qty(suggested)} {unit}."
 
 
-def _counted_in_whole_units(org, unit: str) -> bool:
+def _counted_in_whole_units(org_id: int, unit: str) -> bool:
     from ..errors import UnknownUnit
     from ..units import unit_def
 
     try:
-        return unit_def(org, unit).dimension == "count"
+        return unit_def(org_id, unit).dimension == "count"
     except UnknownUnit:
         return False
 
@@ -127,7 +130,7 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
         summaries = item_summaries(org, items, now=now, lot_rows=lot_rows)
         figures = reorder_for_items(org, items, now=now, inputs=inputs, summaries=summaries)
         by_id = {item.id: item for item in items}
-        counted: dict[str, bool] = {}  # unit name → counted in whole units (looked up once per unit)
+        org_id = org.id  # the message is written when first read: it keeps plain values, not the ORM row
         for item in items:
             f = figures[item.id]
             key = f"item:{item.id}"
@@ -135,10 +138,9 @@ def conditions(org, *, item_ids=None, batch_ids=None, now: datetime | None = Non
                 found[("stockout", key)] = Condition(
                     "stockout", key, partial(_stockout_text, item.name, item.unit, f, settings["window_days"]), item_id=item.id)
             if f.below:
-                if item.unit not in counted:
-                    counted[item.unit] = _counted_in_whole_units(org, item.unit)
                 found[("below_reorder", key)] = Condition(
-                    "below_reorder", key, partial(_below_text, item.name, item.unit, f, counted[item.unit]),
+                    "below_reorder", key, partial(_below_text, item.name, item.unit, f,
+                                                  partial(_counted_in_whole_units, org_id, item.unit)),
                     item_id=item.id)
         if by_id:
             today = org_today(org, now)
