@@ -36,9 +36,23 @@ def update_settings(org, actor, *, name: str, timezone_name: str, expiring_soon_
     currency = (currency or "").strip().upper()
     if currency not in dict(CURRENCIES):
         raise ValidationFailed(f"Unsupported currency {currency!r}.", fields={"currency": "Choose from the list."})
+    if tz != org.timezone:
+        _members_follow_zone(org, org.timezone, tz)
     org.name, org.timezone, org.expiring_soon_days = name, tz, days
     org.consumption_order, org.currency = consumption_order, currency
     return org
+
+
+def _members_follow_zone(org, old: str, new: str) -> None:
+    """Members whose zone is still the organization's old one (each starts with a copy of it) move to the new
+    one; a member who picked another zone keeps it. Without this an owner's change showed nobody, the owner
+    included, anything new ("times shown in UTC" after choosing New York)."""
+    from ...extensions import db
+    from ...models import User
+    from .. import tenancy
+
+    for member in db.session.scalars(tenancy.scoped(User, org).where(User.timezone == old)):
+        member.timezone = new
 
 
 def organization_summary(org, actor) -> dict:

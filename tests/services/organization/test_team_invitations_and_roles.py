@@ -267,3 +267,22 @@ def test_other_organizations_users_are_not_found(db, owner, other_owner):
         organizations.deactivate_user(owner.organization, owner, other_owner.id)
     with pytest.raises(NotFound):
         organizations.change_user_role(owner.organization, owner, other_owner.id, _role_id("viewer"))
+
+
+def test_changing_the_organizations_time_zone_moves_the_members_who_never_picked_their_own(client, db, org, owner,
+                                                                                          member, login):
+    """After the owner sets the organization to New York, do the owner and a member still on the old zone show
+    times in New York ("times shown in UTC" stayed), while a member who picked Tokyo keeps Tokyo?"""
+    traveller = make_user(org, email="kenji@juniper.test", role="maker")
+    traveller.timezone = "Asia/Tokyo"
+    db.session.commit()
+    assert owner.timezone == member.timezone == org.timezone == "UTC"
+    login(owner)
+    form = {"name": org.name, "timezone": "America/New_York", "expiring_soon_days": "30",
+            "consumption_order": "fifo", "currency": "USD"}
+    assert post_form(client, "/organization/settings", form).status_code == 302
+    for user in (owner, member, traveller):
+        db.session.refresh(user)
+    assert (owner.timezone, member.timezone, traveller.timezone) == ("America/New_York", "America/New_York",
+                                                                     "Asia/Tokyo")
+    assert "times shown in America/New_York" in client.get("/dashboard").get_data(as_text=True)
