@@ -91,6 +91,8 @@ def test_start_through_the_form_then_finish_and_see_the_record(client, org, owne
     page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert 'data-testid="output-table"' in page and "Lavender Bar" in page and "$1.48" in page
     assert "$14.80" in page and "completed" in page
+    # every lot code on the batch page (its output and what it consumed) opens that lot's trace
+    assert page.count('title="Trace this lot"') == 4
     assert_invariants(org)
 
 
