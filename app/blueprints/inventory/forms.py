@@ -13,7 +13,7 @@ KIND_CHOICES = [(kind, kind.capitalize()) for kind in ITEM_KINDS]
 
 # Every change type the inventory core knows, grouped the way a maker thinks about them.
 CHANGE_TYPE_GROUPS = {
-    "Receive": [("restock", "Restock (received stock — creates a lot)")],
+    "Receive": [("restock", "Restock (received: a new lot)")],  # fits a 390 px select
     "Use or deduct": [("use", "Use"), ("batch", "Used in a batch"), ("sale", "Sale"), ("sample", "Sample"),
                       ("tester", "Tester"), ("gift", "Gift")],
     "Dispose": [("spoil", "Spoiled"), ("trash", "Trash"), ("damaged", "Damaged"), ("expired", "Expired"),

@@ -215,6 +215,7 @@ def test_restock_in_pounds_flashes_rounded_quantities_as_typed(client, org, owne
     page = client.get(f"/inventory/{item.id}").get_data(as_text=True)
     assert "tsp (teaspoon, US)" in page and "(US))" not in page
     assert "How much you received" in page and "The total you counted" in page
+    assert ">Restock (received: a new lot)</option>" in page  # short enough to read whole in a phone's select
     response = post_form(client, f"/inventory/{item.id}/adjust", {
         "change_type": "restock", "quantity": "2", "unit": "lb", "unit_cost": "12.50",
         "supplier_id": "", "lot_code": "", "supplier_lot_code": "", "notes": "",
