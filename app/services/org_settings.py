@@ -74,8 +74,9 @@ def clean_settings(changes) -> dict:
         except ValueError as exc:
             errors[field] = str(exc)
     if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0].removeprefix('settings.')}: {first[1]}", fields=errors)
+        name, message = next(iter(errors.items()))
+        key = name.removeprefix("settings.")
+        raise ValidationFailed(f"{LABELS.get(key, key)}: {message}", fields=errors)  # the label a person reads
     return cleaned
 
 

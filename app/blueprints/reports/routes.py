@@ -128,6 +128,10 @@ def control_settings():
     if result.ok:
         flash("Reorder, alert and costing settings saved.", "success")
         return redirect(url_for("organization.settings") + "#control-tower")
+    for name, message in ((result.error.fields or {}) if result.error else {}).items():
+        field = getattr(form, name.removeprefix("settings."), None)  # the service names them settings.<key>
+        if field is not None and message not in field.errors:
+            field.errors = [*field.errors, message]
     from ..organization.forms import SettingsForm
 
     return render_template("organization/settings.html", form=SettingsForm(obj=org), control_form=form), result.status

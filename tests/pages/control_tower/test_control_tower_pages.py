@@ -216,3 +216,20 @@ def test_a_charts_csv_link_names_the_list_it_downloads(client, org, owner, login
     assert "Download Inventory value as CSV" not in html
     link = html.split('data-testid="csv-inventory-value">')[1].split("</p>")[0]
     assert "The list behind this chart, as CSV" in link and 'href="/exports/lots.csv"' in link and ">lots.csv<" in link
+
+
+def test_a_refused_setting_is_named_by_its_label_and_marked_on_its_field(client, org, owner, login):
+    """Does "abc" as the wholesale markup say "Wholesale markup (× cost): A number of 0 or more." (not
+    "wholesale_markup: …") and mark that field, saving nothing?"""
+    login(owner)
+    response = post_form(client, "/organization/settings/control-tower",
+                         {"ct-wholesale_markup": "abc", "ct-labour_rate": "18"}, form_url="/organization/settings")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Wholesale markup (× cost): A number of 0 or more." in html and "wholesale_markup:" not in html
+    field = html.split('name="ct-wholesale_markup"')[0].rsplit("<input", 1)[1] + html.split(
+        'name="ct-wholesale_markup"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in field
+    from app.services import org_settings
+
+    assert org_settings.get_settings(org)["labour_rate"] == 0
