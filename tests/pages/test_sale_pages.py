@@ -66,6 +66,16 @@ def test_sale_form_prefills_the_sku_and_its_retail_price(client, owner, login, s
     assert 'value="8"' in html or 'value="8.00"' in html
 
 
+def test_sale_form_starts_at_a_quantity_of_one(client, owner, login, soap):
+    """From the "Sell" shortcut (no SKU chosen yet) and from a SKU: does the quantity start at 1 (a grey "1"
+    placeholder looked filled in, and the sale was refused with "Enter a quantity.")?"""
+    login(owner)
+    for url in ("/sales/new", f"/sales/new?sku_id={soap['sku'].id}"):
+        html = client.get(url).get_data(as_text=True)
+        field = html.split('name="quantity"')[0].rsplit("<input", 1)[1] + html.split('name="quantity"')[1].split(">")[0]
+        assert 'value="1"' in field, (url, field)
+
+
 def test_selling_more_than_available_is_422_with_the_message_and_writes_nothing(client, org, owner, login, soap):
     login(owner)
     before = (_sales(org), _events(org))

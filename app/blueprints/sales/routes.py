@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -185,7 +186,10 @@ def _fill_sell_choices(form, options) -> None:
 
 
 def _prefill(form: SaleForm, options) -> None:
-    """?sku_id= / ?item_id= preselect what to sell and fill in its retail price."""
+    """?sku_id= / ?item_id= preselect what to sell and fill in its retail price; the quantity starts at 1 (its
+    grey "1" placeholder read as a value, and the sale was refused for want of a quantity)."""
+    if form.quantity.data is None:
+        form.quantity.data = Decimal(1)
     wanted = (f"sku-{request.args.get('sku_id')}" if request.args.get("sku_id")
               else f"item-{request.args.get('item_id')}" if request.args.get("item_id") else "")
     option = next((o for o in options if o["value"] == wanted), None)
