@@ -42,11 +42,14 @@ def _scale(values: list[Decimal]) -> tuple[Decimal, Decimal]:
     return low, high
 
 
-def line_chart(title: str, points: list[tuple[date, Decimal]], *, slug: str, csv_url=None) -> Chart:
+def line_chart(title: str, points: list[tuple[date, Decimal]], *, slug: str, csv_url=None,
+               empty_text: str | None = None) -> Chart:
     """One line over days (e.g. inventory value at the end of each day)."""
     values = [value for _day, value in points]
     chart = Chart(title, "line", [day.isoformat() for day, _ in points],
                   [{"name": title, "values": values, "css": "series-1"}], slug=slug, csv_url=csv_url)
+    if empty_text:
+        chart.empty_text = empty_text
     low, high = _scale(values)
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(values) - 1, 1)
@@ -96,11 +99,14 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[Decima
     return chart
 
 
-def hbar_chart(title: str, rows: list[tuple[str, Decimal]], *, slug: str, unit: str = "money", csv_url=None) -> Chart:
+def hbar_chart(title: str, rows: list[tuple[str, Decimal]], *, slug: str, unit: str = "money", csv_url=None,
+               empty_text: str | None = None) -> Chart:
     """Horizontal bars, largest first (e.g. top items by value)."""
     chart = Chart(title, "hbars", [name for name, _ in rows], [{"name": title, "values": [v for _, v in rows],
                                                                  "css": "series-1"}],
                   unit=unit, slug=slug, csv_url=csv_url)
+    if empty_text:
+        chart.empty_text = empty_text
     high = max([Decimal(0), *[v for _, v in rows]]) or Decimal(1)
     row_h = Decimal(28)
     bars = []

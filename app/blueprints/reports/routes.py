@@ -32,7 +32,8 @@ def report_dashboard():
     export = "reports.export_sales" if _can_export() else None
     chart_list = [
         charts.line_chart("Inventory value", data["inventory_value"], slug="inventory-value",
-                          csv_url=url_for("reports.export_lots") if export else None),
+                          csv_url=url_for("reports.export_lots") if export else None,
+                          empty_text="No stock held value in this period."),
         charts.bar_chart("Revenue, COGS and margin per week", [day.isoformat() for day, _ in revenue],
                          [("Revenue", [v for _, v in revenue]), ("COGS", [v for _, v in cogs]),
                           ("Margin", [r - c for (_, r), (_, c) in zip(revenue, cogs)])],
@@ -40,7 +41,8 @@ def report_dashboard():
         charts.bar_chart("Usage cost per week", [day.isoformat() for day, _ in usage], [("Usage cost", [v for _, v in usage])],
                          slug="usage-cost", csv_url=url_for("reports.export_events") if export else None),
         charts.hbar_chart("Top items by value", data["top_value"], slug="top-value",
-                          csv_url=url_for("reports.export_items") if export else None),
+                          csv_url=url_for("reports.export_items") if export else None,
+                          empty_text="Nothing in stock holds value yet."),
         charts.hbar_chart("Top items by usage cost", data["top_usage"], slug="top-usage"),
         charts.bar_chart("Value expiring per week (next 8 weeks)", [d.isoformat() for d, _ in data["expiring_weeks"]],
                          [("Expiring value", [v for _, v in data["expiring_weeks"]])], slug="expiring",

@@ -233,3 +233,17 @@ def test_a_refused_setting_is_named_by_its_label_and_marked_on_its_field(client,
     from app.services import org_settings
 
     assert org_settings.get_settings(org)["labour_rate"] == 0
+
+
+def test_a_new_organizations_reports_say_there_is_nothing_yet_without_a_legend_or_a_made_up_scale(client, owner,
+                                                                                                   login):
+    """With no stock and no sales, does every chart say so (its table kept), with no legend for bars that are
+    not there and no "$1.00" atop a flat inventory-value line?"""
+    login(owner)
+    html = client.get("/reports?days=30").get_data(as_text=True)
+    assert 'data-testid="empty-inventory-value">No stock held value in this period.<' in html
+    assert 'data-points="30"' in html  # the flat line is still drawn, one point a day
+    assert 'data-testid="empty-top-value">Nothing in stock holds value yet.<' in html
+    assert 'data-testid="empty-top-usage">Nothing in this period.<' in html
+    assert 'class="legend"' not in html and "$1.00" not in html
+    assert "Nothing to show for this period yet." not in html
