@@ -43,6 +43,7 @@ def test_a_new_organization_sees_what_to_do_first(client, org, owner, login, ref
     assert 'data-testid="first-steps"' in html
     for target in ('href="/inventory/new"', 'href="/tools/soap"', 'href="/recipes/new"'):
         assert target in html
+    assert html.count('href="/inventory/new"') == 1  # once, in "Start here" (the inventory tile said it again)
     make_item(org, name="Beeswax")
     assert 'data-testid="first-steps"' not in client.get("/dashboard").get_data(as_text=True)
 
