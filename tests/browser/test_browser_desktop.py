@@ -80,3 +80,30 @@ def test_table_headers_and_short_cells_keep_whole_words_at_desktop_width(live_se
     assert cell.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); "
                          "return r.getClientRects().length; }") == 1  # "Wholesale" on one line
     screenshot(page, "sales-1280")
+
+
+def test_the_pricing_sheet_fits_at_desktop_width_with_sku_codes_kept_readable(live_server, page):
+    """At 1280 px, does the nine-column pricing sheet fit without scrolling sideways, its SKU codes broken at most
+    at their hyphens (they stood one or two letters a line: "LA / V- / CA / S-"), its figures on one line?"""
+    from tests.factories import stocked_sku
+
+    ensure_inventory_reference_data()
+    org = make_org(name="Lantern Soapworks", tier="team")
+    owner = make_user(org, email="lena@lantern.test", role="owner", name="Lena")
+    for name in ("Lavender Castile Soap", "Whipped Shea Body Butter", "Peppermint Lip Balm"):
+        stocked_sku(org, owner, name=name, price="18.00", quantity="12")
+    db.session.commit()
+
+    sign_in(page, live_server, "lena@lantern.test")
+    page.goto(f"{live_server}/products/pricing")
+    wrap = page.locator("main .table-wrap").first
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # no sideways scroll inside the page
+    for code in page.locator("[data-testid=pricing-table] tbody code").all():
+        text = code.inner_text().strip()
+        lines = code.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); "
+                              "return new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top))).size; }")
+        assert lines <= text.count("-") + 1, (text, lines)
+    for cell in page.locator("[data-testid=pricing-table] tbody td.num").all():  # one line: under 1.6 lines high
+        assert cell.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); "
+                             "return r.getBoundingClientRect().height < 1.6 * parseFloat(getComputedStyle(e).lineHeight); }")
+    screenshot(page, "pricing-sheet-1280")
