@@ -141,7 +141,8 @@ def control_settings():
 
 def _export_page(name: str):
     def view():
-        return csv_response(exports.export_csv(current_org(), current_user, name), name)
+        # the pages call the events list "the ledger" (ledger.csv, Ledger CSV): the file is saved by that name
+        return csv_response(exports.export_csv(current_org(), current_user, name), "ledger" if name == "events" else name)
 
     view.__name__ = f"export_{name}"
     view.__doc__ = f"Download the {name} list as CSV."

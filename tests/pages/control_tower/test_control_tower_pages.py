@@ -92,6 +92,7 @@ def test_csv_downloads_from_the_pages(client, org, owner, login):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.get_data(as_text=True).startswith("id,code,created_at,item_id,item")
     assert "attachment" in response.headers["Content-Disposition"]
+    assert 'filename="ledger.csv"' in response.headers["Content-Disposition"]  # as the link reads: ledger.csv
 
 
 def test_settings_form_on_the_organization_settings_page(client, org, owner, login):
