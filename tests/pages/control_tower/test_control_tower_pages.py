@@ -248,3 +248,14 @@ def test_a_new_organizations_reports_say_there_is_nothing_yet_without_a_legend_o
     assert 'data-testid="empty-top-usage">Nothing in this period.<' in html
     assert 'class="legend"' not in html and "$1.00" not in html
     assert "Nothing to show for this period yet." not in html
+
+
+def test_weekly_chart_tables_say_each_row_is_a_week(client, org, owner, login):
+    """Do the per-week charts' tables head their first column "Week starting" (it said "Date", so a week's total
+    read as one day's), while the daily inventory-value table keeps "Date"?"""
+    build_ledger(org, owner)
+    login(owner)
+    html = client.get("/reports?days=30").get_data(as_text=True)
+    for slug in ("revenue", "usage-cost", "expiring"):
+        assert html.split(f'data-testid="table-{slug}"')[1].split("</th>")[0].endswith("Week starting"), slug
+    assert html.split('data-testid="table-inventory-value"')[1].split("</th>")[0].endswith("Date")
