@@ -127,7 +127,9 @@ def batch_finish(batch_id: int):
                 lambda batch: f"Batch {batch.label} finished: {format_quantity(batch.yield_quantity, unit=batch.yield_unit)} "
                               f"{batch.yield_unit} into stock."
                               + (f" Curing until {form.hold_until.data:%Y-%m-%d}: it cannot be used or sold before then."
-                                 if form.hold_until.data else ""))
+                                 if form.hold_until.data else "")
+                              + (" It went into a new product and SKU named after the recipe: give the SKU a retail "
+                                 "price to sell it in one tap." if form.output_item_id.data == "new" else ""))
 
 
 @bp.route("/batches/<int:batch_id>/fail", methods=["POST"])

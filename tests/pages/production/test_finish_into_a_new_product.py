@@ -26,6 +26,8 @@ def test_finish_into_a_new_product_and_the_recipe_remembers_it(client, org, owne
     response = post_form(client, f"/batches/{batch.id}/finish", {
         "finish-yield_quantity": "8", "finish-output_item_id": "new"}, form_url=f"/batches/{batch.id}")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "It went into a new product and SKU named after the recipe: give the SKU a retail price" in flashed
     db.session.expire_all()
     product = db.session.scalars(tenancy.scoped(Product, org)).one()
     sku = db.session.scalars(tenancy.scoped(Sku, org)).one()
