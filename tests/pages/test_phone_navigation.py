@@ -57,6 +57,9 @@ def test_adjust_stock_shortcut_opens_the_chosen_item_at_its_adjust_form(client, 
     plain = client.get("/inventory").get_data(as_text=True)
     assert 'data-testid="pick-to-adjust"' not in plain and f'href="/inventory/{item.id}"' in plain
     assert 'data-testid="export-items"' in plain
+    # the three downloads sit behind one "Export CSV" button (two loose links dangled beside the buttons)
+    menu = plain.split('data-testid="export-menu"')[1].split("</details>")[0]
+    assert all(f'data-testid="export-{name}"' in menu for name in ("items", "lots", "events"))
 
 
 def test_a_viewer_gets_no_bench_shortcuts(client, org, viewer, login, reference_data):
