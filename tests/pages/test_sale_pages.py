@@ -176,6 +176,22 @@ def test_list_filters_totals_and_csv_export(client, org, owner, login, soap):
     assert "W-1" in text and "M-1" not in text and "'=HYPERLINK(1)" in text
 
 
+def test_todays_sales_are_one_tap_away(client, org, owner, login, soap):
+    """At a market stall: does the sales list link to today's sales (today in the organization's time zone) and
+    show their totals, with the link left out once it is the filter?"""
+    from app.services.timezones import org_today
+
+    sales.record_sale(org, owner, sku_id=soap["sku"].id, quantity="2", unit_price="8", channel="Market")
+    today = org_today(org).isoformat()
+    login(owner)
+    html = client.get("/sales").get_data(as_text=True)
+    link = f'href="/sales?date_from={today}&amp;date_to={today}" class="small" data-testid="sales-today"'
+    assert link in html
+    todays = client.get(f"/sales?date_from={today}&date_to={today}").get_data(as_text=True)
+    assert 'data-testid="sales-totals"' in todays and "$16.00" in todays
+    assert 'data-testid="sales-today"' not in todays
+
+
 def test_sale_list_queries_do_not_grow_with_rows(client, org, owner, login, soap):
     sales.record_sale(org, owner, sku_id=soap["sku"].id, quantity="1", unit_price="8")
     login(owner)

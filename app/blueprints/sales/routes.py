@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from ...formatting import format_money, format_quantity
 from ...services import sales
 from ...services.errors import PermissionDenied, ValidationFailed
+from ...services.timezones import org_today
 from ...tenant import current_org
 from ..decorators import require_permission
 from ..forms_support import submit
@@ -35,7 +36,8 @@ def sale_list():
     return render_template("sales/sale_list.html", page=page, totals=totals, filters=filters,
                            args={k: v.isoformat() if isinstance(v, date) else v for k, v in filters.items() if v},
                            channels=sales.list_channels(org, current_user),
-                           margin_percent=sales.margin_percent(totals.net_revenue, totals.net_margin))
+                           margin_percent=sales.margin_percent(totals.net_revenue, totals.net_margin),
+                           today=org_today(org).isoformat())
 
 
 @bp.route("/sales.csv")
