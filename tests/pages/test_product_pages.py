@@ -79,6 +79,8 @@ def test_create_edit_add_variant_and_sku_through_the_pages(client, org, owner, l
     response = post_form(client, f"/products/skus/{sku.id}/edit", {"variant_id": str(variant.id), "size_label": "4 oz",
                                                                   "code": "SHEA-VAN-4", "retail_price": "15"})
     assert response.status_code == 302
+    # back on the SKU's own page, where the new price is used ("Sell one · $15.00" once it has stock)
+    assert response.headers["Location"].endswith(f"/products/skus/{sku.id}")
     db.session.expire_all()
     assert sku.code == "SHEA-VAN-4" and sku.retail_price == Decimal("15")
     response = post_form(client, f"/products/{product.id}/edit", {"name": "Shea Body Balm", "category": "Balms"})

@@ -132,7 +132,8 @@ def sku_edit(sku_id: int):
     result = submit(form, lambda: products.update_sku(org, current_user, sku.id, **_edited_sku_fields(form)))
     if result.ok:
         flash(f"Saved SKU {result.value.code}.", "success")
-        return redirect(url_for("products.product_detail", product_id=product.id, _anchor=f"sku-{sku.id}"))
+        # back to the SKU's own page, where its new price or barcode is put to use (Sell one, Scan)
+        return redirect(url_for("products.sku_detail", sku_id=sku.id))
     return render_template("products/sku_form.html", form=form, sku=sku, product=product), result.status
 
 
