@@ -8,8 +8,19 @@ import io
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
+from sqlalchemy.orm import lazyload
+
 from ...extensions import db
-from ...models import Batch, InventoryEvent, InventoryItem, InventoryLot, Sale, Supplier
+from ...models import (
+    Batch,
+    InventoryEvent,
+    InventoryItem,
+    InventoryLot,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Sale,
+    Supplier,
+)
 from ...models.types import utcnow
 from .. import org_settings, tenancy
 from ..authz import authorize
@@ -17,7 +28,7 @@ from ..errors import NotFound
 from ..timezones import org_today, org_zone
 from .reorder import list_reorder
 
-EXPORTS = ("items", "lots", "events", "batches", "sales", "suppliers", "reorder")
+EXPORTS = ("items", "lots", "events", "batches", "sales", "suppliers", "reorder", "purchase_orders")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -149,6 +160,25 @@ def _reorder(org, actor, now):
     return header, rows
 
 
+def _purchase_orders(org, actor, now):
+    """One row per order line, orders oldest first: what was ordered, at what cost, and how much has arrived."""
+    stmt = (tenancy.scoped(PurchaseOrderLine, org, PurchaseOrderLine, PurchaseOrder, InventoryItem.name)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .join(InventoryItem, InventoryItem.id == PurchaseOrderLine.item_id)
+            .order_by(PurchaseOrder.created_at, PurchaseOrder.id, PurchaseOrderLine.position, PurchaseOrderLine.id)
+            .options(lazyload(PurchaseOrder.lines)))
+    suppliers = _supplier_names(org)
+    header = ["po_id", "po_number", "status", "supplier_id", "supplier", "created_at", "sent_at", "received_at",
+              "cancelled_at", "item_id", "item", "quantity", "unit", "unit_cost", "line_total", "received_quantity",
+              "open_quantity"]
+    rows = ([order.id, order.number, order.status, order.supplier_id, suppliers.get(order.supplier_id),
+             order.created_at, order.sent_at, order.received_at, order.cancelled_at, line.item_id, name, line.quantity,
+             line.unit, line.unit_cost, line.quantity * line.unit_cost, line.received_quantity,
+             Decimal(0) if order.status == "cancelled" else line.open_quantity]
+            for line, order, name in db.session.execute(stmt))
+    return header, rows
+
+
 def _rounded(value: Decimal | None, places: int, rounding=ROUND_HALF_EVEN) -> Decimal | None:
     """A computed figure (a usage average, a division) to the places a stock quantity has (6) or a reading
     needs (2 for weeks), not the 28 digits of a repeating decimal; a suggestion rounds up, never short."""
@@ -156,4 +186,4 @@ def _rounded(value: Decimal | None, places: int, rounding=ROUND_HALF_EVEN) -> De
 
 
 BUILDERS = {"items": _items, "lots": _lots, "events": _events, "batches": _batches, "sales": _sales,
-            "suppliers": _suppliers, "reorder": _reorder}
+            "suppliers": _suppliers, "reorder": _reorder, "purchase_orders": _purchase_orders}

@@ -355,3 +355,39 @@ def test_the_reorder_check_command_runs_from_the_cli(app, org, owner, setup):
     assert first.exit_code == 0 and second.exit_code == 0, first.output
     assert "1 item(s) at or below their reorder point" in first.output
     assert "0 newly below, 0 back above" in second.output
+
+
+def test_the_purchase_orders_export_has_a_row_per_line_with_what_is_still_to_arrive(org, other_org, owner,
+                                                                                    other_owner, setup, client,
+                                                                                    login):
+    """Does purchase_orders.csv list every order's lines (cost, line total, received and open quantities; a
+    cancelled order has nothing open), only this organization's, and is it linked from the orders page?"""
+    import csv
+    import io
+
+    supplier, wax, jar = setup
+    order = _sent_order(org, owner, supplier, wax, jar)
+    wax_line = order.lines[0]
+    purchasing.receive_purchase_order(org, owner, order.id, [{"line_id": wax_line.id, "quantity": "500"}])
+    draft = purchasing.create_purchase_order(org, owner, supplier_id=supplier.id,
+                                             lines=[{"item_id": jar.id, "quantity": "10", "unit_cost": "1"}])
+    purchasing.cancel_purchase_order(org, owner, draft.id)
+    theirs = make_supplier(other_org, name="Their supplier")
+    their_item = make_item(other_org, name="Their wax", unit="g", supplier_id=theirs.id)
+    purchasing.create_purchase_order(other_org, other_owner, supplier_id=theirs.id,
+                                     lines=[{"item_id": their_item.id, "quantity": "1", "unit_cost": "1"}])
+    rows = list(csv.DictReader(io.StringIO(control_tower.exports.export_csv(org, owner, "purchase_orders"))))
+    assert [(r["po_number"], r["status"], r["item"]) for r in rows] == [
+        (order.number, "partially_received", "Soy wax"), (order.number, "partially_received", "Jar"),
+        (draft.number, "cancelled", "Jar")]
+    wax_row, jar_row, cancelled = rows
+    assert (wax_row["quantity"], wax_row["unit"], wax_row["unit_cost"]) == ("2000", "g", "0.009")
+    assert (wax_row["line_total"], wax_row["received_quantity"], wax_row["open_quantity"]) == ("18", "500", "1500")
+    assert (jar_row["line_total"], jar_row["open_quantity"]) == ("30", "24")
+    assert cancelled["open_quantity"] == "0" and cancelled["supplier"] == "Wax & Wick"
+    assert wax_row["sent_at"] and not cancelled["sent_at"]
+    login(owner)
+    assert 'data-testid="export-purchase-orders"' in client.get("/purchase-orders").get_data(as_text=True)
+    response = client.get("/exports/purchase_orders.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).count("\r\n") == 4  # the header and three lines
