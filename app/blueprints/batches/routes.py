@@ -141,6 +141,9 @@ def render_detail(batch_id: int, *, submitted: str | None = None, form=None, sta
     return render_template(
         "batches/batch_detail.html", record=record, batch=record.batch, recipe=record.recipe, forms=forms,
         submitted=submitted, statuses=STATUS_LABELS, now=now, duration=duration, button_form=EmptyForm(),
+        # a running timer with a length says when it is done: readable after the phone's screen has slept
+        timers_due={t.id: t.started_at + timedelta(minutes=t.duration_minutes)
+                    for t in record.timers if t.duration_minutes and not t.stopped_at},
         net_cost=record.net_cost, container_cost=sum(
             (row.cost for row, _, _ in record.consumption if row.kind == "container"), 0),
     ), status

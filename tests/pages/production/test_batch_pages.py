@@ -153,6 +153,9 @@ def test_in_progress_forms_note_timer_extra_substitute(client, org, owner, login
     timer = db.session.scalars(tenancy.scoped(BatchTimer, org)).one()
     page = client.get(url).get_data(as_text=True)
     assert "Traced at 4 min" in page and "Gel phase" in page and 'data-testid="stop-timer"' in page
+    # a 30-minute timer says when it is done (the org shows UTC): readable after the phone's screen slept
+    due = (timer.started_at + timedelta(minutes=30)).astimezone(timezone.utc)
+    assert f'done at <span data-testid="timer-due">{due:%H:%M}</span>' in page
     assert post_form(client, f"{url}/timers/{timer.id}/stop", {}, form_url=url).status_code == 302
     response = post_form(client, f"{url}/extras", {"extra-item_id": str(oil.id), "extra-quantity": "10",
                                                    "extra-unit": ""}, form_url=url)
