@@ -68,8 +68,10 @@ class AlertView:
 
 
 def _qty(value: Decimal) -> str:
-    """A quantity for reading in a message (three places at most; the figures themselves stay exact)."""
-    return org_settings.decimal_text(value.quantize(Decimal("0.001")))
+    """A quantity for reading in a message: three places at most, thousands separated ("1,250.5"); the
+    figures themselves stay exact."""
+    rounded = value.quantize(Decimal("0.001"))
+    return "0" if rounded == 0 else format(rounded.normalize(), ",f")
 
 
 # The messages take plain values (never ORM rows): they may be written after the read's commit expired them.

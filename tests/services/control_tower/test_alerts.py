@@ -152,9 +152,9 @@ def test_an_item_exactly_at_its_point_with_no_usage_suggests_no_order_of_zero(or
     make_lot(org, below, "300", "0.01")
     messages = {v.alert.item_id: v.condition.message for v in control_tower.list_alerts(org, owner)
                 if v.alert.type == "below_reorder"}
-    assert messages[at_point.id] == ("Honey is at or below its reorder point: 1000 g available, "
-                                     "reorder point 1000 g.")
-    assert messages[below.id].endswith("reorder point 1000 g; order about 700 g.")
+    assert messages[at_point.id] == ("Honey is at or below its reorder point: 1,000 g available, "
+                                     "reorder point 1,000 g.")
+    assert messages[below.id].endswith("reorder point 1,000 g; order about 700 g.")
 
 
 def test_a_whole_count_items_suggestion_rounds_up_as_the_reorder_page_does(org, owner):
