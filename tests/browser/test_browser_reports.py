@@ -38,6 +38,12 @@ def test_reports_charts_render_with_data_on_desktop_and_phone(live_server, brows
         assert not sideways_scroll(page, f"reports {width}")
         page.click("[data-testid=chart-inventory-value] summary")
         assert page.locator("[data-testid=table-inventory-value] tbody tr").count() == 30
+        page.click("[data-testid=chart-revenue] summary")  # a week per row beside three money columns
+        date_lines = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid=table-inventory-value] tbody td:first-child, [data-testid=table-revenue] tbody td:first-child')]
+            .map(cell => { const range = document.createRange(); range.selectNodeContents(cell);
+                           return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })""")
+        assert date_lines and set(date_lines) == {1}, f"a date in a chart's table breaks across lines: {date_lines}"
         screenshot(page, f"reports-{width}")
 
         page.click("[data-testid=period-7]")
