@@ -48,13 +48,24 @@ def browser():
         browser.close()
 
 
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _opened(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A desktop browser tab (1280 × 900)."""
+    yield from _opened(browser, 1280, 900)
+
+
+@pytest.fixture()
+def phone(browser):
+    """A phone-sized browser tab (390 × 844)."""
+    yield from _opened(browser, 390, 844)
 
 
 def sign_in(page, live_server, email: str, password: str = PASSWORD, lands_on: str = "**/dashboard") -> None:

@@ -12,15 +12,6 @@ from .conftest import screenshot, sideways_scroll, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture()
-def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 # Words split across lines: each text's words measured in its font against the width of the block that holds it
 # (long codes and links, 25+ characters, may break; label sheets are printed at their own size).
 BROKEN_WORDS = """() => {
