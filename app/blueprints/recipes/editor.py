@@ -147,12 +147,17 @@ def _fill_from_version(form: RecipeForm, recipe, version) -> None:
 
 
 def _lines_payload(form: RecipeForm):
-    """The non-blank rows as service line dicts, and each one's row index; None when a row is incomplete."""
+    """The non-blank rows as service line dicts, and each one's row index; None when a row is incomplete.
+
+    Each row's quantity is checked here too (with the service's own messages), so a zero or negative
+    quantity is marked in the same round as the header's and the other rows' problems."""
     payload, positions, complete = [], [], True
     for index, entry in enumerate(form.lines.entries):
         row = entry.form
         if row.is_blank():
             continue
+        if not _quantity_ok(form, row):
+            complete = False
         if not row.item_id.data:
             row.item_id.errors = list(row.item_id.errors) + ["Choose an item (or clear the row)."]
             complete = False
@@ -163,6 +168,18 @@ def _lines_payload(form: RecipeForm):
                         "is_base": bool(row.is_base.data), "notes": (row.notes.data or "").strip()})
         positions.append(index)
     return (payload if complete else None), positions
+
+
+def _quantity_ok(form: RecipeForm, row) -> bool:
+    """Is the row's quantity a usable amount (when the row uses one)? Else mark it with the service's message."""
+    if row.quantity.errors or (form.percentage_mode.data and row.percent.data is not None):
+        return not row.quantity.errors
+    try:
+        units.parse_quantity(row.quantity.data, "quantity")
+    except DomainError as error:
+        row.quantity.errors = list(row.quantity.errors) + [(error.fields or {}).get("quantity", error.message)]
+        return False
+    return True
 
 
 def _header_values(form: RecipeForm) -> dict:

@@ -186,6 +186,23 @@ def test_a_bad_line_is_refused_inline_and_nothing_is_written(client, org, owner,
     assert _recipe_count(org) == 0
 
 
+def test_every_problem_of_the_recipe_form_is_marked_in_one_round(client, org, owner, login):
+    """A missing name and yield, a row without an item, and a negative and a zero line quantity: are they all
+    marked at once (the line quantities used to be checked only after the rest was fixed)?"""
+    oil = make_item(org, name="Coconut Oil", unit="g")
+    lye = make_item(org, name="Lye", unit="g")
+    login(owner)
+    response = post_form(client, "/recipes/new", _form(name="", yield_quantity="", lines=[
+        {"item_id": oil.id, "quantity": "-5", "unit": "g"}, {"item_id": lye.id, "quantity": "0", "unit": "g"},
+        {"quantity": "3", "unit": "g"}]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter the yield." in html and "This field is required." in html
+    assert html.count("Must be greater than zero.") == 2
+    assert "Choose an item (or clear the row)." in html
+    assert _recipe_count(org) == 0
+
+
 def test_a_row_without_an_item_and_another_orgs_item_are_refused(client, org, owner, other_org, login):
     """Is a quantity without an item, or another organization's item id, a 422 (never a 500)?"""
     theirs = make_item(other_org, name="Their Oil", unit="g")
