@@ -56,6 +56,20 @@ def test_soap_page_calculates_without_javascript_or_login(client):
     assert "Set-Cookie" not in response.headers or "session" not in response.headers.get("Set-Cookie", "")
 
 
+def test_fresh_calculators_fill_in_the_usual_values_instead_of_look_alike_placeholders(client):
+    """A new soap form holds superfat 5 and water 38 as values (a placeholder looked filled in but Calculate said
+    'Required'); the candle form starts at an 8 % fragrance load; example counts read as examples."""
+    html = client.get("/tools/soap").get_data(as_text=True)
+    assert re.search(r'name="superfat"[^>]*value="5"', html) and re.search(r'name="water_value"[^>]*value="38"', html)
+    oils_only = {key: value for key, value in SOAP_FORM.items() if key not in ("superfat", "water_value")}
+    page = client.post("/tools/soap", data={**oils_only, "superfat": "5", "water_value": "38"})
+    assert page.status_code == 200 and 'data-testid="naoh-weight">142.29 g' in page.get_data(as_text=True)
+    candle_html = client.get("/tools/candle").get_data(as_text=True)
+    assert re.search(r'name="fragrance_load"[^>]*value="8"', candle_html)
+    assert 'placeholder="e.g. 12"' in candle_html and 'placeholder="12"' not in candle_html
+    assert 'placeholder="e.g. 500"' in client.get("/tools/lotion").get_data(as_text=True)
+
+
 def test_soap_page_percent_mode_dual_lye_and_more_rows(client):
     form = {**SOAP_FORM, "amount_mode": "percent", "total_oils": "500", "oil_amount-0": "70", "oil_amount-2": "30",
             "lye": "dual", "naoh_percent": "80", "koh_purity": "90"}

@@ -32,6 +32,10 @@ from .forms import (
 TOKEN_SALT = "craft-calculation"
 TOKEN_MAX_AGE = 7 * 24 * 3600  # a week to sign up and come back
 TOOL_FLAGS = {"soap": "craft_soap", "candle": "craft_tools", "lotion": "craft_tools"}
+# A fresh calculator starts with the usual values filled in (a greyed placeholder looked like a value,
+# and Calculate then answered "Required" for a superfat the maker thought was already 5 %).
+FRESH_DEFAULTS = {"soap": {"superfat": "5", "water_value": "38", "koh_purity": "90"},
+                  "candle": {"fragrance_load": "8"}}
 TOOL_ENDPOINTS = {"soap": "tools.soap_calculator", "candle": "tools.candle_calculator",
                   "lotion": "tools.lotion_calculator"}
 
@@ -177,7 +181,7 @@ def _prefill(tool: str):
             data = saved["inputs"]
             flash(f"Opened “{recipe.name}” in the calculator. Changes are not saved until you save again.", "info")
     if data is None:
-        return {}
+        return dict(FRESH_DEFAULTS.get(tool, {}))
     if tool == "soap":
         return soap_form_from(data)
     if tool == "lotion":
