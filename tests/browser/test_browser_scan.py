@@ -108,6 +108,31 @@ def test_typing_a_code_works_without_a_camera(live_server, page, org, owner):
     page.wait_for_url(re.compile(r".*/sales/\d+$"))
 
 
+def test_without_a_camera_the_scan_page_says_so_and_offers_to_try_again(live_server, page, org, owner):
+    """No camera (Chromium without its fake-device flags), at 390 px: does the Scan page say what happened as a
+    warning and offer "Try again" (it used to offer "Open the camera" as if nothing had been tried), with the
+    typed-code field still there?"""
+    email = owner.email
+    db.session.remove()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, email)
+    page.goto(f"{live_server}/scan")
+    status = page.locator("[data-scan-status]", has_text="Type the code")
+    status.wait_for()
+    assert "flash-warning" in (status.get_attribute("class") or "")
+    start = page.locator("[data-scan-start]")
+    assert start.is_visible() and start.inner_text() == "Try again"
+    assert "outline" in (start.get_attribute("class") or "")  # the typed code's Open stays the main button
+    assert page.get_by_role("button", name="Open the camera").count() == 0
+    assert page.locator("[data-scan-box]").is_hidden() and page.locator("[data-scan-stop]").is_hidden()
+    assert page.locator("#code").is_visible()
+    start.click()  # trying again fails the same way and says so again
+    page.locator("[data-scan-start]", has_text="Try again").wait_for()
+    assert "Type the code" in status.inner_text()
+    assert not sideways_scroll(page, "scan-no-camera")
+    screenshot(page, "scan-no-camera-390")
+
+
 def test_the_sku_page_breadcrumb_wraps_between_steps_at_390_px(live_server, page, org, owner):
     """A long SKU code in the breadcrumb at 390 px: the steps wrap onto another line whole ("Products" was cut into
     "Product / s") and the page does not scroll sideways."""

@@ -153,7 +153,15 @@
       return;
     }
     var camera = new Camera(video);
-    function setStatus(text) { status.textContent = text; }
+    var openLabel = startButton.textContent;
+    // A problem (no camera, not allowed, failed) is said as a warning, and the button offers to try again.
+    function setStatus(text, problem) {
+      status.textContent = text;
+      status.className = problem ? "flash flash-warning" : "muted";
+      startButton.textContent = problem ? "Try again" : openLabel;
+      startButton.classList.toggle("secondary", !!problem);  // the typed code is the way forward now
+      startButton.classList.toggle("outline", !!problem);
+    }
     function start() {
       box.hidden = false; startButton.hidden = true; stopButton.hidden = false;
       camera.start(function (code) {
@@ -161,7 +169,7 @@
         window.location.assign(page.getAttribute("data-scan-url") + "?code=" + encodeURIComponent(code));
       }, setStatus).catch(function (error) {
         box.hidden = true; stopButton.hidden = true; startButton.hidden = false;
-        setStatus(explain(error));
+        setStatus(explain(error), true);
       });
     }
     startButton.addEventListener("click", start);
