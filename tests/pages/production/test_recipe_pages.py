@@ -244,6 +244,24 @@ def test_editing_a_locked_version_saves_version_two_and_header_edits_do_not(clie
     assert recipes.get_version(org, owner, recipe, 1).lines[0].quantity == Decimal("700")
 
 
+def test_the_locked_badge_explains_itself(client, org, owner, login, soap):
+    """Once a batch used v1, do the list and the recipe page say why it is locked and what an edit does (a
+    title, and short visible text for a phone, where titles do not show)?"""
+    recipe, oil, lye, bar = soap
+    login(owner)
+    html = client.get("/recipes").get_data(as_text=True)
+    assert "v1 locked" not in html and "used by a batch" not in html  # not locked yet
+    make_lot(org, oil, "5000", "0.01")
+    make_lot(org, lye, "5000", "0.02")
+    batches.start_batch(org, owner, recipe.id, "1")
+    html = client.get("/recipes").get_data(as_text=True)
+    assert "v1 locked" in html and "used by a batch — editing yield or lines makes v2" in html
+    assert 'data-testid="locked-badge" title="Version 1 was used by a batch' in html and "makes version 2" in html
+    html = client.get(f"/recipes/{recipe.id}").get_data(as_text=True)
+    assert "Current version · used by a batch — editing yield or lines makes v2" in html
+    assert 'data-testid="locked-badge" title="Version 1 was used by a batch' in html
+
+
 def test_clone_variation_archive_and_restore_through_the_page(client, org, owner, login, soap):
     """Do clone, variation, archive (and restore) work from the recipe page?"""
     recipe, _, _, _ = soap
