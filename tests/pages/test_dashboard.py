@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.services import dashboard, organizations
+from app.services import batches, dashboard, organizations, recipes
 
 from ..factories import make_item, make_lot, make_user
 
@@ -44,7 +44,17 @@ def test_a_new_organization_sees_what_to_do_first(client, org, owner, login, ref
     for target in ('href="/inventory/new"', 'href="/tools/soap"', 'href="/recipes/new"'):
         assert target in html
     assert html.count('href="/inventory/new"') == 1  # once, in "Start here" (the inventory tile said it again)
-    make_item(org, name="Beeswax")
+    beeswax = make_item(org, name="Beeswax")
+    html = client.get("/dashboard").get_data(as_text=True)  # an item is not the end of the first steps
+    assert 'data-testid="first-steps"' in html and 'class="done" data-step="items"' in html
+    assert 'href="/inventory/new"' not in html and "Restock an item" in html
+    make_lot(org, beeswax, "1000", "0.01")
+    recipe = recipes.create_recipe(org, owner, name="Pillar", yield_quantity="1", yield_unit="each",
+                                   lines=[{"item_id": beeswax.id, "quantity": "200", "unit": "g"}])
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'class="done" data-step="stock"' in html and 'class="done" data-step="recipe"' in html
+    assert 'href="/batches/new"' in html and "Restock an item" not in html
+    batches.start_batch(org, owner, recipe.id, "1")
     assert 'data-testid="first-steps"' not in client.get("/dashboard").get_data(as_text=True)
 
 

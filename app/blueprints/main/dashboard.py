@@ -26,9 +26,10 @@ def compose(org, actor) -> dict:
                  sales_part(org, actor, now)):
         alerts.extend(alert for alert in part.get("alerts", []) if alert not in alerts)
         sections.extend(part.get("sections", []))
-    # A new organization (no items yet) sees what to do first instead of a wall of zeros.
-    first_steps = any(section["template"] == "inventory/_dashboard.html" and not section["stats"]["items"]
-                      for section in sections)
+    # A new organization sees what to do first instead of a wall of zeros, ticked off step by step until its
+    # first batch (an inventory-less role has nothing to start with, so it is not shown the steps).
+    first_steps = (dashboard.first_steps(org, actor)
+                   if any(section["template"] == "inventory/_dashboard.html" for section in sections) else None)
     summary.update(alerts=alerts, sections=sections, first_steps=first_steps)
     return summary
 
