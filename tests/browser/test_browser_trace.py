@@ -42,7 +42,17 @@ def test_sell_trace_and_recall(live_server, page, org, owner):
     forward = page.inner_text("[data-testid=forward-tree]")
     assert batch_label in forward and sku_lot in forward and "Order WEB-1001" in forward
 
-    # Recall it (the confirm dialog is accepted) and see the SKU lot on hold.
+    # The recall action comes after the trees, folded: at 390 px the trace is reached without passing it.
+    page.set_viewport_size({"width": 390, "height": 844})
+    recall = page.locator("[data-testid=recall-section]")
+    assert page.locator("#forward").bounding_box()["y"] < page.locator("#backward").bounding_box()["y"] \
+        < recall.bounding_box()["y"]
+    assert page.locator("#reason").is_hidden() and page.locator("[data-testid=recall-lot]").is_hidden()
+    screenshot(page, "trace-lot-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Recall it: open the section, the confirm dialog is accepted, and see the SKU lot on hold.
+    recall.locator("summary").click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.fill("#reason", "Supplier recall: rancid olive oil")
     page.click("[data-testid=recall-lot]")

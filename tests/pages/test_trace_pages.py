@@ -91,11 +91,25 @@ def test_recall_through_the_form_holds_the_lot_and_everything_downstream(client,
     assert sold["oil_lot"].code in client.get("/trace/recalls").get_data(as_text=True)
 
 
+def test_the_recall_action_comes_after_the_trace_folded_and_keeps_its_confirmation(client, owner, login, sold):
+    """On the lot page the Forward and Backward trees come first; the recall form follows them in a closed
+    <details> (a phone reached the trace past a big "Recall and hold" button), still asking to confirm."""
+    login(owner)
+    html = client.get(f"/trace/lots/{sold['oil_lot'].code}").get_data(as_text=True)
+    facts, forward = html.index('data-testid="lot-facts"'), html.index('<section id="forward">')
+    backward, recall = html.index('<section id="backward">'), html.index('data-testid="recall-section"')
+    assert facts < forward < backward < recall < html.index('data-testid="recall-lot"')
+    section = html[html.rindex("<details", 0, recall):recall + 200]
+    assert "open" not in section.split(">")[0]
+    assert "<summary>Recall this lot…" in html and f'data-confirm="Recall {sold["oil_lot"].code} and put' in html
+
+
 def test_recall_needs_a_reason(client, org, owner, login, sold):
     login(owner)
     url = f"/trace/lots/{sold['oil_lot'].code}"
     response = post_form(client, f"/trace/lots/{sold['oil_lot'].id}/recall", {"reason": "  "}, form_url=url)
     assert response.status_code == 422 and "Say why" in response.get_data(as_text=True)
+    assert 'data-testid="recall-section" open' in response.get_data(as_text=True)  # the refusal is shown open
     response = post_form(client, f"/trace/lots/{sold['oil_lot'].id}/recall", {"reason": "x" * 300}, form_url=url)
     assert response.status_code == 422
     assert db.session.scalar(tenancy.scoped(Recall, org, func.count(Recall.id))) == 0
