@@ -39,6 +39,7 @@ class ImportResult:
     created: int = 0
     dry_run: bool = False
     problems: list[Problem] = field(default_factory=list)
+    _cells: set = field(default_factory=set, repr=False, compare=False)  # (row, column) already reported
 
     @property
     def ok(self) -> bool:
@@ -46,7 +47,11 @@ class ImportResult:
         return not self.problems
 
     def add(self, row: int, column: str, message: str) -> None:
-        """Record one problem."""
+        """Record one problem — the first one of its row and column: a cell is reported once (a later check of
+        the same cell only repeats, or follows from, what is already said)."""
+        if (row, column) in self._cells:
+            return
+        self._cells.add((row, column))
         message = message.strip() or "Invalid value."
         self.problems.append(Problem(row, column, message if message.endswith(".") else f"{message}."))
 
@@ -101,23 +106,22 @@ def named(result: ImportResult, number: int, column: str, name: str, known: dict
 
 
 def run_bulk(result: ImportResult, records, prepare, write, *, default_column: str, dry_run: bool) -> None:
-    """Prepare (parse and match) every row, then hand the good ones to the inventory service's bulk call
-    `write(values_list, write=bool)` (a BulkOutcome): it checks every row as its one-row verb does and writes
-    them all in one transaction — only when no row of the file has a problem and this is no dry run."""
+    """Prepare (parse and match) every row, then hand them all to the inventory service's bulk call
+    `write(values_list, write=bool)` (a BulkOutcome): it checks every row as its one-row verb does — a row whose
+    name did not match is checked too, so each of its other problems is reported with it — and writes them all
+    in one transaction, only when no row of the file has a problem and this is no dry run."""
     prepared = []
     for index, (number, record) in enumerate(records):
         if index % PROGRESS_EVERY == 0:
             report_progress(index, len(records))  # a background import's progress bar
-        before = len(result.problems)
-        values = prepare(number, record)
-        if len(result.problems) == before:
-            prepared.append((number, record, values))
+        prepared.append((number, record, prepare(number, record)))
     outcome = write([values for _, _, values in prepared], write=not dry_run and not result.problems)
     for index, error in sorted(outcome.errors.items()):
         number, record, _ = prepared[index]
         _add_error(result, number, record, error, default_column)
     result.problems.sort(key=lambda problem: problem.row)
-    result.valid = len(prepared) - len(outcome.errors)
+    bad = {problem.row for problem in result.problems}
+    result.valid = sum(1 for number, _ in records if number not in bad)
     if not dry_run and result.ok:
         result.created = len(outcome.written)
 

@@ -12,6 +12,7 @@ from .common import ImportResult, by_name, named, read_csv
 
 COLUMNS = ("sku", "item", "item_id", "quantity", "unit_price", "order_ref", "channel", "customer", "date")
 REQUIRED = ("quantity", "unit_price")
+NO_ITEM = "0"  # the item_id of a row whose item name matched nothing (no item has id 0)
 
 
 def import_sales(org, actor, file_text, result: ImportResult, *, dry_run: bool) -> None:
@@ -23,28 +24,26 @@ def import_sales(org, actor, file_text, result: ImportResult, *, dry_run: bool) 
         result.add(1, "sku", "Missing column: give a “sku” (code) or an “item” column")
         return
     items = by_name(org, InventoryItem, [r.get("item", "") for _, r in records])
-    # the sales service reads item ids: translate names, keeping each record on its own line number
+    # the sales service reads item ids: translate names, keeping each record on its own line number; a row whose
+    # name is unknown is still checked (its quantity, price, date …) under an id no item has (NO_ITEM)
     lines: dict[int, dict] = {}
     for number, record in records:
         name = record.pop("item", "")
         if name:
             item = named(result, number, "item", name, items, "item")
-            if item is None:
-                continue
-            record["item_id"] = str(item.id)
+            record["item_id"] = NO_ITEM if item is None else str(item.id)
         lines[number] = record
-    if result.problems:
-        return
     text = _as_csv(lines)
     report = validate_sales_csv(org, actor, text)
     problems = report.problems
-    if report.ok and not dry_run:
+    if report.ok and result.ok and not dry_run:
         try:
             result.created = len(import_sales_csv(org, actor, text))
         except ValidationFailed as error:
             problems = getattr(error, "report", report).problems
-    for problem in problems:
+    for problem in problems:  # the item cell of an unknown name keeps its own message (result.add: once a cell)
         result.add(problem.row, "item" if problem.column == "item_id" else problem.column, problem.message)
+    result.problems.sort(key=lambda problem: problem.row)
     result.valid = len(report.rows)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import Integer, column, func, values
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,10 +22,10 @@ from ...models.types import utcnow
 from .. import sequences, tenancy, units
 from ..authz import authorize
 from ..base import unit_of_work
-from ..errors import DomainError, InvalidState, ValidationFailed
+from ..errors import DomainError, InvalidState, UnknownUnit, ValidationFailed
 from ..validation import clean_text
 from .common import require_whole_count
-from .expiration import expiry_for_receipt, parse_datetime
+from .expiration import expiry_for_receipt, parse_date, parse_datetime
 from .fifo import event_codes
 from .items import _item_values
 from .locations import default_location
@@ -63,22 +64,22 @@ def create_items_bulk(org, actor, rows: list[dict], *, write: bool = True) -> Bu
     items = []
     for index, row in enumerate(rows):
         fields = {"allergens": "", "notes": "", **{k: v for k, v in row.items() if k != "supplier_id"}}
-        try:
-            values = _item_values(org, fields)
-            supplier = row.get("supplier_id")
-            if supplier not in (None, "") and _int(supplier) not in suppliers:
-                raise ValidationFailed("Choose one of your suppliers.", fields={"supplier_id": "Unknown supplier."})
-            key = values["name"].lower()
-            if key in taken:
-                raise ValidationFailed(f"You already have an item named “{values['name']}”.",
-                                       fields={"name": "Already in use."})
-            if key in earlier:
-                raise ValidationFailed(f"“{values['name']}” is on an earlier row of the file too.",
-                                       fields={"name": "Named twice in the file."})
-        except DomainError as error:
-            outcome.errors[index] = error
+        values, errors = _checked_item_values(org, fields)
+        supplier = row.get("supplier_id")
+        if supplier not in (None, "") and _int(supplier) not in suppliers:
+            errors.append(ValidationFailed("Choose one of your suppliers.", fields={"supplier_id": "Unknown supplier."}))
+        key = values["name"].lower() if values.get("name") else None
+        if key in taken:
+            errors.append(ValidationFailed(f"You already have an item named “{values['name']}”.",
+                                           fields={"name": "Already in use."}))
+        elif key in earlier:
+            errors.append(ValidationFailed(f"“{values['name']}” is on an earlier row of the file too.",
+                                           fields={"name": "Named twice in the file."}))
+        if key:
+            earlier.add(key)  # a later row of the same name is named twice even when this row has other problems
+        if errors:
+            outcome.errors[index] = _one_error(errors, "name")
             continue
-        earlier.add(key)
         items.append({"organization_id": org.id, "quantity": Decimal(0), "supplier_id": _int(supplier),
                       "allow_fractions": False, **values})
     if write and outcome.ok and items:
@@ -181,33 +182,106 @@ def _note_items(org, item_ids) -> None:
 
 
 def _receipt(org, row: dict, items: dict, locations: dict, now) -> dict:
-    """One row's lot values, checked as restock() checks them (DomainError otherwise)."""
+    """One row's lot values, checked as restock() checks them. A bad row raises every independent problem it has
+    at once (_one_error), but none that only follows from another failed field: no conversion of a quantity that
+    is not a number, nor of a unit for an unknown item."""
+    errors: list[DomainError] = []
+
+    def check(parse, *args):
+        try:
+            return parse(*args)
+        except DomainError as error:
+            errors.append(error)
+            return _BAD
+
     item = items.get(_int(row.get("item_id")))
     if item is None:
-        raise ValidationFailed("Item not found.", fields={"item_id": "Unknown item."})
+        errors.append(ValidationFailed("Item not found.", fields={"item_id": "Unknown item."}))
+    elif item.archived_at is not None:
+        errors.append(InvalidState(f"{item.name} is archived; restore it before receiving stock."))
     location_id = row.get("location_id")
     if location_id not in (None, ""):
         location = locations.get(_int(location_id))
         if location is None:
-            raise ValidationFailed("Unknown location.", fields={"location_id": "Unknown location."})
-        if location.archived_at is not None:
-            raise ValidationFailed(f"{location.name} is archived.", fields={"location_id": "Archived location."})
-        location_id = location.id
-    requested = units.parse_quantity(row.get("quantity"))
-    if item.archived_at is not None:
-        raise InvalidState(f"{item.name} is archived; restore it before receiving stock.")
-    qty = units.to_item_quantity(org, item, requested, row.get("unit"))
-    require_whole_count(org, item, qty)
-    cost = _cost_per_item_unit(row.get("unit_cost"), requested, qty)
-    received = parse_datetime(row.get("received_at"), "received_at") or now
-    if received > now + timedelta(days=1):
-        raise ValidationFailed("The received date cannot be in the future.",
-                               fields={"received_at": "Cannot be in the future."})
-    return {"item": item, "quantity": qty, "unit_cost": cost, "received_at": received,
-            "expires_on": expiry_for_receipt(item, received, row.get("expires_at") or None),
-            "supplier_lot_code": clean_text(row.get("supplier_lot_code"), "supplier_lot_code", 80) or None,
-            "supplier_id": item.supplier_id, "location_id": location_id or None,
-            "purchase_unit": _purchase_unit(org, item, row.get("unit"))}
+            errors.append(ValidationFailed("Unknown location.", fields={"location_id": "Unknown location."}))
+        elif location.archived_at is not None:
+            errors.append(ValidationFailed(f"{location.name} is archived.",
+                                           fields={"location_id": "Archived location."}))
+        location_id = location.id if location is not None else None
+    requested = check(units.parse_quantity, row.get("quantity"))
+    unit, qty, cost = row.get("unit"), _BAD, _BAD
+    if item is not None and requested is not _BAD:
+        qty = check(units.to_item_quantity, org, item, requested, unit)
+        if qty is not _BAD:
+            check(require_whole_count, org, item, qty)
+            cost = check(_cost_per_item_unit, row.get("unit_cost"), requested, qty)
+    elif item is not None and isinstance(unit, str) and unit.strip():
+        check(_known_unit, org, item, unit)
+    if qty is _BAD:  # the cost alone: is it a number, zero or more?
+        check(_cost_per_item_unit, row.get("unit_cost"), Decimal(1), Decimal(1))
+    received = check(parse_datetime, row.get("received_at"), "received_at")
+    if received is not _BAD:
+        received = received or now
+        if received > now + timedelta(days=1):
+            errors.append(ValidationFailed("The received date cannot be in the future.",
+                                           fields={"received_at": "Cannot be in the future."}))
+    expires_at = row.get("expires_at") or None
+    if item is not None and received is not _BAD:
+        expires_on = check(expiry_for_receipt, item, received, expires_at)
+    elif expires_at is not None:
+        check(parse_date, expires_at, "expires_at")
+    lot_code = check(clean_text, row.get("supplier_lot_code"), "supplier_lot_code", 80)
+    if errors:
+        raise _one_error(errors, "item_id")
+    return {"item": item, "quantity": qty, "unit_cost": cost, "received_at": received, "expires_on": expires_on,
+            "supplier_lot_code": lot_code or None, "supplier_id": item.supplier_id, "location_id": location_id or None,
+            "purchase_unit": _purchase_unit(org, item, unit)}
+
+
+_BAD = object()  # a field of the row that failed its check
+
+
+def _known_unit(org, item, unit) -> None:
+    """UnknownUnit when `unit` is neither a known unit nor one of the item's own. Whether it converts to the
+    item's unit is not asked: the quantity failed, so nothing would be converted."""
+    try:
+        units.convert(org, Decimal(1), unit, item.unit, item=item)
+    except UnknownUnit:
+        raise
+    except DomainError:
+        pass
+
+
+def _checked_item_values(org, fields: dict) -> tuple[dict, list[DomainError]]:
+    """The row's item values as create_item checks them, and its problems: when the row fails, each field is
+    checked on its own, so that every bad field is named (not only the first); a problem no single field shows
+    (one between fields) is kept as the whole row's."""
+    try:
+        return _item_values(org, fields), []
+    except DomainError as error:
+        values: dict = {}
+        errors: list[DomainError] = []
+        for key, value in {"name": None, "kind": None, "unit": None, **fields}.items():
+            try:
+                values.update(_item_values(org, {key: value}, item=_NEW_ITEM))
+            except DomainError as field_error:
+                errors.append(field_error)
+        return values, errors or [error]
+
+
+_NEW_ITEM = SimpleNamespace(id=None, capacity_unit=None)  # _item_values checks only the given fields for an item
+
+
+def _one_error(errors: list[DomainError], default_field: str) -> DomainError:
+    """A row's problems as one error: the only one as raised, else a ValidationFailed with the first message and
+    every problem's field (a problem without a field under `default_field`; the first message of a field wins)."""
+    if len(errors) == 1:
+        return errors[0]
+    fields: dict[str, str] = {}
+    for error in errors:
+        for key, message in (error.fields or {default_field: error.message}).items():
+            fields.setdefault(key, str(message) or error.message)
+    return ValidationFailed(errors[0].message, fields=fields)
 
 
 def _int(value) -> int | None:
