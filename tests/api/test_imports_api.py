@@ -111,3 +111,21 @@ def test_a_sales_file_names_an_item_by_its_own_sku(api, org, owner):
     sale = db.session.scalar(select(Sale).where(Sale.organization_id == org.id))
     assert (sale.item_id, sale.quantity, sale.revenue, sale.cogs, sale.order_ref) == (
         soap.id, Decimal("2"), Decimal("19"), Decimal("2.5"), "IMP-1")
+
+
+def test_a_row_with_two_problems_is_422_with_both(api, org, owner):
+    """Issue 13: a bad number and an unknown unit on one row, an unknown item and a bad date on another → 422
+    validation_error listing all four with their messages; nothing written, the good row neither."""
+    make_item(org, owner, name="Wax", unit="g")
+    response = _post(api, owner, "stock", "item,quantity,unit,received_at\nWax,1,g,\nWax,abc,parsecs,\n"
+                                          "Ghost,1,g,someday\n")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"]["code"] == "validation_error"
+    assert body["error"]["errors"] == [
+        {"row": 3, "column": "quantity", "message": "Enter a number."},
+        {"row": 3, "column": "unit", "message": "Unknown unit “parsecs”."},
+        {"row": 4, "column": "item", "message": "Unknown item “Ghost”."},
+        {"row": 4, "column": "received_at", "message": "Enter a date as YYYY-MM-DD (e.g. 2026-03-14)."},
+    ]
+    assert _lots(org) == 0

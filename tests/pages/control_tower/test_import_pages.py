@@ -85,6 +85,22 @@ def test_a_bad_stock_file_writes_nothing_and_reports_each_row_and_column(client,
     assert _count(InventoryLot, org) == 0 and _count(ImportUpload, org) == 0
 
 
+def test_every_problem_of_a_row_is_on_the_report(client, org, owner, login):
+    """Issue 13: a bad number and an unknown unit on one row, a taken name and a bad density on an items row: the
+    report lists both problems of each row with their messages; nothing is written or kept."""
+    make_item(org, owner, name="Soy wax", unit="g")
+    login(owner)
+    response = _upload(client, "stock", "item,quantity,unit\nSoy wax,100,g\nSoy wax,lots,furlongs\n")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _problems(html) == {(3, "quantity"), (3, "unit")}
+    assert "Enter a number." in html and "Unknown unit “furlongs”." in html
+    response = _upload(client, "items", "name,kind,unit,density\nsoy wax,ingredient,g,heavy\n")
+    assert response.status_code == 422
+    assert _problems(response.get_data(as_text=True)) == {(2, "name"), (2, "density")}
+    assert _count(InventoryLot, org) == 0 and _count(InventoryItem, org) == 1 and _count(ImportUpload, org) == 0
+
+
 def test_a_file_missing_a_column_is_reported_on_the_header_row(client, org, owner, login):
     login(owner)
     response = _upload(client, "items", "name,unit\nSoy wax,g\n")
