@@ -1,6 +1,7 @@
 """Form fields shared by page forms."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from markupsafe import Markup, escape
@@ -11,6 +12,8 @@ from wtforms.widgets import Select
 from ..services.units.quantities import ungroup_number
 
 MAX_DECIMAL = Decimal("1e12")
+# One currency sign before or after a money amount ("$4.80", "€ 12", "12 £"); a minus sign stays a number's.
+CURRENCY_SIGN = re.compile(r"^[$€£¥]\s*|\s*[$€£¥]$")
 # Integers the database can hold (32-bit on PostgreSQL); a larger one names nothing and would overflow.
 MAX_INTEGER = 2**31 - 1
 
@@ -58,12 +61,13 @@ class DecimalText(StringField):
     instead of being silently dropped by the browser.
     """
 
-    def __init__(self, label=None, validators=None, *, minimum=Decimal("0"), allow_zero=True, **kwargs):
+    def __init__(self, label=None, validators=None, *, minimum=Decimal("0"), allow_zero=True, money=False, **kwargs):
         render_kw = {"inputmode": "decimal", "autocomplete": "off"}
         render_kw.update(kwargs.pop("render_kw", None) or {})
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
         self.minimum = minimum
         self.allow_zero = allow_zero
+        self.money = money  # a price or cost: "$4.80" or "4.80 €" is what a maker types
         self._parse_error = None
 
     def process_formdata(self, valuelist):
@@ -72,6 +76,8 @@ class DecimalText(StringField):
         if not valuelist:
             return
         text = (valuelist[0] or "").strip()
+        if self.money:
+            text = CURRENCY_SIGN.sub("", text).strip()
         if not text:
             return
         try:

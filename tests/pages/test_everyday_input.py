@@ -63,6 +63,34 @@ def test_a_restock_of_1_000_through_the_page_records_one_thousand(client, org, o
     assert item.quantity == Decimal("1000")
 
 
+@pytest.mark.parametrize("typed, expected", [("$4.80", "4.80"), ("$ 1,200", "1200"), ("4.80 €", "4.80"),
+                                             ("£12", "12"), ("4.80", "4.80")])
+def test_money_inputs_accept_a_currency_sign(app, typed, expected):
+    """Does a cost or price field read "$4.80" as 4.80 (a maker types the sign), while a quantity still refuses it?"""
+    from app.blueprints.inventory.forms import AdjustForm
+
+    with app.test_request_context("/", method="POST"):
+        form = AdjustForm(formdata=MultiDict({"unit_cost": typed, "quantity": typed}), meta={"csrf": False})
+        form.unit_cost.validate(form)
+        assert form.unit_cost.errors == [] and form.unit_cost.data == Decimal(expected)
+        if not typed[0].isdigit() or not typed[-1].isdigit():
+            form.quantity.validate(form)
+            assert form.quantity.errors == ["Enter a number, like 12, 0.5 or 1,000."]
+
+
+def test_a_restock_costed_as_dollars_through_the_page(client, org, owner, login):
+    """Does the restock form take "$4.80" per lb as the lot's cost instead of 'Enter a number'?"""
+    ensure_inventory_reference_data()
+    item = make_item(org, name="Shea butter", unit="lb")
+    login(owner)
+    response = post_form(client, f"/inventory/{item.id}/adjust",
+                         {"change_type": "restock", "quantity": "5", "unit": "lb", "unit_cost": "$4.80"},
+                         form_url=f"/inventory/{item.id}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    lot = db.session.scalars(select(InventoryLot).where(InventoryLot.item_id == item.id)).one()
+    assert lot.unit_cost == Decimal("4.80")
+
+
 # ---- messages said once ----------------------------------------------------------------------------
 
 def test_a_recipe_without_lines_says_so_once(client, org, owner, login):

@@ -60,7 +60,7 @@ class AdjustForm(FlaskForm):
     # its hint depends on the change type, so the page writes it (inventory/item_detail.html)
     quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")])
     unit = SelectField("Unit", validate_choice=False)
-    unit_cost = DecimalText("Unit cost", validators=[Optional()],
+    unit_cost = DecimalText("Unit cost", validators=[Optional()], money=True,
                             description="What you paid per unit chosen above, e.g. per lb.")
     expires_at = DateField("Expires on", validators=[Optional()],
                            description="Leave blank to use the shelf life.")

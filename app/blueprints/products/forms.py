@@ -36,8 +36,8 @@ class SkuForm(FlaskForm):
                              description="e.g. 4 oz bar, 8 oz jar.")
     code = StringField("SKU code", validators=[Optional(), Length(max=40)],
                        description="Leave blank to generate one.")
-    retail_price = DecimalText("Retail price", validators=[Optional()])
-    wholesale_price = DecimalText("Wholesale price", validators=[Optional()])
+    retail_price = DecimalText("Retail price", validators=[Optional()], money=True)
+    wholesale_price = DecimalText("Wholesale price", validators=[Optional()], money=True)
     barcode = StringField("Barcode", validators=[Optional(), Length(max=80)],
                           description="The EAN/UPC on the packaging: scanning it opens this SKU.")
     container_item_id = PickField("Container", coerce=str, default="",

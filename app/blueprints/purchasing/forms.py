@@ -26,7 +26,7 @@ class SupplierItemForm(FlaskForm):
     supplier_code = StringField("Their product code", validators=[Optional(), Length(max=80)])
     pack_size = DecimalText("Pack size (item unit)", validators=[Optional()], allow_zero=False,
                             description="Orders are rounded up to whole packs.")
-    unit_price = DecimalText("Price per item unit", validators=[Optional()],
+    unit_price = DecimalText("Price per item unit", validators=[Optional()], money=True,
                              description="The default unit cost on purchase orders.")
 
 
@@ -36,7 +36,7 @@ class LineForm(Form):
     line_id = HiddenField()
     item_id = SelectField("Item", coerce=str, validate_choice=False, widget=LongSelect())
     quantity = DecimalText("Quantity", validators=[Optional()], allow_zero=False)
-    unit_cost = DecimalText("Unit cost", validators=[Optional()],
+    unit_cost = DecimalText("Unit cost", validators=[Optional()], money=True,
                             description="Blank: the supplier's price for the item.")
     remove = BooleanField("Remove")
 

@@ -16,7 +16,7 @@ class SaleForm(FlaskForm):
     sku = SelectField("What you sold", coerce=str, validate_choice=False,
                       validators=[DataRequired(message="Choose what you sold.")])
     quantity = DecimalText("Quantity", validators=[InputRequired(message="Enter a quantity.")], allow_zero=False)
-    unit_price = DecimalText("Unit price", validators=[Optional()],
+    unit_price = DecimalText("Unit price", validators=[Optional()], money=True,
                              description="Leave blank to use the SKU's retail price.")
     order_ref = StringField("Order reference", validators=[Optional(), Length(max=80)])
     channel = StringField("Channel", validators=[Optional(), Length(max=40)],
@@ -52,5 +52,5 @@ class ReservationForm(FlaskForm):
 
 
 class ConvertForm(FlaskForm):
-    unit_price = DecimalText("Unit price", validators=[Optional()], description="Blank: the SKU's retail price.")
+    unit_price = DecimalText("Unit price", validators=[Optional()], money=True, description="Blank: the SKU's retail price.")
     channel = StringField("Channel", validators=[Optional(), Length(max=40)])
