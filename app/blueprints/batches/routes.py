@@ -183,13 +183,20 @@ def fill_choices(org, record, forms: dict) -> None:
         forms["substitute"].with_item_id.choices = choices([("", "— choose the substitute —")] + items)
         forms["substitute"].unit.choices = unit_list
     if "finish" in forms:
-        outputs = [(i, f"{name} ({unit})") for i, name, unit, kind in options
-                   if kind in ("ingredient", "product") or i == record.recipe.output_item_id]
+        # What a maker sells comes first, then a new product, then ingredients (an infused oil, a base) marked
+        # as such: a first soap batch listed only its own oils, lye and water as what it could make.
+        products = [(i, f"{name} ({unit})") for i, name, unit, kind in options
+                    if kind == "product" or i == record.recipe.output_item_id]
+        made = {i for i, _ in products}
+        ingredients = [(i, f"{name} ({unit}) — an ingredient") for i, name, unit, kind in options
+                       if kind == "ingredient" and i not in made]
+        outputs = products + ingredients
         from ...services.authz import has_permission
 
         new = [("new", "New product / SKU… (named after the recipe)")] \
             if has_permission(current_user, "products.edit") else []
-        forms["finish"].output_item_id.choices = choices([("", "— choose the output item —")] + outputs + new)
+        forms["finish"].output_item_id.choices = choices([("", "— choose the output item —")] + products + new
+                                                         + ingredients)
         for entry in forms["finish"].outputs:
             entry.form.item_id.choices = choices([("", "—")] + outputs)
 

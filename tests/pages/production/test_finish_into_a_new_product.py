@@ -36,3 +36,21 @@ def test_finish_into_a_new_product_and_the_recipe_remembers_it(client, org, owne
     assert tenancy.get_for_org(Recipe, recipe.id, org).output_item_id == sku.item_id
     (_, item, lot), = batches.batch_record(org, owner, batch.id).outputs
     assert item.id == sku.item_id and lot.remaining_quantity == 8
+
+
+def test_a_first_batch_offers_a_new_product_before_its_own_ingredients(client, org, owner, login):
+    """With no product yet, does the output list put "New product / SKU…" before the oils (marked ingredients),
+    and a product, once there, before both?"""
+    oil = make_item(org, name="Olive Oil", unit="g")
+    make_lot(org, oil, "2000", "0.01")
+    recipe = recipes.create_recipe(org, owner, name="Rosemary Bar", yield_quantity="8", yield_unit="each",
+                                   lines=[{"item_id": oil.id, "quantity": "800", "unit": "g"}])
+    batch = batches.start_batch(org, owner, recipe.id, "1")
+    login(owner)
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    new_at, oil_at = page.index('<option value="new">'), page.index(f'<option value="{oil.id}">Olive Oil (g) — an ingredient')
+    assert new_at < oil_at
+    bar = make_item(org, name="Rosemary Bar", kind="product", unit="each")
+    page = client.get(f"/batches/{batch.id}").get_data(as_text=True)
+    assert page.index(f'<option value="{bar.id}">Rosemary Bar (each)</option>') < page.index('<option value="new">')
+
