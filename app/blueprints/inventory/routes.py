@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ...models.inventory import ITEM_KINDS
 from ...services import inventory, library, suppliers, units
+from ...services.control_tower import reorder
 from ...services.errors import NotFound, PermissionDenied
 from ...services.tenancy import parse_id
 from ...tenant import current_org
@@ -31,13 +32,20 @@ def item_list():
     sort = request.args.get("sort") if request.args.get("sort") in dict(SORTS) else "name"
     archived = request.args.get("archived") == "1"
     picking = request.args.get("pick") == "adjust"  # from the "Adjust stock" shortcut
-    page = inventory.list_items(org, current_user, q=q or None, kind=kind or None, sort=sort, include_archived=archived,
-                                page=page_arg(), per_page=PER_PAGE)
+    # The reorder engine's inputs ride along the page's items query (no statement of their own), so the
+    # "below reorder point" badge counts as the Reorder page does: computed points, stock on order and in transit.
+    page, extra = inventory.list_items_with_columns(
+        org, current_user, *reorder.inputs_columns(org), q=q or None, kind=kind or None, sort=sort,
+        include_archived=archived, page=page_arg(), per_page=PER_PAGE)
     summaries = inventory.item_summaries(org, page.items)
+    active = [item for item in page.items if item.archived_at is None]  # the Reorder page's items
+    reorders = reorder.reorder_for_items(org, active, summaries=summaries,
+                                         inputs={item.id: reorder.inputs_from_row(*extra[item.id]) for item in active})
     args = {key: value for key, value in (("q", q), ("kind", kind), ("sort", sort if sort != "name" else ""),
                                           ("archived", "1" if archived else ""),
                                           ("pick", "adjust" if picking else "")) if value}
-    return render_template("inventory/item_list.html", page=page, summaries=summaries, args=args, q=q,
+    return render_template("inventory/item_list.html", page=page, summaries=summaries, reorders=reorders,
+                           args=args, q=q,
                            kind=kind, sort=sort, archived=archived, kinds=KIND_CHOICES, sorts=SORTS,
                            filtered=bool(q or kind), picking=picking)
 

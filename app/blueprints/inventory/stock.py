@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -135,7 +136,7 @@ def _past_expiry_unconfirmed(org, form: AdjustForm) -> bool:
 
 def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, status: int = 200):
     org = current_org()
-    item = inventory.get_item(org, current_user, item_id)
+    item, open_orders = inventory.get_item_with_open_orders(org, current_user, item_id)
     summary = inventory.item_summaries(org, [item]).get(item.id)
     lots = inventory.lots_in_consumption_order(org, current_user, item.id, include_depleted=True)
     show_depleted = request.args.get("depleted") == "1"
@@ -151,7 +152,8 @@ def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, s
         lots=[lot for lot in lots if show_depleted or statuses[lot.id] != "depleted"],
         depleted_count=sum(1 for s in statuses.values() if s == "depleted"), show_depleted=show_depleted,
         statuses=statuses, lot_codes={lot.id: lot.code for lot in lots}, events=events,
-        mappings=mappings, change_labels=CHANGE_TYPE_LABELS, button_form=EmptyForm(),
+        mappings=mappings, change_labels=CHANGE_TYPE_LABELS, button_form=EmptyForm(), open_orders=open_orders,
+        on_order=sum((order.quantity for order in open_orders), Decimal(0)),
     ), status
 
 

@@ -64,13 +64,16 @@ from .movements import (
 from .queries import (
                      LIST_SORTS,
                      ItemSummary,
+                     OpenOrder,
                      get_item,
+                     get_item_with_open_orders,
                      get_lot,
                      get_lot_by_code,
                      item_summaries,
                      item_summary,
                      list_events,
                      list_items,
+                     list_items_with_columns,
                      lots_in_consumption_order,
 )
 from .transfers import get_transfer, list_transfers, receive_transfer, transfer_lots, transfer_stock
@@ -78,8 +81,9 @@ from .transfers import get_transfer, list_transfers, receive_transfer, transfer_
 __all__ = [
     "ALL_CHANGE_TYPES", "CHANGE_TYPES", "CREDITS", "DEDUCTIONS", "DISPOSALS", "HOLD_CHANGE", "LIST_SORTS", "PRODUCED",
     "REVERSAL",    "AdjustmentResult", "ItemSummary", "adjust", "archive_item", "create_item", "credit_lot", "deduct", "deduct_many",
-    "dispose_expired_lot", "dispose_lot", "get_item", "get_lot", "get_lot_by_code", "item_summaries", "item_summary",
-    "link_library_item", "list_events", "list_expired", "list_expiring", "list_items", "lock_lots",
+    "dispose_expired_lot", "dispose_lot", "get_item", "get_item_with_open_orders", "get_lot", "get_lot_by_code", "item_summaries", "item_summary",
+    "link_library_item", "list_events", "list_expired", "list_expiring", "list_items", "list_items_with_columns",
+    "lock_lots", "OpenOrder",
     "lots_in_consumption_order", "receive_produced", "recount", "require_whole_count", "restock", "restore_item",
     "reverse_event", "set_hold_reason", "set_lot_hold", "unlink_library_item", "update_item",
     "create_location", "default_location", "get_location", "in_transit_quantities", "list_locations",

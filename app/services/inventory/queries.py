@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import func, select
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import joinedload, lazyload
 
 from ...extensions import db
@@ -28,7 +29,7 @@ from ...models.types import COST_QUANTUM, QUANTUM, exact_product_sum, ordering_p
 from .. import tenancy
 from ..authz import authorize
 from ..errors import NotFound, ValidationFailed
-from ..pagination import Page, paginate
+from ..pagination import Page, page_args, paginate
 from ..text_search import contains
 from ..timezones import org_today
 from .fifo import consumption_order, usable_condition
@@ -74,6 +75,52 @@ def get_item(org, actor, item_id) -> InventoryItem:
                                options=(joinedload(InventoryItem.supplier), joinedload(InventoryItem.global_item)))
 
 
+class OpenOrder(NamedTuple):
+    """A purchase order still bringing some of an item: sent or partially received, its open quantity (Σ
+    ordered − received over its lines of the item, in the item's unit) above zero."""
+
+    id: int
+    number: str
+    status: str
+    quantity: Decimal
+
+
+def get_item_with_open_orders(org, actor, item_id) -> tuple[InventoryItem, list[OpenOrder]]:
+    """get_item() and the item's open purchase orders (oldest first) in one query: the item row comes once
+    per open order, outer-joined to its order lines grouped per order (the item page's "On order")."""
+    from ...models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
+
+    authorize(actor, org, "inventory.view")
+    item_id = tenancy.parse_id(item_id)
+    if item_id is None:
+        return get_item(org, actor, item_id), []  # NotFound, as get_item says it
+    org_id = org if isinstance(org, int) else org.id
+    lines = (tenancy.scoped(PurchaseOrderLine, org, PurchaseOrderLine.purchase_order_id.label("po_id"),
+                            func.sum(PurchaseOrderLine.quantity).label("ordered"),
+                            func.sum(PurchaseOrderLine.received_quantity).label("received"))
+             .where(PurchaseOrderLine.item_id == item_id).group_by(PurchaseOrderLine.purchase_order_id).subquery())
+    orders = (select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, lines.c.ordered,
+                     lines.c.received)
+              .join(lines, lines.c.po_id == PurchaseOrder.id)
+              .where(PurchaseOrder.organization_id == org_id, PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+              .subquery())
+    stmt = (tenancy.scoped(InventoryItem, org, InventoryItem, orders.c.id, orders.c.number, orders.c.status,
+                           orders.c.ordered, orders.c.received)
+            .outerjoin(orders, sa_true())
+            .where(InventoryItem.id == item_id)
+            .options(joinedload(InventoryItem.supplier), joinedload(InventoryItem.global_item))
+            .order_by(orders.c.id))
+    item, open_orders = None, []
+    for row_item, po_id, number, status, ordered, received in db.session.execute(stmt):
+        item = row_item
+        quantity = Decimal(ordered or 0) - Decimal(received or 0)
+        if po_id is not None and quantity > 0:
+            open_orders.append(OpenOrder(po_id, number, status, quantity))
+    if item is None:
+        return get_item(org, actor, item_id), []  # NotFound, as get_item says it
+    return item, open_orders
+
+
 def get_lot(org, actor, lot_id) -> InventoryLot:
     """The organization's lot, or NotFound."""
     authorize(actor, org, "inventory.view")
@@ -95,6 +142,29 @@ def list_items(org, actor, *, q=None, kind=None, sort="name", include_archived=F
                per_page=50) -> Page:
     """A page of items (search, kind filter, sort) in two queries."""
     authorize(actor, org, "inventory.view")
+    stmt, count = _items_page_select(org, q=q, kind=kind, sort=sort, include_archived=include_archived)
+    return paginate(stmt, count, page, per_page)
+
+
+def list_items_with_columns(org, actor, columns, params=None, *, q=None, kind=None, sort="name", include_archived=False,
+                            page=1, per_page=50) -> tuple[Page, dict[int, tuple]]:
+    """list_items() with `columns` (correlated to InventoryItem, e.g. reorder.inputs_columns(); `params` the
+    values of their bound parameters) read in the same query as the page's items: (the page, {item id: the
+    columns' values}), still two queries."""
+    authorize(actor, org, "inventory.view")
+    stmt, count = _items_page_select(org, q=q, kind=kind, sort=sort, include_archived=include_archived)
+    page, per_page = page_args(page, per_page)
+    total = db.session.scalar(count) or 0
+    items, extra = [], {}
+    for item, *values in db.session.execute(stmt.add_columns(*columns).limit(per_page)
+                                            .offset((page - 1) * per_page), params or {}):
+        items.append(item)
+        extra[item.id] = tuple(values)
+    return Page(items=items, total=total, page=page, per_page=per_page), extra
+
+
+def _items_page_select(org, *, q, kind, sort, include_archived):
+    """The items query of list_items (search, kind, sort) and its count."""
     filters = []
     if not include_archived:
         filters.append(InventoryItem.archived_at.is_(None))
@@ -123,7 +193,7 @@ def list_items(org, actor, *, q=None, kind=None, sort="name", include_archived=F
     else:
         stmt = stmt.order_by(*name_order)
     count = tenancy.scoped(InventoryItem, org, func.count(InventoryItem.id)).where(*filters)
-    return paginate(stmt, count, page, per_page)
+    return stmt, count
 
 
 def item_summaries(org, items, *, now: datetime | None = None, lot_rows: list | None = None
