@@ -41,3 +41,21 @@ def test_signup_login_dashboard_logout(live_server, page):
     page.click("summary:has-text('Mira')")
     page.click("[data-testid=logout]")
     page.wait_for_url("**/login")
+
+
+def test_signup_starts_at_the_browsers_time_zone(live_server, browser):
+    """Does the sign-up form pick the browser's zone (Chicago) instead of UTC, and save it with the workshop?"""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="America/Chicago")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{live_server}/signup")
+        assert page.input_value("#timezone") == "America/Chicago"
+        page.fill("#organization_name", "Prairie Soap")
+        page.fill("#email", "pat@prairie.test")
+        page.fill("#password", "lye-and-lard-42")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard")
+        assert "times shown in America/Chicago" in page.inner_text("main")
+    finally:
+        context.close()

@@ -161,3 +161,11 @@ window.addEventListener("load", function () {
     });
   });
 })();
+// Sign-up: start the time zone at the browser's own instead of UTC (a maker rarely works in UTC and did not
+// notice the field); an explicit choice other than UTC is kept.
+(function () {
+  var select = document.querySelector("select[data-guess-zone]");
+  if (!select || select.value !== "UTC" || !window.Intl) { return; }
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]')) { select.value = zone; }
+})();
