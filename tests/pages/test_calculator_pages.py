@@ -158,6 +158,27 @@ def test_signed_out_save_keeps_the_calculation_across_login(client, org, owner):
     assert 'value="Coconut Oil (76°F)"' in reopened and 'value="700"' in reopened
 
 
+def test_a_soap_saved_with_a_bar_count_yields_bars(client, login, org, owner):
+    """Does "how many does one batch make: 12" give a recipe yielding 12 each (finishing then counts bars, not
+    grams), and is "1.5" refused with a message and nothing saved?"""
+    login(owner)
+    html = client.post("/tools/soap", data=SOAP_FORM).get_data(as_text=True)
+    assert 'data-testid="save-pieces"' in html
+    calc = re.search(r'name="calc" value="([^"]+)"', html).group(1)
+    token = csrf_token(client, f"/tools/save?calc={calc}")
+    before = counts()
+    bad = client.post("/tools/save", data={"calc": calc, "name": "Half bars", "pieces": "1.5", "csrf_token": token})
+    assert bad.status_code == 422 and "whole number" in bad.get_data(as_text=True)
+    assert counts() == before
+    saved = client.post("/tools/save", data={"calc": calc, "name": "Twelve bars", "pieces": "12", "csrf_token": token})
+    assert saved.status_code == 302
+    recipe = _db.session.scalar(select(Recipe).where(Recipe.name == "Twelve bars"))
+    version = recipes.get_version(org, owner, recipe)
+    assert (version.yield_quantity, version.yield_unit) == (Decimal("12"), "each")
+    assert 'data-testid="save-pieces"' not in client.post("/tools/candle", data={
+        "vessels": "10", "fill_weight": "200", "fragrance_load": "8", "unit": "g"}).get_data(as_text=True)
+
+
 def test_signup_with_next_comes_back_to_the_save(client):
     html = client.post("/tools/soap", data=SOAP_FORM).get_data(as_text=True)
     resume = _resume_url(html, "save-signup")

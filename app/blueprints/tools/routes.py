@@ -203,7 +203,8 @@ def save_calculation():
     if request.method == "POST":
         try:
             recipe = save_calculation_as_recipe(current_org(), current_user, tool, data,
-                                                name=request.form.get("name", ""))
+                                                name=request.form.get("name", ""),
+                                                pieces=request.form.get("pieces", ""))
         except DomainError as exc:
             flash(exc.message, "error")
             status = error_status(exc)
@@ -213,7 +214,8 @@ def save_calculation():
             return redirect(url_for("recipes.recipe_detail", recipe_id=recipe.id))
     summary = _summary(tool, data)
     return render_template("tools/save.html", tool=tool, token=request.values.get("calc"), summary=summary,
-                           name=request.form.get("name", ""), back=url_for(TOOL_ENDPOINTS[tool],
+                           name=request.form.get("name", ""), pieces=request.form.get("pieces", ""),
+                           back=url_for(TOOL_ENDPOINTS[tool],
                                                                           calc=request.values.get("calc"))), status
 
 

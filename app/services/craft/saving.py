@@ -21,19 +21,28 @@ WATER_ENTRY = "Distilled Water"
 
 
 @unit_of_work
-def save_calculation_as_recipe(org, actor, tool: str, data: dict, *, name: str = "") -> Recipe:
+def save_calculation_as_recipe(org, actor, tool: str, data: dict, *, name: str = "", pieces=None) -> Recipe:
     """Create a recipe (version 1) from a calculation; items missing in the organization are created,
-    linked to their library entry. One transaction: nothing is kept if any line fails."""
+    linked to their library entry. One transaction: nothing is kept if any line fails.
+
+    `pieces` (soap and lotion, optional): how many bars or jars one batch makes; the recipe then yields that many
+    "each" instead of the batch weight, so finishing a batch counts bars rather than grams."""
     authorize(actor, org, "recipes.edit")
     if tool not in TOOLS:
         raise ValidationFailed("Unknown calculator.", fields={"tool": "soap, candle or lotion."})
     name = inputs.text(name, "name", "Recipe name", required=False) or _default_name(tool)
+    count = inputs.number(pieces, "pieces", "how many one batch makes", minimum=1, maximum=100000, required=False)
+    if count is not None and count != count.to_integral_value():
+        raise ValidationFailed("Enter how many one batch makes as a whole number, like 12.",
+                               fields={"pieces": "Whole number."})
     if tool == "soap":
         values = _soap_recipe(org, actor, data)
     elif tool == "candle":
         values = _candle_recipe(org, actor, data)
     else:
         values = _lotion_recipe(org, actor, data)
+    if count is not None and tool != "candle":  # a candle recipe already yields its vessels
+        values.update(yield_quantity=count, yield_unit="each")
     recipe = recipes.create_recipe(org, actor, name=name, **values)
     recipe.calculator_inputs = {"tool": tool, "inputs": data}
     db.session.flush()
