@@ -15,6 +15,7 @@ from ...formatting import format_quantity
 from ...models.types import utcnow
 from ...services import inventory, units
 from ...services.authz import has_permission
+from ...services.control_tower import reorder
 from ...services.errors import DomainError, InsufficientStock, MissingDensity, MissingUnitMapping
 from ...services.tenancy import parse_id
 from ...services.timezones import org_today
@@ -136,8 +137,14 @@ def _past_expiry_unconfirmed(org, form: AdjustForm) -> bool:
 
 def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, status: int = 200):
     org = current_org()
-    item, open_orders = inventory.get_item_with_open_orders(org, current_user, item_id)
+    # the reorder engine's inputs ride along the item's query: the "low stock" badge counts as the Reorder page
+    item, open_orders, extra = inventory.get_item_with_open_orders(org, current_user, item_id,
+                                                                   *reorder.inputs_columns(org))
     summary = inventory.item_summaries(org, [item]).get(item.id)
+    figures = None
+    if item.archived_at is None and summary is not None and extra:  # the Reorder page's items
+        figures = reorder.reorder_for_items(org, [item], summaries={item.id: summary},
+                                            inputs={item.id: reorder.inputs_from_row(*extra)})[item.id]
     lots = inventory.lots_in_consumption_order(org, current_user, item.id, include_depleted=True)
     show_depleted = request.args.get("depleted") == "1"
     events = inventory.list_events(org, current_user, item.id, page=page_arg(), per_page=EVENTS_PER_PAGE)
@@ -153,6 +160,7 @@ def _render_detail(item_id: int, form: AdjustForm, *, fix: dict | None = None, s
         depleted_count=sum(1 for s in statuses.values() if s == "depleted"), show_depleted=show_depleted,
         statuses=statuses, lot_codes={lot.id: lot.code for lot in lots}, events=events,
         mappings=mappings, change_labels=CHANGE_TYPE_LABELS, button_form=EmptyForm(), open_orders=open_orders,
+        reorder_figures=figures,
         on_order=sum((order.quantity for order in open_orders), Decimal(0)),
     ), status
 

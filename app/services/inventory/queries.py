@@ -85,15 +85,17 @@ class OpenOrder(NamedTuple):
     quantity: Decimal
 
 
-def get_item_with_open_orders(org, actor, item_id) -> tuple[InventoryItem, list[OpenOrder]]:
-    """get_item() and the item's open purchase orders (oldest first) in one query: the item row comes once
-    per open order, outer-joined to its order lines grouped per order (the item page's "On order")."""
+def get_item_with_open_orders(org, actor, item_id, columns=(), params=None
+                              ) -> tuple[InventoryItem, list[OpenOrder], tuple]:
+    """get_item(), the item's open purchase orders (oldest first) and the values of `columns` (correlated to
+    InventoryItem, e.g. reorder.inputs_columns(); `params` their bound parameters) in one query: the item row
+    comes once per open order, outer-joined to its order lines grouped per order (the item page's "On order")."""
     from ...models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
 
     authorize(actor, org, "inventory.view")
     item_id = tenancy.parse_id(item_id)
     if item_id is None:
-        return get_item(org, actor, item_id), []  # NotFound, as get_item says it
+        return get_item(org, actor, item_id), [], ()  # NotFound, as get_item says it
     org_id = org if isinstance(org, int) else org.id
     lines = (tenancy.scoped(PurchaseOrderLine, org, PurchaseOrderLine.purchase_order_id.label("po_id"),
                             func.sum(PurchaseOrderLine.quantity).label("ordered"),
@@ -105,20 +107,20 @@ def get_item_with_open_orders(org, actor, item_id) -> tuple[InventoryItem, list[
               .where(PurchaseOrder.organization_id == org_id, PurchaseOrder.status.in_(OPEN_PO_STATUSES))
               .subquery())
     stmt = (tenancy.scoped(InventoryItem, org, InventoryItem, orders.c.id, orders.c.number, orders.c.status,
-                           orders.c.ordered, orders.c.received)
+                           orders.c.ordered, orders.c.received, *columns)
             .outerjoin(orders, sa_true())
             .where(InventoryItem.id == item_id)
             .options(joinedload(InventoryItem.supplier), joinedload(InventoryItem.global_item))
             .order_by(orders.c.id))
-    item, open_orders = None, []
-    for row_item, po_id, number, status, ordered, received in db.session.execute(stmt):
-        item = row_item
+    item, open_orders, extra = None, [], ()
+    for row_item, po_id, number, status, ordered, received, *values in db.session.execute(stmt, params or {}):
+        item, extra = row_item, tuple(values)
         quantity = Decimal(ordered or 0) - Decimal(received or 0)
         if po_id is not None and quantity > 0:
             open_orders.append(OpenOrder(po_id, number, status, quantity))
     if item is None:
-        return get_item(org, actor, item_id), []  # NotFound, as get_item says it
-    return item, open_orders
+        return get_item(org, actor, item_id), [], ()  # NotFound, as get_item says it
+    return item, open_orders, extra
 
 
 def get_lot(org, actor, lot_id) -> InventoryLot:

@@ -154,3 +154,19 @@ def test_list_badge_marks_exactly_the_reorder_pages_items(client, org, owner, lo
     assert "computed from usage" in lye_row
     # a search keeps the same figures for the rows it shows
     assert _badged(client.get("/inventory?q=oil").get_data(as_text=True)) == expected - {"Lye"}
+
+
+def test_item_page_badge_agrees_with_the_list(client, org, owner, login):
+    """The item page's "low stock" badge counts as the list and the Reorder page: a manual point covered by
+    a sent order shows none; heavy recent use without a manual point (a computed point) shows one."""
+    supplier = make_supplier(org, name="Oil Co.")
+    covered = make_item(org, owner, "Castor Oil", reorder_point=Decimal("1000"))
+    restock(org, owner, covered, 250)
+    _order(org, owner, supplier, covered, 2000)
+    used_up = make_item(org, owner, "Lye")
+    restock(org, owner, used_up, 100)
+    inventory.adjust(org, owner, used_up.id, change_type="use", quantity=Decimal("95"))
+    login(owner)
+    assert 'data-testid="below-reorder"' not in client.get(f"/inventory/{covered.id}").get_data(as_text=True)
+    html = client.get(f"/inventory/{used_up.id}").get_data(as_text=True)
+    assert 'data-testid="below-reorder"' in html and "computed from usage" in html
