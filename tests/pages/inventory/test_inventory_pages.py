@@ -144,6 +144,9 @@ def test_new_item_prefilled_from_the_library(client, owner, login):
     assert 'value="Olive Oil"' in html
     assert "Olea Europaea" in html
     assert client.get("/inventory/new?library_id=999999").status_code == 200
+    oil = db.session.scalar(select(GlobalItem).where(GlobalItem.category == "essential_oil"))
+    html = client.get(f"/inventory/new?library_id={oil.id}").get_data(as_text=True)
+    assert "(essential oil)" in html and "(essential_oil)" not in html  # the category in words, not its code
 
 
 def test_edit_archive_and_restore(client, org, owner, login):
