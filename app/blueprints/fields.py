@@ -14,6 +14,8 @@ from ..services.units.quantities import ungroup_number
 MAX_DECIMAL = Decimal("1e12")
 # One currency sign before or after a money amount ("$4.80", "€ 12", "12 £"); a minus sign stays a number's.
 CURRENCY_SIGN = re.compile(r"^[$€£¥]\s*|\s*[$€£¥]$")
+# Every password field's length message, in the words the forms' help uses ("At least 8 characters.").
+PASSWORD_LENGTH = "Use at least 8 characters (and at most 72)."
 # Integers the database can hold (32-bit on PostgreSQL); a larger one names nothing and would overflow.
 MAX_INTEGER = 2**31 - 1
 

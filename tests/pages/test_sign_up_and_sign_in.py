@@ -121,6 +121,16 @@ def test_password_reset_token_works_once(client, owner, db, app):
     assert reused.status_code == 302 and "/forgot-password" in reused.headers["Location"]
 
 
+def test_a_short_new_password_is_refused_in_plain_words(client, owner):
+    """Does a 5-character reset password say 'at least 8 characters' (as the help does), not WTForms' 'Field must
+    be between 8 and 72 characters long'?"""
+    _, token = accounts.request_password_reset(owner.email, timedelta(hours=1))
+    response = post_form(client, f"/reset-password/{token}", {"password": "short", "confirm": "short"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Use at least 8 characters (and at most 72)." in html
+    assert "Field must be between" not in html
+
+
 def test_password_reset_token_expires(client, owner):
     """Is an expired reset link refused?"""
     _, token = accounts.request_password_reset(owner.email, timedelta(seconds=-1))

@@ -4,6 +4,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ...services.timezones import timezone_choices
+from ..fields import PASSWORD_LENGTH
 
 
 class ProfileForm(FlaskForm):
@@ -13,7 +14,7 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=72)])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=72, message=PASSWORD_LENGTH)])
     confirm = PasswordField("Repeat the new password",
                             validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")])
 

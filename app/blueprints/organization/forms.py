@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from ...services.organizations import CONSUMPTION_ORDERS, CURRENCIES
 from ...services.timezones import timezone_choices
-from ..fields import BoundedIntegerField
+from ..fields import PASSWORD_LENGTH, BoundedIntegerField
 
 
 class InviteForm(FlaskForm):
@@ -37,6 +37,6 @@ class SettingsForm(FlaskForm):
 
 class AcceptInviteForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=8, max=72)])
+    password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=8, max=72, message=PASSWORD_LENGTH)])
     confirm = PasswordField("Repeat the password",
                             validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
