@@ -142,3 +142,12 @@ def test_cli_created_paid_org_is_active(app, db):
 
     org = db.session.get(Organization, int(result.output.strip().split()[-1]))
     assert effective_billing_status(org) == "active" and org.stripe_subscription_id is None
+
+
+def test_a_visitor_finds_pricing_and_the_calculators_from_every_public_page(client):
+    """Does the signed-out header link Calculators and Pricing (the landing page linked neither plans nor
+    prices, and the calculator and pricing pages had no way to each other)?"""
+    for path in ("/", "/pricing", "/tools/soap", "/login"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-testid="public-pricing"' in html and 'href="/pricing"' in html, path
+        assert 'data-testid="public-calculators"' in html and 'href="/tools"' in html, path
