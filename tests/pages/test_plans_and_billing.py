@@ -151,3 +151,12 @@ def test_a_visitor_finds_pricing_and_the_calculators_from_every_public_page(clie
         html = client.get(path).get_data(as_text=True)
         assert 'data-testid="public-pricing"' in html and 'href="/pricing"' in html, path
         assert 'data-testid="public-calculators"' in html and 'href="/tools"' in html, path
+
+
+def test_pricing_and_landing_say_fifo_in_plain_words(client):
+    """Do the first pages a maker reads explain FIFO ('oldest stock used first') instead of leaving the acronym bare?"""
+    pricing = client.get("/pricing").get_data(as_text=True)
+    assert "oldest stock used first" in pricing and "Inventory in lots with expiry dates, oldest used first" in pricing
+    assert "lots, FIFO" not in pricing
+    landing = client.get("/").get_data(as_text=True)
+    assert "oldest stock first (FIFO)" in landing and "true FIFO costs" not in landing

@@ -23,7 +23,7 @@ def _included(tier) -> list[str]:
     """What a maker gets on a tier, in plain words (from its permission ceiling and feature flags)."""
     permissions = {p.name for p in tier.permissions}
     probe = SimpleNamespace(tier=tier)
-    lines = ["Inventory with lots, FIFO and expiry", "Recipes, batches and full lot traceability",
+    lines = ["Inventory in lots with expiry dates, oldest used first", "Recipes, batches and full lot traceability",
              "JSON API with personal tokens"]
     if "inventory.import" in permissions:
         lines.append("CSV import of items, stock and sales")
