@@ -105,6 +105,7 @@ def test_detail_shows_lines_cost_preview_and_incomplete_mark(client, org, owner,
     html = client.get(f"/recipes/{recipe.id}").get_data(as_text=True)
     assert "$16.00" in html and 'data-testid="cost-incomplete"' not in html
     assert "$1.60" in html  # per bar
+    assert "the lots a batch would use now (oldest first)" in html and "lots FIFO would use" not in html
 
 
 def test_cost_per_counted_yield_reads_each_not_per_each(client, org, owner, login, soap):
