@@ -182,3 +182,16 @@ def test_viewer_sees_products_but_cannot_change_them(client, org, owner, viewer,
     assert response.status_code == 403
     response = post_form(client, f"/products/{product.id}/archive", {}, form_url="/products")
     assert response.status_code == 403
+
+
+def test_a_sku_without_stock_offers_a_restock_for_stock_already_on_the_shelf(client, org, owner, login):
+    """Does an empty SKU say how to stock it without a batch (a maker starting with finished goods had only
+    'finish a batch into it'), on the product and the SKU page?"""
+    from ..factories import make_sku
+
+    sku = make_sku(org, owner, size_label="8 oz jar")
+    login(owner)
+    for url in (f"/products/{sku.product_id}", f"/products/skus/{sku.id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'data-testid="sku-no-stock"' in html, url
+        assert f'href="/inventory/{sku.item_id}#adjust">restock it</a>' in html, url
