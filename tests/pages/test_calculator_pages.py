@@ -187,7 +187,9 @@ def test_signup_with_next_comes_back_to_the_save(client):
     response = client.post(signup_url, data={"organization_name": "Suds Ltd", "name": "Ana", "email": "ana@suds.test",
                                              "password": "long enough pw", "timezone": "UTC", "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].endswith(resume)
-    assert client.get(resume).status_code == 200
+    page = client.get(resume)
+    assert page.status_code == 200 and "Welcome to BatchTrack, Ana! Save your calculation below." in page.get_data(
+        as_text=True) and "Start by adding your ingredients" not in page.get_data(as_text=True)
 
 
 def test_save_reuses_linked_items_and_is_all_or_nothing(org, owner, other_org, other_owner):

@@ -28,7 +28,10 @@ def signup():
         password=form.password.data, timezone_name=form.timezone.data))
     if result.ok:
         start_session(result.value)
-        flash(f"Welcome to BatchTrack, {result.value.display_name}! Start by adding your ingredients.", "success")
+        # Coming back to save a calculation, "start by adding your ingredients" pointed away from the save form.
+        then = "Save your calculation below." if request.args.get("next", "").startswith("/tools/save") \
+            else "Start by adding your ingredients."
+        flash(f"Welcome to BatchTrack, {result.value.display_name}! {then}", "success")
         return redirect(safe_next(request.args.get("next")))  # e.g. back to save a calculation
     return render_template("auth/signup.html", form=form), result.status
 
