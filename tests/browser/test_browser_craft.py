@@ -94,3 +94,30 @@ def test_soap_calculator_fits_a_phone(live_server, page):
     page.select_option("[data-testid=lye]", "KOH")
     assert page.is_visible("[name=koh_purity]")
     screenshot(page, "craft-soap-phone")
+
+
+def test_signed_in_save_box_lines_up_its_fields_and_saves_a_bar_count(live_server, page):
+    """At 1280 px, do the recipe-name and bar-count inputs sit on one line (the count's help text lifted its
+    input), and does saving with 12 give a recipe yielding 12 each?"""
+    from .conftest import sign_in
+
+    ensure_inventory_reference_data()
+    org = make_org(name="Bar None", tier="free")
+    make_user(org, email="bea@barnone.test", role="owner", name="Bea")
+    db.session.commit()
+    sign_in(page, live_server, "bea@barnone.test", PASSWORD)
+    page.goto(f"{live_server}/tools/soap")
+    assert page.input_value("[data-testid=superfat]") == "5"  # the usual values are filled in
+    page.fill("[data-testid=oil-name-0]", "Olive Oil")
+    page.fill("[data-testid=oil-amount-0]", "1000")
+    page.click("[data-testid=calculate]")
+    page.wait_for_selector("[data-testid=save-box]")
+    name_box = page.locator("[data-testid=save-name]").bounding_box()
+    pieces_box = page.locator("[data-testid=save-pieces]").bounding_box()
+    assert abs(name_box["y"] - pieces_box["y"]) < 2, (name_box, pieces_box)
+    page.fill("[data-testid=save-name]", "Olive Twelve")
+    page.fill("[data-testid=save-pieces]", "12")
+    page.click("[data-testid=save-recipe]")
+    page.wait_for_url(re.compile(r".*/recipes/\d+$"))
+    assert "12 each" in page.inner_text("main")
+    screenshot(page, "craft-save-bar-count")
