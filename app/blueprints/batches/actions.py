@@ -113,7 +113,22 @@ def batch_finish(batch_id: int):
                 ok = False
             outputs.append({"item_id": row.item_id.data, "quantity": row.quantity.data,
                             "yield_portion": row.yield_portion.data})
-        return ok
+        return ok and yield_is_plausible()
+
+    def yield_is_plausible() -> bool:
+        """A yield under a tenth or over ten times the plan is asked about once (typing 12 bars into a recipe
+        that yields grams recorded 12 g, -99 %); ticking 'Yes, this yield is right' finishes it as typed."""
+        actual = form.yield_quantity.data
+        batch = batches.batch_record(current_org(), current_user, batch_id).batch
+        planned = batch.planned_yield
+        if form.confirm_yield.data or actual is None or not planned or planned / 10 <= actual <= planned * 10:
+            return True
+        form.yield_far_off = True
+        unit = batch.yield_unit
+        form.yield_quantity.errors = list(form.yield_quantity.errors) + [
+            f"{format_quantity(actual, unit=unit)} {unit} is far from the planned {format_quantity(planned, unit=unit)} "
+            f"{unit}. This recipe counts its yield in {unit}: check the number, or tick “Yes, this yield is right”."]
+        return False
 
     def finish():
         return batches.finish_batch(current_org(), current_user, batch_id,

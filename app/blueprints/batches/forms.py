@@ -5,7 +5,7 @@ The batch page shows several forms at once, so each has a prefix (ids and names 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..fields import BoundedIntegerField, DecimalText
@@ -68,6 +68,7 @@ class FinishForm(FlaskForm):
     hold_until = DateField("Cure / hold until", validators=[Optional()],
                            description="Output lots cannot be used or sold before this date.")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    confirm_yield = BooleanField("Yes, this yield is right")
 
 
 class ReasonForm(FlaskForm):

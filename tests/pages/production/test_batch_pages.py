@@ -110,6 +110,25 @@ def test_finishing_with_a_cure_date_says_when_it_can_be_sold(client, org, owner,
     assert "finished: 9 each into stock. Curing until 2031-01-15: it cannot be used or sold before then." in page
 
 
+def test_a_yield_far_from_the_plan_is_asked_about_once(client, org, owner, login, soap):
+    """Planned 10 each, typed 1,000: is it refused once with the unit named and a 'Yes, this yield is right' box,
+    nothing finished, and then finished as typed when ticked? An ordinary 9 needs no box (test above)."""
+    recipe, bar = soap[0], soap[4]
+    batch = batches.start_batch(org, owner, recipe.id, "1")
+    login(owner)
+    data = {"finish-yield_quantity": "1,000", "finish-output_item_id": str(bar.id)}
+    response = post_form(client, f"/batches/{batch.id}/finish", data, form_url=f"/batches/{batch.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-testid="confirm-yield"' in html
+    assert "1,000 each is far from the planned 10 each. This recipe counts its yield in each" in html
+    assert _batch(org, batch.id).status == "in_progress"
+    response = post_form(client, f"/batches/{batch.id}/finish", {**data, "finish-confirm_yield": "y"},
+                         form_url=f"/batches/{batch.id}")
+    assert response.status_code == 302
+    finished = _batch(org, batch.id)
+    assert finished.status == "completed" and finished.yield_quantity == Decimal("1000")
+
+
 def test_insufficient_stock_names_each_short_line_and_deducts_nothing(client, org, owner, login, soap):
     """Does starting without enough stock answer 422 naming every short line, with nothing written?"""
     recipe = soap[0]
