@@ -28,9 +28,9 @@ def compose(org, actor) -> dict:
         sections.extend(part.get("sections", []))
     # A new organization sees what to do first instead of a wall of zeros, ticked off step by step until its
     # first batch (an inventory-less role has nothing to start with, so it is not shown the steps).
-    first_steps = (dashboard.first_steps(org, actor)
-                   if any(section["template"] == "inventory/_dashboard.html" for section in sections) else None)
-    summary.update(alerts=alerts, sections=sections, first_steps=first_steps)
+    if not any(section["template"] == "inventory/_dashboard.html" for section in sections):
+        summary["first_steps"] = None
+    summary.update(alerts=alerts, sections=sections)
     return summary
 
 
