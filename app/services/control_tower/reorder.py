@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func
 
 from ...extensions import db
 from ...models import InventoryItem, Supplier
@@ -147,8 +147,8 @@ def _inputs_columns(org_id: int) -> list:
     from ...models import OPEN_PO_STATUSES, InventoryEvent, PurchaseOrder, PurchaseOrderLine
     from .ledger import usage_clause
 
-    lead = (select(Supplier.lead_time_days)
-            .where(Supplier.id == InventoryItem.supplier_id, Supplier.organization_id == org_id).scalar_subquery())
+    lead = (tenancy.scoped(Supplier, org_id, Supplier.lead_time_days)
+            .where(Supplier.id == InventoryItem.supplier_id).scalar_subquery())
     usage = (tenancy.scoped(InventoryEvent, org_id, func.sum(InventoryEvent.quantity))
              .where(InventoryEvent.item_id == InventoryItem.id, usage_clause(org_id),
                     InventoryEvent.created_at >= bindparam("reorder_since"))
