@@ -96,15 +96,14 @@ def get_item_with_open_orders(org, actor, item_id, columns=(), params=None
     item_id = tenancy.parse_id(item_id)
     if item_id is None:
         return get_item(org, actor, item_id), [], ()  # NotFound, as get_item says it
-    org_id = org if isinstance(org, int) else org.id
     lines = (tenancy.scoped(PurchaseOrderLine, org, PurchaseOrderLine.purchase_order_id.label("po_id"),
                             func.sum(PurchaseOrderLine.quantity).label("ordered"),
                             func.sum(PurchaseOrderLine.received_quantity).label("received"))
              .where(PurchaseOrderLine.item_id == item_id).group_by(PurchaseOrderLine.purchase_order_id).subquery())
-    orders = (select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, lines.c.ordered,
-                     lines.c.received)
+    orders = (tenancy.scoped(PurchaseOrder, org, PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status,
+                             lines.c.ordered, lines.c.received)
               .join(lines, lines.c.po_id == PurchaseOrder.id)
-              .where(PurchaseOrder.organization_id == org_id, PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+              .where(PurchaseOrder.status.in_(OPEN_PO_STATUSES))
               .subquery())
     stmt = (tenancy.scoped(InventoryItem, org, InventoryItem, orders.c.id, orders.c.number, orders.c.status,
                            orders.c.ordered, orders.c.received, *columns)
