@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -197,6 +198,26 @@ def _items_page_select(org, *, q, kind, sort, include_archived):
     return stmt, count
 
 
+@lru_cache(maxsize=256)
+def _summaries_statement(org_id: int):
+    """item_summaries' query for one organization, built once (building it was more than half of the call on
+    every inventory page); the items and the time are bound parameters."""
+    # Lots from before locations (no location_id) are at the default location: resolved in the same query.
+    default_location_id = (tenancy.scoped(Location, org_id, Location.id).where(Location.is_default.is_(True))
+                           .limit(1).scalar_subquery())
+    ids = bindparam("summary_ids", expanding=True)
+    # Open reservations ride along on each lot row of their item (reserved_quantities' figures, same query):
+    # an item without stock in lots has nothing available whatever is reserved.
+    reserved_by_item = reserved_subquery(org_id, ids, now=bindparam("summary_now"))
+    return (tenancy.scoped(InventoryLot, org_id, InventoryLot.item_id, InventoryLot.remaining_quantity,
+                           InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
+                           InventoryLot.hold_reason, func.coalesce(InventoryLot.location_id, default_location_id),
+                           InventoryLot.in_transit, reserved_by_item.c.reserved,
+                           InventoryLot.id, InventoryLot.code, InventoryLot.created_at)
+            .outerjoin(reserved_by_item, reserved_by_item.c.item_id == InventoryLot.item_id)
+            .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
+
+
 def item_summaries(org, items, *, now: datetime | None = None, lot_rows: list | None = None
                    ) -> dict[int, ItemSummary]:
     """Availability, value, expiry and low-stock figures for many items in one query (items the caller has
@@ -211,20 +232,7 @@ def item_summaries(org, items, *, now: datetime | None = None, lot_rows: list | 
     soon = today + timedelta(days=org.expiring_soon_days or 0)
     acc = {item_id: {"usable": Decimal(0), "value": Decimal(0), "total": Decimal(0), "expired": Decimal(0),
                      "expiring": Decimal(0), "lots": 0, "transit": Decimal(0), "places": {}} for item_id in ids}
-    # Lots from before locations (no location_id) are at the default location: resolved in the same query.
-    default_location_id = (tenancy.scoped(Location, org, Location.id).where(Location.is_default.is_(True))
-                           .limit(1).scalar_subquery())
-    # Open reservations ride along on each lot row of their item (reserved_quantities' figures, same query):
-    # an item without stock in lots has nothing available whatever is reserved.
-    reserved_by_item = reserved_subquery(org, ids, now=now)
-    stmt = (tenancy.scoped(InventoryLot, org, InventoryLot.item_id, InventoryLot.remaining_quantity,
-                           InventoryLot.unit_cost, InventoryLot.expires_on, InventoryLot.hold_until,
-                           InventoryLot.hold_reason, func.coalesce(InventoryLot.location_id, default_location_id),
-                           InventoryLot.in_transit, reserved_by_item.c.reserved,
-                           InventoryLot.id, InventoryLot.code, InventoryLot.created_at)
-            .outerjoin(reserved_by_item, reserved_by_item.c.item_id == InventoryLot.item_id)
-            .where(InventoryLot.item_id.in_(ids), InventoryLot.remaining_quantity > 0))
-    rows = db.session.execute(stmt)
+    rows = db.session.execute(_summaries_statement(org.id), {"summary_ids": ids, "summary_now": now})
     reserved: dict[int, Decimal] = {}
     for (item_id, remaining, cost, expires_on, hold_until, hold_reason, location_id, in_transit, held,
          lot_id, code, created_at) in rows:

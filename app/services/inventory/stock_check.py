@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, func, or_, select, type_coerce
+from sqlalchemy.sql.elements import BindParameter
 
 from ...extensions import db
 from ...models import InventoryItem, InventoryLot, Reservation
@@ -30,14 +31,16 @@ def reserved_quantities(org, item_ids, *, now: datetime | None = None) -> dict[i
     return result
 
 
-def reserved_subquery(org, item_ids, *, now: datetime | None = None):
-    """The subquery (item_id, reserved) behind reserved_quantities, for reads that join it to their rows."""
-    now = now or utcnow()
+def reserved_subquery(org, item_ids, *, now=None):
+    """The subquery (item_id, reserved) behind reserved_quantities, for reads that join it to their rows.
+    `item_ids` and `now` may be bound parameters (a statement built once and executed with their values)."""
+    now = utcnow() if now is None else now
+    ids = item_ids if isinstance(item_ids, BindParameter) else list(item_ids)
     # type_coerce: the subquery's item_id is a plain column, not a copy of the foreign key column (building
     # that copy — a ForeignKey attached to a new Column — was a measurable part of every inventory page).
     return (tenancy.scoped(Reservation, org, type_coerce(Reservation.item_id, Integer).label("item_id"),
                            func.sum(Reservation.quantity).label("reserved"))
-            .where(Reservation.item_id.in_(list(item_ids)), Reservation.status == "open", Reservation.expires_at > now)
+            .where(Reservation.item_id.in_(ids), Reservation.status == "open", Reservation.expires_at > now)
             .group_by(Reservation.item_id).subquery())
 
 
