@@ -4,6 +4,7 @@ BarcodeDetector —, on a desktop and at 390 px through the phone menu; typing a
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 import qrcode
@@ -43,6 +44,19 @@ def write_y4m(path, text: str, frames: int = 30) -> None:
             video.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
 
 
+@contextmanager
+def fake_camera(browser, video):
+    """A second Chromium whose fake camera shows `video` (written by write_y4m)."""
+    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    try:
+        yield scanner
+    finally:
+        scanner.close()
+
+
 @pytest.fixture()
 def camera_browser(browser, tmp_path, live_server, org, owner):
     """A second Chromium whose fake camera shows the QR code on the label of a finished batch's lot."""
@@ -51,12 +65,8 @@ def camera_browser(browser, tmp_path, live_server, org, owner):
     db.session.remove()  # the server thread shares the in-memory database
     video = tmp_path / "label-qr.y4m"
     write_y4m(video, f"{live_server}/l/{token}")
-    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
-    yield scanner, lot_code, email
-    scanner.close()
+    with fake_camera(browser, video) as scanner:
+        yield scanner, lot_code, email
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -192,10 +202,7 @@ def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_pat
     db.session.remove()
     video = tmp_path / "supplier.y4m"
     write_y4m(video, "(01)05012345678900(17)270531(10)OO-22")
-    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
-    try:
+    with fake_camera(browser, video) as scanner:
         page = scanner.new_page(viewport={"width": 390, "height": 844})
         page.set_default_timeout(20000)
         sign_in(page, live_server, email)
@@ -208,8 +215,6 @@ def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_pat
         assert page.input_value("#expires_at") == "2027-05-31"
         assert page.input_value("#quantity") == "500"
         screenshot(page, "scan-restock-390")
-    finally:
-        scanner.close()
 
 
 def test_a_label_link_scanned_on_the_restock_form_is_not_a_supplier_code(browser, live_server, tmp_path, org, owner):
@@ -221,10 +226,7 @@ def test_a_label_link_scanned_on_the_restock_form_is_not_a_supplier_code(browser
     db.session.remove()
     video = tmp_path / "label.y4m"
     write_y4m(video, f"{live_server}/l/not-a-lot-of-yours")
-    scanner = browser.browser_type.launch(executable_path=CHROMIUM, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
-    try:
+    with fake_camera(browser, video) as scanner:
         page = scanner.new_page(viewport={"width": 390, "height": 844})
         page.set_default_timeout(20000)
         sign_in(page, live_server, email)
@@ -233,5 +235,3 @@ def test_a_label_link_scanned_on_the_restock_form_is_not_a_supplier_code(browser
         page.click("[data-testid=scan-supplier-barcode]")
         page.get_by_text("That is a BatchTrack label link, not a supplier's code.").wait_for()
         assert page.input_value("#supplier_lot_code") == ""
-    finally:
-        scanner.close()
