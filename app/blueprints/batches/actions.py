@@ -119,7 +119,7 @@ def batch_finish(batch_id: int):
         """A yield under a tenth or over ten times the plan is asked about once (typing 12 bars into a recipe
         that yields grams recorded 12 g, -99 %); ticking 'Yes, this yield is right' finishes it as typed."""
         actual = form.yield_quantity.data
-        batch = batches.batch_record(current_org(), current_user, batch_id).batch
+        batch = batches.get_batch(current_org(), current_user, batch_id)  # its plan only, not its whole record
         planned = batch.planned_yield
         if form.confirm_yield.data or actual is None or not planned or planned / 10 <= actual <= planned * 10:
             return True
