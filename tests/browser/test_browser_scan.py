@@ -19,6 +19,10 @@ from .test_browser_phone_and_print import _axe
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT, MODULE = 640, 480, 9
+# The fake-camera tests decode video in JavaScript, which is slow on a busy machine (a full run once timed out two
+# of them at 20 s): they share one worker, so two decoding Chromiums never compete, and wait longer for a decode.
+CAMERA = pytest.mark.xdist_group("fake-camera")
+CAMERA_TIMEOUT = 45000
 
 
 def write_y4m(path, text: str, frames: int = 30) -> None:
@@ -69,13 +73,14 @@ def camera_browser(browser, tmp_path, live_server, org, owner):
         yield scanner, lot_code, email
 
 
+@CAMERA
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_camera_reads_a_label_and_opens_its_lot(camera_browser, live_server, width):
     """Does pointing the camera at a label's QR code open that lot's page (desktop, and a phone via the menu)?"""
     scanner, lot_code, email = camera_browser
     context = scanner.new_context(viewport={"width": width, "height": 844 if width == 390 else 900})
     page = context.new_page()
-    page.set_default_timeout(20000)
+    page.set_default_timeout(CAMERA_TIMEOUT)
     fetched = []
     page.on("request", lambda request: fetched.append(request.url))
     try:
@@ -191,6 +196,7 @@ def test_over_plain_http_on_another_host_the_page_says_the_camera_cannot_open(br
         remote.close()
 
 
+@CAMERA
 def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_path, org, owner):
     """On one item's restock form, does scanning a supplier's GS1 code of another known item open that item's
     restock form with the supplier lot code and expiry filled in?"""
@@ -204,7 +210,7 @@ def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_pat
     write_y4m(video, "(01)05012345678900(17)270531(10)OO-22")
     with fake_camera(browser, video) as scanner:
         page = scanner.new_page(viewport={"width": 390, "height": 844})
-        page.set_default_timeout(20000)
+        page.set_default_timeout(CAMERA_TIMEOUT)
         sign_in(page, live_server, email)
         page.goto(f"{live_server}/inventory/{lye_id}")
         page.select_option("#change_type", "restock")
@@ -217,6 +223,7 @@ def test_scan_supplier_barcode_on_the_restock_form(browser, live_server, tmp_pat
         screenshot(page, "scan-restock-390")
 
 
+@CAMERA
 def test_a_label_link_scanned_on_the_restock_form_is_not_a_supplier_code(browser, live_server, tmp_path, org, owner):
     """Scanning a BatchTrack label link that names none of your lots on the restock form: does it say so and
     leave the supplier lot code empty (it used to be filled with the link)?"""
@@ -228,7 +235,7 @@ def test_a_label_link_scanned_on_the_restock_form_is_not_a_supplier_code(browser
     write_y4m(video, f"{live_server}/l/not-a-lot-of-yours")
     with fake_camera(browser, video) as scanner:
         page = scanner.new_page(viewport={"width": 390, "height": 844})
-        page.set_default_timeout(20000)
+        page.set_default_timeout(CAMERA_TIMEOUT)
         sign_in(page, live_server, email)
         page.goto(f"{live_server}/inventory/{lye_id}")
         page.select_option("#change_type", "restock")
